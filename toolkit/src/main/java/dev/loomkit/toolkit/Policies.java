@@ -1,0 +1,104 @@
+package dev.loomkit.toolkit;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicReference;
+
+/** The built-in {@link JoinPolicy} implementations. */
+final class Policies {
+    private Policies() {
+    }
+
+    static final class FailFast<T> implements JoinPolicy<T, Void> {
+        private final Queue<Task<? extends T>> failed = new ConcurrentLinkedQueue<>();
+
+        @Override
+        public Optional<CancelReason> onComplete(Task<? extends T> task) {
+            if (task.state() != Task.State.FAILED) {
+                return Optional.empty();
+            }
+            failed.add(task);
+            // Only the first failure asks for cancellation; the scope ignores later requests anyway.
+            return Optional.of(CancelReason.siblingFailed(task.name(), task.exception()));
+        }
+
+        @Override
+        public Void result() {
+            Task<? extends T> first = failed.peek();
+            if (first == null) {
+                return null;
+            }
+            var e = new TaskFailedException("task '" + first.name() + "' failed", first.exception());
+            failed.stream().skip(1).forEach(t -> e.addSuppressed(t.exception()));
+            throw e;
+        }
+    }
+
+    static final class Supervise<T> implements JoinPolicy<T, List<Task<T>>> {
+        // Written by the owner in onFork and read by it in result: no synchronization needed.
+        private final List<Task<T>> tasks = new ArrayList<>();
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public void onFork(Task<? extends T> task) {
+            tasks.add((Task<T>) task);
+        }
+
+        @Override
+        public Optional<CancelReason> onComplete(Task<? extends T> task) {
+            return Optional.empty();
+        }
+
+        @Override
+        public List<Task<T>> result() {
+            return List.copyOf(tasks);
+        }
+    }
+
+    static final class Race<T> implements JoinPolicy<T, T> {
+        private final AtomicReference<Task<? extends T>> winner = new AtomicReference<>();
+        private final Queue<Task<? extends T>> failed = new ConcurrentLinkedQueue<>();
+        private int forked;
+
+        @Override
+        public void onFork(Task<? extends T> task) {
+            forked++;
+        }
+
+        @Override
+        public Optional<CancelReason> onComplete(Task<? extends T> task) {
+            return switch (task.state()) {
+                case SUCCEEDED -> winner.compareAndSet(null, task)
+                        ? Optional.of(CancelReason.raceWon(task.name()))
+                        : Optional.empty();
+                case FAILED -> {
+                    failed.add(task);
+                    yield Optional.empty();
+                }
+                default -> Optional.empty();
+            };
+        }
+
+        @Override
+        public T result() {
+            Task<? extends T> w = winner.get();
+            if (w != null) {
+                return w.get();
+            }
+            if (forked == 0) {
+                throw new NoSuchElementException("race: no task was forked");
+            }
+            List<Task<? extends T>> failures = List.copyOf(failed);
+            if (failures.isEmpty()) {
+                throw new NoSuchElementException("race: no task succeeded and none failed (all were cancelled)");
+            }
+            var e = new TaskFailedException("race: all " + failures.size() + " tasks failed", failures.getFirst().exception());
+            failures.stream().skip(1).forEach(t -> e.addSuppressed(t.exception()));
+            throw e;
+        }
+    }
+}

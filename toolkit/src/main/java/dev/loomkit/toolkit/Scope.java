@@ -1,0 +1,223 @@
+package dev.loomkit.toolkit;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+/**
+ * A structured scope: tasks forked into it run on their own threads and all of them have ended when
+ * the scope's try-with-resources block ends. The thread that opens a scope owns it: only the owner
+ * may {@link #fork}, {@link #join()} and {@link #close()}; any thread may {@link #cancel}.
+ *
+ * {@snippet :
+ * try (var scope = Scope.open("checkout")) {                 // fail-fast
+ *     Task<User> user = scope.fork("user", () -> users.find(id));
+ *     Task<Cart> cart = scope.fork("cart", () -> carts.find(id));
+ *     scope.join();                                          // throws if either failed
+ *     return new Page(user.get(), cart.get());
+ * }
+ * }
+ *
+ * <h2>Nesting</h2>
+ * A scope opened inside a forked task is a <em>child</em> of the scope the task was forked into.
+ * Cancelling a scope cancels every descendant, however deep, with reason
+ * {@link CancelReason.Kind#PARENT_CANCELLED}; a child's effective deadline is the earlier of its own
+ * and its parent's.
+ *
+ * <h2>Cancellation</h2>
+ * {@link #cancel(CancelReason)} records the first reason, cancels the children, runs the
+ * {@linkplain #onCancel on-cancel hooks} and interrupts every running task, so each wakes from
+ * {@code sleep}, queues, locks, {@link dev.loomkit.toolkit.sync.AsyncMutex} waits and socket reads on
+ * virtual threads. The owner's {@code join} then throws {@link ScopeCancelledException} carrying the
+ * reason ({@link DeadlineExceededException} for a missed deadline). Cancellation by the scope's own
+ * policy (a failure under fail-fast, a winner of a race) is not an error: {@code join} returns the
+ * policy's result instead. A task still running {@link ScopeConfig#stragglerAfter()} after a
+ * cancellation is logged once with its stack and counted.
+ *
+ * <h2>Deadlines</h2>
+ * {@snippet :
+ * try (var scope = Scope.open(ScopeConfig.named("request").withTimeout(Duration.ofMillis(500)),
+ *                             JoinPolicy.failFast())) {
+ *     scope.fork("backend", () -> {
+ *         Deadlines.applyTo(socket);                       // SO_TIMEOUT = time remaining
+ *         return socket.getInputStream().read();
+ *     });
+ *     scope.join();                                        // DeadlineExceededException when late
+ * }
+ * }
+ *
+ * @param <T> the result type of the tasks
+ * @param <R> the result type of {@link #join()}
+ */
+public sealed interface Scope<T, R> extends AutoCloseable permits ScopeImpl {
+
+    /**
+     * Opens a fail-fast scope with the given name. It is a child of the current scope if the calling
+     * thread is a task forked into one.
+     *
+     * @param name the scope's name
+     * @return the new scope, owned by the calling thread
+     * @throws ScopeCancelledException if the parent scope is already cancelled
+     */
+    static Scope<Object, Void> open(String name) {
+        return open(ScopeConfig.named(name), JoinPolicy.failFast());
+    }
+
+    /**
+     * Opens a scope with the given name and policy.
+     *
+     * @param name   the scope's name
+     * @param policy decides when the scope is done and what {@code join} returns; new for each scope
+     * @param <T>    the result type of the tasks
+     * @param <R>    the result type of {@code join}
+     * @return the new scope, owned by the calling thread
+     * @throws ScopeCancelledException if the parent scope is already cancelled
+     */
+    static <T, R> Scope<T, R> open(String name, JoinPolicy<T, R> policy) {
+        return open(ScopeConfig.named(name), policy);
+    }
+
+    /**
+     * Opens a scope with the given configuration and policy.
+     *
+     * @param config name, deadline, thread factory and straggler threshold
+     * @param policy decides when the scope is done and what {@code join} returns; new for each scope
+     * @param <T>    the result type of the tasks
+     * @param <R>    the result type of {@code join}
+     * @return the new scope, owned by the calling thread
+     * @throws ScopeCancelledException if the parent scope is already cancelled
+     */
+    static <T, R> Scope<T, R> open(ScopeConfig config, JoinPolicy<T, R> policy) {
+        return ScopeImpl.open(config, policy);
+    }
+
+    /** {@return the scope the calling thread was forked into, if any} */
+    static Optional<Scope<?, ?>> current() {
+        return Optional.ofNullable(ScopeImpl.current());
+    }
+
+    /** {@return the scope's name} */
+    String name();
+
+    /** {@return the parent scope, if this one was opened inside a task of another} */
+    Optional<Scope<?, ?>> parent();
+
+    /**
+     * Forks a named task that returns a value.
+     *
+     * @param name the task's name (its thread is named {@code scope/name})
+     * @param task what to run
+     * @param <U>  the result type
+     * @return the task; if the scope is already cancelled it is returned {@link Task.State#CANCELLED}
+     *         without being started
+     * @throws WrongThreadException  if the caller is not the owner
+     * @throws IllegalStateException if the scope has already joined or is closed
+     */
+    <U extends T> Task<U> fork(String name, Callable<? extends U> task);
+
+    /**
+     * Forks a named task that returns nothing and may throw. As {@link #fork(String, Callable)}.
+     *
+     * @param name the task's name
+     * @param task what to run
+     * @param <U>  the result type ({@code null} on success)
+     * @return the task
+     * @throws WrongThreadException  if the caller is not the owner
+     * @throws IllegalStateException if the scope has already joined or is closed
+     */
+    <U extends T> Task<U> fork(String name, Action task);
+
+    /**
+     * Waits until the policy is satisfied: every task has ended, or the policy cancelled the scope.
+     * Interruptible: if the owner is interrupted while waiting, the scope is cancelled with reason
+     * {@link CancelReason.Kind#OWNER_INTERRUPTED} (or {@code PARENT_CANCELLED} when the interrupt came
+     * from a cancelled parent) and {@code InterruptedException} is thrown with the interrupt status
+     * cleared. May be called once.
+     *
+     * @return the policy's result
+     * @throws InterruptedException     if interrupted while waiting
+     * @throws ScopeCancelledException  if the scope was cancelled other than by its policy
+     * @throws DeadlineExceededException if the scope, or an ancestor, missed its deadline
+     * @throws TaskFailedException      if the policy reports failure
+     * @throws WrongThreadException     if the caller is not the owner
+     * @throws IllegalStateException    if already joined, or closed
+     */
+    R join() throws InterruptedException;
+
+    /**
+     * Cancels the scope and every descendant with the given reason. Any thread may call it; only the
+     * first reason is kept. Does not wait for the tasks to end: the owner's {@code join} and
+     * {@code close} do that.
+     *
+     * @param reason why
+     * @return {@code true} if this call cancelled the scope, {@code false} if it was already cancelled
+     *         or closed
+     */
+    boolean cancel(CancelReason reason);
+
+    /**
+     * Cancels the scope with an explicit reason. As {@link #cancel(CancelReason)}.
+     *
+     * @param message why
+     * @return {@code true} if this call cancelled the scope
+     */
+    default boolean cancel(String message) {
+        return cancel(CancelReason.explicit(message));
+    }
+
+    /** {@return whether the scope has been cancelled} */
+    boolean isCancelled();
+
+    /** {@return why the scope was cancelled, if it was} */
+    Optional<CancelReason> cancelReason();
+
+    /** {@return the effective deadline: the earlier of the scope's own and its ancestors'} */
+    Optional<Instant> deadline();
+
+    /** {@return the time left until the effective deadline (zero once passed), if there is one} */
+    Optional<Duration> timeRemaining();
+
+    /**
+     * Registers a hook run once if and when the scope is cancelled, for work an interrupt cannot reach
+     * (closing a handle, cancelling a JDBC statement). It runs in the cancelling thread, must be quick
+     * and must not block; an exception it throws is logged. It never runs after the scope closed
+     * without cancellation, nor after the returned registration is closed. Registered on a scope that
+     * is already cancelled, it runs at once in the calling thread.
+     *
+     * @param hook what to run
+     * @return a registration whose {@code close} removes the hook
+     * @throws IllegalStateException if the scope is closed
+     */
+    Registration onCancel(Runnable hook);
+
+    /**
+     * Closes the scope: cancels it if the owner did not join (reason
+     * {@link CancelReason.Kind#ABANDONED}), then waits, without giving up on interrupts, until every
+     * thread forked in it has ended. Calling it again does nothing.
+     *
+     * @throws WrongThreadException  if the caller is not the owner
+     * @throws IllegalStateException if the owner forked tasks but never called {@code join}
+     *                               (thrown after everything has ended)
+     */
+    @Override
+    void close();
+
+    /** A task body that returns nothing; unlike {@link Runnable} it may throw checked exceptions. */
+    @FunctionalInterface
+    interface Action {
+        /**
+         * Does the work.
+         *
+         * @throws Exception anything; the task then fails (or, after cancellation, counts as cancelled)
+         */
+        void run() throws Exception;
+    }
+
+    /** An on-cancel hook's registration. */
+    interface Registration extends AutoCloseable {
+        /** Removes the hook; it will not run after this returns. */
+        @Override
+        void close();
+    }
+}

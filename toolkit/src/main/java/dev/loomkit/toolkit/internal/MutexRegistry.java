@@ -1,0 +1,49 @@
+package dev.loomkit.toolkit.internal;
+
+import dev.loomkit.toolkit.sync.AsyncMutex;
+import java.util.Collections;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.WeakHashMap;
+
+/**
+ * Keeps track, weakly, of the live mutexes, so that a metrics binding made at any time can show the
+ * queue length of every mutex by name. Touched when a mutex is created, never on lock or unlock.
+ */
+public final class MutexRegistry {
+    private static final Map<AsyncMutex, Boolean> LIVE = Collections.synchronizedMap(new WeakHashMap<>());
+
+    private MutexRegistry() {
+    }
+
+    /** Records a new mutex and tells the probe in force about its name. @param mutex the mutex */
+    public static void register(AsyncMutex mutex) {
+        LIVE.put(mutex, Boolean.TRUE);
+        ToolkitProbe.current().mutexCreated(mutex.name());
+    }
+
+    /** {@return the summed queue length of the live mutexes with this name} @param name a mutex name */
+    public static int queueLength(String name) {
+        synchronized (LIVE) {
+            int total = 0;
+            for (AsyncMutex m : LIVE.keySet()) {
+                if (m.name().equals(name)) {
+                    total += m.queueLength();
+                }
+            }
+            return total;
+        }
+    }
+
+    /** {@return the names of the live mutexes} */
+    public static Set<String> names() {
+        synchronized (LIVE) {
+            var names = new TreeSet<String>();
+            for (AsyncMutex m : LIVE.keySet()) {
+                names.add(m.name());
+            }
+            return names;
+        }
+    }
+}

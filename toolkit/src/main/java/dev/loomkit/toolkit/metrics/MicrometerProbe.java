@@ -1,0 +1,109 @@
+package dev.loomkit.toolkit.metrics;
+
+import dev.loomkit.toolkit.CancelReason;
+import dev.loomkit.toolkit.internal.MutexRegistry;
+import dev.loomkit.toolkit.internal.ToolkitProbe;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** The probe that records into Micrometer; meters are looked up once per name and kept. */
+final class MicrometerProbe implements ToolkitProbe {
+    private record Key(String name, String tag) {
+    }
+
+    private final MeterRegistry registry;
+    private final ConcurrentHashMap<String, AtomicInteger> openScopes = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Counter> forked = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Key, Counter> ended = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Key, Counter> cancellations = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Key, Timer> cancelDurations = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Counter> stragglers = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Timer> mutexWait = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Timer> mutexHold = new ConcurrentHashMap<>();
+
+    MicrometerProbe(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    private AtomicInteger openGauge(String scope) {
+        return openScopes.computeIfAbsent(scope, s -> {
+            var value = new AtomicInteger();
+            Gauge.builder("loomkit.scopes.open", value, AtomicInteger::get)
+                    .description("Scopes opened and not yet closed")
+                    .tag("scope", s)
+                    .register(registry);
+            return value;
+        });
+    }
+
+    @Override
+    public void scopeOpened(String scope) {
+        openGauge(scope).incrementAndGet();
+    }
+
+    @Override
+    public void scopeClosed(String scope) {
+        openGauge(scope).decrementAndGet();
+    }
+
+    @Override
+    public void taskForked(String scope) {
+        forked.computeIfAbsent(scope, s -> Counter.builder("loomkit.tasks.forked")
+                .description("Tasks forked into scopes").tag("scope", s).register(registry)).increment();
+    }
+
+    @Override
+    public void taskEnded(String scope, Outcome outcome) {
+        ended.computeIfAbsent(new Key(scope, outcome.tag()), k -> Counter.builder("loomkit.tasks.ended")
+                .description("Tasks that ended, by outcome")
+                .tag("scope", k.name()).tag("outcome", k.tag()).register(registry)).increment();
+    }
+
+    @Override
+    public void scopeCancelled(String scope, CancelReason reason) {
+        cancellations.computeIfAbsent(new Key(scope, reason.kind().tag()), k -> Counter.builder("loomkit.scope.cancellations")
+                .description("Scope cancellations, by reason")
+                .tag("scope", k.name()).tag("reason", k.tag()).register(registry)).increment();
+    }
+
+    @Override
+    public void cancelCompleted(String scope, CancelReason reason, long nanos) {
+        cancelDurations.computeIfAbsent(new Key(scope, reason.kind().tag()), k -> Timer.builder("loomkit.scope.cancel.duration")
+                .description("Time from a scope's cancellation to the end of its last task")
+                .tag("scope", k.name()).tag("reason", k.tag()).register(registry)).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void straggler(String scope) {
+        stragglers.computeIfAbsent(scope, s -> Counter.builder("loomkit.scope.stragglers")
+                .description("Tasks still running long after their scope was cancelled")
+                .tag("scope", s).register(registry)).increment();
+    }
+
+    @Override
+    public void mutexCreated(String mutex) {
+        Gauge.builder("loomkit.mutex.queue", () -> MutexRegistry.queueLength(mutex))
+                .description("Tasks waiting for the mutex")
+                .tag("mutex", mutex)
+                .register(registry);
+    }
+
+    @Override
+    public void mutexWaited(String mutex, long nanos) {
+        mutexWait.computeIfAbsent(mutex, m -> Timer.builder("loomkit.mutex.wait")
+                .description("Time from asking for the mutex to holding it")
+                .tag("mutex", m).register(registry)).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void mutexHeld(String mutex, long nanos) {
+        mutexHold.computeIfAbsent(mutex, m -> Timer.builder("loomkit.mutex.hold")
+                .description("Time the mutex was held")
+                .tag("mutex", m).register(registry)).record(nanos, TimeUnit.NANOSECONDS);
+    }
+}

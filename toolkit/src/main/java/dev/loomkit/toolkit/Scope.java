@@ -129,11 +129,14 @@ public sealed interface Scope<T, R> extends AutoCloseable permits ScopeImpl {
     <U extends T> Task<U> fork(String name, Action task);
 
     /**
-     * Waits until the policy is satisfied: every task has ended, or the policy cancelled the scope.
-     * Interruptible: if the owner is interrupted while waiting, the scope is cancelled with reason
-     * {@link CancelReason.Kind#OWNER_INTERRUPTED} (or {@code PARENT_CANCELLED} when the interrupt came
-     * from a cancelled parent) and {@code InterruptedException} is thrown with the interrupt status
-     * cleared. May be called once.
+     * Waits until every task has ended, then returns the policy's result. May be called once.
+     *
+     * <p>Interruptible. If the owner is interrupted while waiting and the scope is already cancelled
+     * (typically the owner is a task of a parent scope that was cancelled, which interrupts it), this
+     * method throws {@link ScopeCancelledException} with the reason and leaves the interrupt status
+     * set. Otherwise it cancels the scope with reason {@link CancelReason.Kind#OWNER_INTERRUPTED} and
+     * throws {@code InterruptedException} with the interrupt status cleared. Either way it returns
+     * without waiting for the tasks; {@link #close()} waits for them.
      *
      * @return the policy's result
      * @throws InterruptedException     if interrupted while waiting

@@ -131,6 +131,9 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
                 scope.cancel(CancelReason.parentCancelled(parent.name, pc.reason));
             }
         }
+        if (scope.hasDeadline && scope.deadlineNanos - System.nanoTime() <= 0) {
+            scope.cancel(CancelReason.deadline(scope.name)); // already late: no race with the timer
+        }
         return scope;
     }
 
@@ -219,10 +222,19 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
             jdk.join();
         } catch (InterruptedException e) {
             state = JOINED;
-            // The JDK interrupts every thread of a cancelled parent, possibly before the parent's
-            // cancel() has reached this child: then the parent's reason is the true one.
+            // An interrupt that is part of a cancellation (a parent cancelled, which interrupts this
+            // owner as one of its tasks) is reported as that cancellation, with the interrupt status
+            // kept for the code above. Only a bare interrupt is an InterruptedException.
             Cancellation pc = parent == null ? null : parent.cancellation;
-            cancel(pc != null ? CancelReason.parentCancelled(parent.name, pc.reason) : CancelReason.ownerInterrupted(name));
+            if (pc != null) {
+                cancel(CancelReason.parentCancelled(parent.name, pc.reason));
+            }
+            Cancellation c = cancellation;
+            if (c != null && !c.byPolicy) {
+                Thread.currentThread().interrupt();
+                throw ScopeCancelledException.of(name, c.reason);
+            }
+            cancel(CancelReason.ownerInterrupted(name));
             throw e;
         }
         state = JOINED;

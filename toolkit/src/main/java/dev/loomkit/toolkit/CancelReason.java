@@ -68,17 +68,29 @@ public record CancelReason(Kind kind, String message, Throwable cause, CancelRea
         }
     }
 
-    /** {@return an explicit cancellation with the given message} @param message why */
+    /**
+     * {@return an explicit cancellation with the given message}
+     *
+     * @param message why
+     */
     public static CancelReason explicit(String message) {
         return new CancelReason(Kind.EXPLICIT, message, null, null);
     }
 
-    /** {@return a shutdown cancellation} @param message what is shutting down */
+    /**
+     * {@return a shutdown cancellation}
+     *
+     * @param message what is shutting down
+     */
     public static CancelReason shutdown(String message) {
         return new CancelReason(Kind.SHUTDOWN, message, null, null);
     }
 
-    /** {@return a client-gone cancellation} @param message which client, how it went */
+    /**
+     * {@return a client-gone cancellation}
+     *
+     * @param message which client, how it went
+     */
     public static CancelReason clientDisconnected(String message) {
         return new CancelReason(Kind.CLIENT_DISCONNECTED, message, null, null);
     }

@@ -57,17 +57,29 @@ public interface JoinPolicy<T, R> {
      */
     R result();
 
-    /** {@return a new fail-fast policy} @param <T> the task result type */
+    /**
+     * {@return a new fail-fast policy}
+     *
+     * @param <T> the task result type
+     */
     static <T> JoinPolicy<T, Void> failFast() {
         return new Policies.FailFast<>();
     }
 
-    /** {@return a new supervising policy; {@code join} returns every task in fork order} @param <T> the task result type */
+    /**
+     * {@return a new supervising policy; {@code join} returns every task in fork order}
+     *
+     * @param <T> the task result type
+     */
     static <T> JoinPolicy<T, List<Task<T>>> supervise() {
         return new Policies.Supervise<>();
     }
 
-    /** {@return a new race policy; {@code join} returns the winner's value} @param <T> the task result type */
+    /**
+     * {@return a new race policy; {@code join} returns the winner's value}
+     *
+     * @param <T> the task result type
+     */
     static <T> JoinPolicy<T, T> race() {
         return new Policies.Race<>();
     }

@@ -47,27 +47,47 @@ public record ScopeConfig(String name, Duration timeout, Instant deadline, Threa
         }
     }
 
-    /** {@return a configuration with the given name and defaults for the rest} @param name the scope name */
+    /**
+     * {@return a configuration with the given name and defaults for the rest}
+     *
+     * @param name the scope name
+     */
     public static ScopeConfig named(String name) {
         return new ScopeConfig(name, null, null, null, DEFAULT_STRAGGLER_AFTER);
     }
 
-    /** {@return a copy with this timeout, counted from when the scope opens} @param timeout the time allowed */
+    /**
+     * {@return a copy with this timeout, counted from when the scope opens}
+     *
+     * @param timeout the time allowed
+     */
     public ScopeConfig withTimeout(Duration timeout) {
         return new ScopeConfig(name, Objects.requireNonNull(timeout, "timeout"), deadline, threadFactory, stragglerAfter);
     }
 
-    /** {@return a copy with this deadline} @param deadline the instant by which the scope must be done */
+    /**
+     * {@return a copy with this deadline}
+     *
+     * @param deadline the instant by which the scope must be done
+     */
     public ScopeConfig withDeadline(Instant deadline) {
         return new ScopeConfig(name, timeout, Objects.requireNonNull(deadline, "deadline"), threadFactory, stragglerAfter);
     }
 
-    /** {@return a copy whose tasks run on threads from this factory} @param factory the thread factory */
+    /**
+     * {@return a copy whose tasks run on threads from this factory}
+     *
+     * @param factory the thread factory
+     */
     public ScopeConfig withThreadFactory(ThreadFactory factory) {
         return new ScopeConfig(name, timeout, deadline, Objects.requireNonNull(factory, "factory"), stragglerAfter);
     }
 
-    /** {@return a copy with this straggler threshold} @param after how long after cancellation to report */
+    /**
+     * {@return a copy with this straggler threshold}
+     *
+     * @param after how long after cancellation to report
+     */
     public ScopeConfig withStragglerAfter(Duration after) {
         return new ScopeConfig(name, timeout, deadline, threadFactory, after);
     }

@@ -17,13 +17,21 @@ public final class MutexRegistry {
     private MutexRegistry() {
     }
 
-    /** Records a new mutex and tells the probe in force about its name. @param mutex the mutex */
+    /**
+     * Records a new mutex and tells the probe in force about its name.
+     *
+     * @param mutex the mutex
+     */
     public static void register(AsyncMutex mutex) {
         LIVE.put(mutex, Boolean.TRUE);
         ToolkitProbe.current().mutexCreated(mutex.name());
     }
 
-    /** {@return the summed queue length of the live mutexes with this name} @param name a mutex name */
+    /**
+     * {@return the summed queue length of the live mutexes with this name}
+     *
+     * @param name a mutex name
+     */
     public static int queueLength(String name) {
         synchronized (LIVE) {
             int total = 0;

@@ -1,0 +1,84 @@
+package dev.loomkit.toolkit.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.loomkit.toolkit.Await;
+import dev.loomkit.toolkit.Scope;
+import dev.loomkit.toolkit.ScopeCancelledException;
+import dev.loomkit.toolkit.sync.AsyncMutex;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.locks.LockSupport;
+import jdk.jfr.Recording;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordingFile;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** JFR events: scope cancellation, long mutex waits, and no pinned virtual threads in the mutex. */
+@Timeout(60)
+class JfrEventsTest {
+
+    @Test
+    void testRecordingShowsScopeCancellationAndLongMutexWaitButNoPinning(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("loomkit.jfr");
+        try (var recording = new Recording()) {
+            recording.enable("dev.loomkit.ScopeCancelled");
+            recording.enable("dev.loomkit.MutexWait").withThreshold(Duration.ofMillis(20));
+            recording.enable("jdk.VirtualThreadPinned").withThreshold(Duration.ZERO);
+            recording.start();
+
+            var started = new CountDownLatch(1);
+            try (var scope = Scope.open("jfr-scope")) {
+                scope.fork("blocked", () -> {
+                    started.countDown();
+                    new CountDownLatch(1).await();
+                });
+                started.await();
+                scope.cancel(dev.loomkit.toolkit.CancelReason.clientDisconnected("client went away"));
+                assertThrows(ScopeCancelledException.class, scope::join);
+            }
+
+            // Many virtual threads contend for a mutex held across blocking: they must park, not pin.
+            var mutex = AsyncMutex.create("jfr-mutex");
+            List<Thread> threads = new ArrayList<>();
+            try (var guard = mutex.lock()) {
+                for (int i = 0; i < 50; i++) {
+                    threads.add(Thread.ofVirtual().start(() -> {
+                        try (var g = mutex.lock()) {
+                            LockSupport.parkNanos(100_000);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }));
+                }
+                Await.until("all queued", () -> mutex.queueLength() == 50);
+                LockSupport.parkNanos(Duration.ofMillis(30).toNanos()); // the hold the waiters wait out
+            }
+            for (Thread t : threads) {
+                t.join(10_000);
+            }
+            recording.stop();
+            recording.dump(file);
+        }
+        List<RecordedEvent> events = RecordingFile.readAllEvents(file);
+        var cancelled = events.stream().filter(e -> e.getEventType().getName().equals("dev.loomkit.ScopeCancelled")).toList();
+        assertEquals(1, cancelled.size());
+        assertEquals("jfr-scope", cancelled.getFirst().getString("scope"));
+        assertEquals("client_disconnected", cancelled.getFirst().getString("reason"));
+        assertTrue(cancelled.getFirst().getDuration("cancelToEnd").compareTo(Duration.ofSeconds(5)) < 0);
+
+        var waits = events.stream().filter(e -> e.getEventType().getName().equals("dev.loomkit.MutexWait")).toList();
+        assertTrue(waits.size() >= 1, "long waits recorded");
+        assertTrue(waits.stream().allMatch(e -> e.getString("mutex").equals("jfr-mutex") && e.getBoolean("acquired")));
+
+        var pinned = events.stream().filter(e -> e.getEventType().getName().equals("jdk.VirtualThreadPinned")).toList();
+        assertEquals(List.of(), pinned, "virtual threads pinned while waiting for the mutex");
+    }
+}

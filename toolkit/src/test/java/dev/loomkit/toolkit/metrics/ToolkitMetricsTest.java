@@ -1,0 +1,121 @@
+package dev.loomkit.toolkit.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.loomkit.toolkit.Await;
+import dev.loomkit.toolkit.JoinPolicy;
+import dev.loomkit.toolkit.Scope;
+import dev.loomkit.toolkit.ScopeCancelledException;
+import dev.loomkit.toolkit.TaskFailedException;
+import dev.loomkit.toolkit.sync.AsyncMutex;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.parallel.Isolated;
+
+/** The Micrometer binding: off until bound, then the documented meters. */
+@Isolated // binds the process-wide probe
+@Timeout(30)
+class ToolkitMetricsTest {
+
+    @Test
+    void testScopeMetersRecordForksOutcomesAndCancellations() throws Exception {
+        var registry = new SimpleMeterRegistry();
+        try (var metrics = ToolkitMetrics.bindTo(registry)) {
+            var started = new CountDownLatch(1);
+            try (var scope = Scope.open("metered", JoinPolicy.supervise())) {
+                scope.fork("ok", () -> "fine");
+                scope.fork("bad", () -> {
+                    throw new IllegalStateException("bad");
+                });
+                scope.join();
+                assertEquals(1.0, registry.get("loomkit.scopes.open").tag("scope", "metered").gauge().value());
+            }
+            assertEquals(0.0, registry.get("loomkit.scopes.open").tag("scope", "metered").gauge().value());
+            try (var scope = Scope.open("metered")) {
+                scope.fork("blocked", () -> {
+                    started.countDown();
+                    new CountDownLatch(1).await();
+                });
+                started.await();
+                scope.cancel("enough");
+                assertThrows(ScopeCancelledException.class, scope::join);
+            }
+            assertEquals(3.0, registry.get("loomkit.tasks.forked").tag("scope", "metered").counter().count());
+            assertEquals(1.0, registry.get("loomkit.tasks.ended").tags("scope", "metered", "outcome", "success").counter().count());
+            assertEquals(1.0, registry.get("loomkit.tasks.ended").tags("scope", "metered", "outcome", "failure").counter().count());
+            assertEquals(1.0, registry.get("loomkit.tasks.ended").tags("scope", "metered", "outcome", "cancelled").counter().count());
+            assertEquals(1.0, registry.get("loomkit.scope.cancellations").tags("scope", "metered", "reason", "explicit").counter().count());
+            var cancelTimer = registry.get("loomkit.scope.cancel.duration").tags("scope", "metered", "reason", "explicit").timer();
+            assertEquals(1, cancelTimer.count());
+            assertTrue(cancelTimer.totalTime(TimeUnit.SECONDS) < 5);
+        }
+    }
+
+    @Test
+    void testFailFastCancellationIsCountedAsSiblingFailed() throws Exception {
+        var registry = new SimpleMeterRegistry();
+        try (var metrics = ToolkitMetrics.bindTo(registry)) {
+            try (var scope = Scope.open("ff")) {
+                scope.fork("fails", () -> {
+                    throw new IllegalStateException("x");
+                });
+                assertThrows(TaskFailedException.class, scope::join);
+            }
+        }
+        assertEquals(1.0, registry.get("loomkit.scope.cancellations").tags("scope", "ff", "reason", "sibling_failed").counter().count());
+    }
+
+    @Test
+    void testMutexMetersRecordWaitHoldAndQueue() throws Exception {
+        var registry = new SimpleMeterRegistry();
+        var early = AsyncMutex.create("metered-mutex"); // created before binding: still has a gauge
+        try (var metrics = ToolkitMetrics.bindTo(registry)) {
+            Thread waiter;
+            try (var guard = early.lock()) {
+                waiter = Thread.ofVirtual().start(() -> {
+                    try (var g = early.lock()) {
+                        // acquired after waiting
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+                Await.until("waiter queued", () -> early.queueLength() == 1);
+                assertEquals(1.0, registry.get("loomkit.mutex.queue").tag("mutex", "metered-mutex").gauge().value());
+            }
+            waiter.join(10_000);
+            assertEquals(2, registry.get("loomkit.mutex.wait").tag("mutex", "metered-mutex").timer().count());
+            assertEquals(2, registry.get("loomkit.mutex.hold").tag("mutex", "metered-mutex").timer().count());
+            assertEquals(0.0, registry.get("loomkit.mutex.queue").tag("mutex", "metered-mutex").gauge().value());
+        }
+    }
+
+    @Test
+    void testNothingIsRecordedUntilBoundOrAfterClose() throws Exception {
+        var registry = new SimpleMeterRegistry();
+        try (var metrics = ToolkitMetrics.bindTo(registry)) {
+            // bound, then closed at once
+        }
+        try (var scope = Scope.open("unbound")) {
+            scope.fork("t", () -> 1);
+            scope.join();
+        }
+        AsyncMutex.create("unbound-mutex").lock().close();
+        assertNull(registry.find("loomkit.tasks.forked").tag("scope", "unbound").counter());
+        assertNull(registry.find("loomkit.mutex.hold").tag("mutex", "unbound-mutex").timer());
+    }
+
+    @Test
+    void testOnlyOneBindingAtATime() {
+        try (var metrics = ToolkitMetrics.bindTo(new SimpleMeterRegistry())) {
+            var e = assertThrows(IllegalStateException.class, () -> ToolkitMetrics.bindTo(new SimpleMeterRegistry()));
+            assertTrue(e.getMessage().contains("already bound"));
+        }
+        ToolkitMetrics.bindTo(new SimpleMeterRegistry()).close(); // free again
+    }
+}

@@ -99,7 +99,14 @@ public sealed interface AsyncMutex permits FairAsyncMutex {
     /** {@return the name of the thread that acquired the current hold (for a task: {@code scope/task})} */
     Optional<String> holder();
 
-    /** {@return when the current hold began} */
+    /**
+     * {@return when the current hold began, if it was timed}
+     *
+     * <p>A hold is timed when it began after a wait, or while a metrics registry was bound. An
+     * uncontended hold with no registry bound reads no clock (it would cost twice the lock itself);
+     * once another task queues behind it, the time it queued is given, a lower bound on how long the
+     * hold has lasted. So a hold that anyone waits for always has an answer.
+     */
     Optional<Instant> lockedSince();
 
     /** {@return an estimate of how many are waiting} */

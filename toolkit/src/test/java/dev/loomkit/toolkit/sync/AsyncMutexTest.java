@@ -31,19 +31,42 @@ class AsyncMutexTest {
         var mutex = AsyncMutex.create("diag");
         assertFalse(mutex.isLocked());
         assertEquals(Optional.empty(), mutex.holder());
-        Instant before = Instant.now();
         try (var guard = mutex.lock()) {
             assertTrue(mutex.isLocked());
             assertTrue(guard.isHeld());
             assertEquals(Optional.of(Thread.currentThread().getName()), mutex.holder());
-            Instant since = mutex.lockedSince().orElseThrow();
-            assertFalse(since.isBefore(before.minusMillis(5)), since + " vs " + before);
-            assertFalse(since.isAfter(Instant.now().plusMillis(5)));
+            assertEquals(Optional.empty(), mutex.lockedSince(), "an uncontended hold reads no clock");
             assertEquals(0, mutex.queueLength());
             assertTrue(mutex.toString().contains("held by"), mutex.toString());
         }
         assertFalse(mutex.isLocked());
+        assertEquals(Optional.empty(), mutex.holder());
         assertEquals(Optional.empty(), mutex.lockedSince());
+    }
+
+    @Test
+    void testHoldSomeoneWaitsForIsTimed() throws Exception {
+        var mutex = AsyncMutex.create("timed-hold");
+        var waiterSince = new AtomicReference<Optional<Instant>>();
+        Thread waiter;
+        try (var guard = mutex.lock()) {
+            Instant beforeWaiter = Instant.now();
+            waiter = Thread.ofVirtual().name("waiter").start(() -> {
+                try (var g = mutex.lock()) {
+                    waiterSince.set(mutex.lockedSince());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            Await.until("waiter queued", () -> mutex.queueLength() == 1);
+            Instant since = mutex.lockedSince().orElseThrow(); // stamped by the waiter: a lower bound
+            assertFalse(since.isBefore(beforeWaiter.minusMillis(5)), since + " vs " + beforeWaiter);
+            assertFalse(since.isAfter(Instant.now().plusMillis(5)));
+        }
+        Instant released = Instant.now();
+        waiter.join(10_000);
+        Instant since = waiterSince.get().orElseThrow(); // a hold that began after a wait is timed
+        assertFalse(since.isBefore(released.minusMillis(5)), since + " vs " + released);
     }
 
     @ParameterizedTest

@@ -92,7 +92,58 @@ public sealed interface Scope<T, R> extends AutoCloseable permits ScopeImpl {
         return ScopeImpl.open(config, policy);
     }
 
-    /** {@return the scope the calling thread was forked into, if any} */
+    /**
+     * Opens a scope and runs {@code body} in the calling thread <em>as part of</em> it, then closes
+     * it. Inside the body, {@link #current()} is this scope, {@link Deadlines} and
+     * {@link Cancellation} read it, and scopes the body opens are its children, so they are
+     * cancelled with it. Use it where the owner itself does the scope's main work, as a server's
+     * request handler does in the thread that read the request:
+     * {@snippet :
+     * String page = Scope.call(ScopeConfig.named("request").withTimeout(Duration.ofSeconds(2)),
+     *         JoinPolicy.failFast(), scope -> {
+     *     Task<String> header = scope.fork("header", () -> fetch("/header"));
+     *     String body = render();                  // Deadlines.remaining() is this scope's
+     *     scope.join();
+     *     return header.get() + body;
+     * });
+     * }
+     * Cancelling the scope does not interrupt the body's thread (it is the owner, not a task): to
+     * have it woken, register an {@link Scope#onCancel on-cancel hook} that interrupts it.
+     *
+     * @param config the scope's configuration
+     * @param policy its policy
+     * @param body   what the owner does inside the scope; it may fork, and must join if it forks
+     * @param <T>    the result type of the tasks
+     * @param <R>    the result type of {@code join}
+     * @param <V>    the body's result type
+     * @return what the body returned
+     * @throws Exception what the body threw; if it also left the scope unjoined, the close's
+     *                   {@code IllegalStateException} is suppressed in it
+     */
+    static <T, R, V> V call(ScopeConfig config, JoinPolicy<T, R> policy, Body<T, R, V> body) throws Exception {
+        return ScopeImpl.call(config, policy, body);
+    }
+
+    /**
+     * The owner's work inside a scope, for {@link #call}.
+     *
+     * @param <T> the result type of the tasks
+     * @param <R> the result type of {@code join}
+     * @param <V> the body's result type
+     */
+    @FunctionalInterface
+    interface Body<T, R, V> {
+        /**
+         * Does the work.
+         *
+         * @param scope the scope, owned by the calling thread
+         * @return a result
+         * @throws Exception anything
+         */
+        V run(Scope<T, R> scope) throws Exception;
+    }
+
+    /** {@return the scope the calling thread works in (forked into, or running a {@link #call} body of), if any} */
     static Optional<Scope<?, ?>> current() {
         return Optional.ofNullable(ScopeImpl.current());
     }

@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
 final class ScopeImpl<T, R> implements Scope<T, R> {
     private static final Logger LOG = LoggerFactory.getLogger(Scope.class);
 
-    /** The task the current thread runs, bound for the task's whole body. */
-    static final ScopedValue<TaskImpl<?>> CURRENT_TASK = ScopedValue.newInstance();
+    /** What the current thread does inside a scope: a task's body, or an owner's {@link Scope#call} body. */
+    static final ScopedValue<Frame> CURRENT = ScopedValue.newInstance();
 
     private static final ThreadFactory DEFAULT_THREADS = Thread.ofVirtual().factory();
     private static final int OPEN = 0, JOINING = 1, JOINED = 2, CLOSED = 3;
@@ -120,8 +120,25 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
     }
 
     static <T, R> Scope<T, R> open(ScopeConfig config, JoinPolicy<T, R> policy) {
-        Objects.requireNonNull(config, "config");
+        return open(config, policy, current());
+    }
+
+    static <T, R, V> V call(ScopeConfig config, JoinPolicy<T, R> policy, Scope.Body<T, R, V> body) throws Exception {
+        Objects.requireNonNull(body, "body");
         ScopeImpl<?, ?> parent = current();
+        var frame = new Frame.Owner();
+        // Bound before the scope opens, so that the JDK scope captures this binding and forks from
+        // the body (made under the same binding) pass its structure check.
+        return ScopedValue.where(CURRENT, frame).call(() -> {
+            try (var scope = open(config, policy, parent)) {
+                frame.set(scope);
+                return body.run(scope);
+            }
+        });
+    }
+
+    private static <T, R> ScopeImpl<T, R> open(ScopeConfig config, JoinPolicy<T, R> policy, ScopeImpl<?, ?> parent) {
+        Objects.requireNonNull(config, "config");
         var scope = new ScopeImpl<>(config, policy, parent);
         if (parent != null) {
             // Register, then look: either the parent's cancel() sees this child or this sees it.
@@ -138,7 +155,7 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
     }
 
     static ScopeImpl<?, ?> current() {
-        return CURRENT_TASK.isBound() ? CURRENT_TASK.get().scope() : null;
+        return CURRENT.isBound() ? CURRENT.get().scope() : null;
     }
 
     private Thread newThread(Runnable r) {

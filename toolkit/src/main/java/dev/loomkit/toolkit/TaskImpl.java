@@ -9,7 +9,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 
 /** A task's body, its thread and its outcome. Runs as the JDK subtask's {@code Runnable}. */
-final class TaskImpl<T> implements Task<T>, Runnable {
+final class TaskImpl<T> implements Task<T>, Frame, Runnable {
     private static final int PENDING = 0, RUNNING = 1, SUCCEEDED = 2, FAILED = 3, CANCELLED = 4;
     private static final VarHandle STATE;
 
@@ -37,7 +37,8 @@ final class TaskImpl<T> implements Task<T>, Runnable {
         this.body = body;
     }
 
-    ScopeImpl<? super T, ?> scope() {
+    @Override
+    public ScopeImpl<? super T, ?> scope() {
         return scope;
     }
 
@@ -59,7 +60,7 @@ final class TaskImpl<T> implements Task<T>, Runnable {
             outcome = CANCELLED;
         } else {
             try {
-                value = ScopedValue.where(ScopeImpl.CURRENT_TASK, this).call(body::call);
+                value = ScopedValue.where(ScopeImpl.CURRENT, this).call(body::call);
                 outcome = SUCCEEDED;
             } catch (Throwable e) {
                 exception = e;

@@ -1,0 +1,234 @@
+package dev.loomkit.server;
+
+import java.io.IOException;
+import java.io.InputStream;
+
+/**
+ * A request body, Content-Length or chunked, bounded by the body limit. Every read from the network
+ * goes through {@link Exchange#beforeBodyRead()} and {@link Exchange#afterBodyRead()}, which send
+ * {@code 100 Continue} when the client asked for it, keep the body timeout, and hold off the
+ * cancellation interrupt (which would close the channel under a read).
+ */
+abstract sealed class BodyInputStream extends InputStream permits BodyInputStream.Fixed, BodyInputStream.Chunked, BodyInputStream.Empty {
+    final HttpInput in;
+    final Exchange exchange;
+    boolean done;
+    ProtocolException error;
+
+    BodyInputStream(HttpInput in, Exchange exchange) {
+        this.in = in;
+        this.exchange = exchange;
+    }
+
+    static BodyInputStream of(RequestHead head, HttpInput in, Exchange exchange, long maxBody) {
+        if (head.chunked()) {
+            return new Chunked(in, exchange, maxBody);
+        }
+        if (head.contentLength() > 0) {
+            return new Fixed(in, exchange, head.contentLength());
+        }
+        return new Empty(in, exchange);
+    }
+
+    /** {@return whether the whole body has been read} */
+    boolean isComplete() {
+        return done;
+    }
+
+    @Override
+    public int read() throws IOException {
+        byte[] one = new byte[1];
+        int n = read(one, 0, 1);
+        return n < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+        if (error != null) {
+            throw error;
+        }
+        if (done) {
+            return -1;
+        }
+        if (len == 0) {
+            return 0;
+        }
+        try {
+            return readBody(b, off, len);
+        } catch (ProtocolException e) {
+            error = e;
+            throw e;
+        }
+    }
+
+    abstract int readBody(byte[] b, int off, int len) throws IOException;
+
+    /** Reads from the network with the exchange's guards; -1 at end of stream. */
+    int network(byte[] b, int off, int len) throws IOException {
+        exchange.beforeBodyRead();
+        try {
+            return in.read(b, off, len);
+        } finally {
+            exchange.afterBodyRead();
+        }
+    }
+
+    /**
+     * Reads and discards what is left, up to {@code limit} bytes, so that the connection can serve
+     * its next request.
+     *
+     * @return whether the body was read to its end within the limit
+     */
+    boolean drain(long limit) {
+        byte[] skip = new byte[8192];
+        long total = 0;
+        try {
+            while (!done) {
+                int n = read(skip, 0, skip.length);
+                if (n < 0) {
+                    break;
+                }
+                total += n;
+                if (total > limit) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    static final class Empty extends BodyInputStream {
+        Empty(HttpInput in, Exchange exchange) {
+            super(in, exchange);
+            done = true;
+        }
+
+        @Override
+        int readBody(byte[] b, int off, int len) {
+            return -1;
+        }
+    }
+
+    static final class Fixed extends BodyInputStream {
+        private long remaining;
+
+        Fixed(HttpInput in, Exchange exchange, long length) {
+            super(in, exchange);
+            this.remaining = length;
+        }
+
+        @Override
+        int readBody(byte[] b, int off, int len) throws IOException {
+            int n = network(b, off, (int) Math.min(len, remaining));
+            if (n < 0) {
+                throw new java.io.EOFException("client closed the connection with " + remaining + " body bytes unsent");
+            }
+            remaining -= n;
+            if (remaining == 0) {
+                done = true;
+            }
+            return n;
+        }
+
+        @Override
+        public int available() {
+            return (int) Math.min(in.buffered(), remaining);
+        }
+    }
+
+    /** RFC 9112 7.1: chunk-size [ extensions ] CRLF data CRLF ... 0 CRLF [ trailers ] CRLF. */
+    static final class Chunked extends BodyInputStream {
+        private static final int MAX_CHUNK_LINE = 4096;
+        private static final int MAX_TRAILER_BYTES = 8192;
+        private final long maxBody;
+        private long total;
+        private long chunkLeft; // bytes left in the current chunk; 0 means a size line comes next
+        private boolean first = true;
+
+        Chunked(HttpInput in, Exchange exchange, long maxBody) {
+            super(in, exchange);
+            this.maxBody = maxBody;
+        }
+
+        @Override
+        int readBody(byte[] b, int off, int len) throws IOException {
+            if (chunkLeft == 0) {
+                if (!first) {
+                    expectCrlf();
+                }
+                first = false;
+                chunkLeft = readChunkSize();
+                if (chunkLeft == 0) {
+                    readTrailers();
+                    done = true;
+                    return -1;
+                }
+                if (total + chunkLeft > maxBody) {
+                    throw new ProtocolException(413, "chunked body over the limit of " + maxBody + " bytes");
+                }
+            }
+            int n = network(b, off, (int) Math.min(len, chunkLeft));
+            if (n < 0) {
+                throw new java.io.EOFException("client closed the connection inside a chunk");
+            }
+            chunkLeft -= n;
+            total += n;
+            return n;
+        }
+
+        private String line(int limit) throws IOException {
+            exchange.beforeBodyRead();
+            try {
+                return RequestHeadParser.readLine(in, limit, false);
+            } catch (ProtocolException e) {
+                throw new ProtocolException(400, "malformed chunked body: " + e.getMessage());
+            } finally {
+                exchange.afterBodyRead();
+            }
+        }
+
+        private void expectCrlf() throws IOException {
+            if (!line(0).isEmpty()) {
+                throw new ProtocolException(400, "chunk data not followed by CRLF");
+            }
+        }
+
+        private long readChunkSize() throws IOException {
+            String line = line(MAX_CHUNK_LINE);
+            int semi = line.indexOf(';');
+            String size = (semi < 0 ? line : line.substring(0, semi));
+            // RFC 9112 allows BWS before the extension's ';'; nothing else around the size.
+            if (semi >= 0) {
+                size = size.stripTrailing();
+            }
+            if (size.isEmpty() || size.length() > 15) {
+                throw new ProtocolException(400, "invalid chunk size '" + line + "'");
+            }
+            long n = 0;
+            for (int i = 0; i < size.length(); i++) {
+                int d = Character.digit(size.charAt(i), 16);
+                if (d < 0) {
+                    throw new ProtocolException(400, "invalid chunk size '" + line + "'");
+                }
+                n = n << 4 | d;
+            }
+            return n;
+        }
+
+        private void readTrailers() throws IOException {
+            int bytes = 0;
+            while (true) {
+                String line = line(MAX_TRAILER_BYTES - bytes);
+                if (line.isEmpty()) {
+                    return;
+                }
+                bytes += line.length() + 2;
+                if (line.indexOf(':') <= 0) {
+                    throw new ProtocolException(400, "malformed trailer field");
+                }
+            }
+        }
+    }
+}

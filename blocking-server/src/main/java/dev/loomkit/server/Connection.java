@@ -1,0 +1,326 @@
+package dev.loomkit.server;
+
+import dev.loomkit.toolkit.CancelReason;
+import dev.loomkit.toolkit.JoinPolicy;
+import dev.loomkit.toolkit.Scope;
+import dev.loomkit.toolkit.ScopeConfig;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection: reads requests in order, hands each to an {@link Exchange}, and closes.
+ * Runs in one thread from the server's thread source, in a "connection" scope.
+ *
+ * <p>Shared with two server threads, each through its own small protocol:
+ * <ul>
+ *   <li>the sweeper reads {@link #ioDeadline} and closes the channel of a connection whose blocking
+ *       read or write is overdue; no timer is armed per read;</li>
+ *   <li>the client-gone watcher, armed by the sweeper while a handler runs, switches the channel to
+ *       non-blocking, watches it on its selector and switches it back; {@link #lock} orders that with
+ *       the handler's body reads and with the interrupt that wakes a cancelled handler.</li>
+ * </ul>
+ */
+final class Connection implements Runnable, RequestHeadParser.HeadStart {
+    private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
+
+    /** What a blocking I/O under way is: the sweeper's timeout for it, and the metric tag when it expires. */
+    enum Io { NONE, IDLE, HEAD, BODY, WRITE }
+
+    /** The client-gone watch: none, asked for, on the selector. */
+    enum Watch { NONE, ARMING, WATCHING }
+
+    final ServerImpl server;
+    final SocketChannel channel;
+    final long id;
+    final InetSocketAddress remote;
+    final HttpInput in;
+    final HttpOutput out;
+    private final ServerConfig config;
+
+    volatile long ioDeadline;
+    private volatile Io io = Io.NONE;
+    volatile Io expired;
+    volatile boolean stopRequested;
+    volatile boolean clientGone;
+    String clientGoneHow; // guarded by lock
+
+    final ReentrantLock lock = new ReentrantLock();
+    final Condition watchSettled = lock.newCondition();
+    // Guarded by lock:
+    private Thread thread;
+    private boolean handling;
+    private boolean inBodyRead;
+    private long handlingSince;
+    private Exchange exchange;
+    Watch watch = Watch.NONE;
+    SelectionKey key;
+
+    Connection(ServerImpl server, SocketChannel channel, long id) throws IOException {
+        this.server = server;
+        this.channel = channel;
+        this.id = id;
+        this.config = server.config();
+        this.remote = (InetSocketAddress) channel.getRemoteAddress();
+        this.in = new HttpInput(channel, config.maxRequestLineBytes() + config.maxHeaderBytes() + 4);
+        this.out = new HttpOutput(channel, this);
+    }
+
+    ServerConfig config() {
+        return config;
+    }
+
+    @Override
+    public void run() {
+        lock.lock();
+        try {
+            thread = Thread.currentThread();
+        } finally {
+            lock.unlock();
+        }
+        Thread.interrupted(); // a pool thread starts clean
+        try {
+            Scope.call(ScopeConfig.named("connection").withThreadFactory(server.subtaskThreads()), JoinPolicy.failFast(),
+                    scope -> {
+                        serve();
+                        return null;
+                    });
+        } catch (ClosedChannelException | EOFException e) {
+            // Closed under us by a timeout or the shutdown, or the client hung up mid-message.
+            LOG.debug("connection {} closed: {}", id, expired != null ? expired + " timeout" : e.toString());
+        } catch (IOException e) {
+            LOG.debug("connection {} ended by an I/O error: {}", id, e.toString());
+        } catch (Exception | Error e) {
+            LOG.warn("connection {} failed unexpectedly", id, e);
+        } finally {
+            io = Io.NONE;
+            ioDeadline = 0;
+            try {
+                channel.close();
+            } catch (IOException e) {
+                LOG.debug("connection {}: close failed: {}", id, e.toString());
+            }
+            server.connectionEnded(this);
+        }
+    }
+
+    private void serve() throws IOException {
+        var parser = server.parser();
+        while (true) {
+            if ((stopRequested || server.isStopping()) && !in.hasBuffered()) {
+                return; // idle at shutdown: nothing is lost by closing now
+            }
+            ioStart(Io.IDLE);
+            RequestHead head;
+            try {
+                head = parser.parse(in, this);
+            } catch (ProtocolException e) {
+                ioEnd();
+                server.metrics().protocolError(e.status());
+                LOG.debug("connection {}: rejected request with {}: {}", id, e.status(), e.getMessage());
+                ResponseWriter.writeError(out, e.status(), e.getMessage(), true);
+                return;
+            }
+            ioEnd();
+            if (head == null) {
+                return;
+            }
+            if (!new Exchange(this, head).run()) {
+                return;
+            }
+            in.shrinkIfIdle();
+        }
+    }
+
+    // ---- timeouts (this thread writes, the sweeper reads) ---------------------------------------
+
+    void ioStart(Io kind) {
+        io = kind;
+        ioDeadline = System.nanoTime() + switch (kind) {
+            case IDLE -> config.idleTimeout().toNanos();
+            case HEAD -> config.headerTimeout().toNanos();
+            case BODY -> config.bodyTimeout().toNanos();
+            case WRITE -> config.writeTimeout().toNanos();
+            case NONE -> 0;
+        };
+    }
+
+    void ioEnd() {
+        ioDeadline = 0;
+        io = Io.NONE;
+    }
+
+    @Override
+    public void headStarted() {
+        ioStart(Io.HEAD); // from the first byte of a head: a slow head is the slowloris attack
+    }
+
+    /** Sweeper: closes the channel if the blocking I/O under way is overdue. */
+    void checkTimeout(long now) {
+        long d = ioDeadline;
+        Io kind = io;
+        if (d != 0 && kind != Io.NONE && now - d > 0) {
+            expired = kind;
+            server.metrics().timeout(kind);
+            LOG.debug("connection {}: {} timeout, closing", id, kind);
+            closeQuietly();
+        }
+    }
+
+    void closeQuietly() {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            LOG.debug("connection {}: close failed: {}", id, e.toString());
+        }
+    }
+
+    // ---- the handler phase (this thread), the cancellation interrupt and the watcher ----------
+
+    void beginHandling(Exchange ex) {
+        lock.lock();
+        try {
+            handling = true;
+            inBodyRead = false;
+            handlingSince = System.nanoTime();
+            exchange = ex;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** On-cancel hook of the request scope: wakes the handler, unless it is inside channel I/O. */
+    void interruptHandler() {
+        lock.lock();
+        try {
+            // An interrupt during channel I/O would close the channel; body reads check for
+            // cancellation themselves right after.
+            if (handling && !inBodyRead && thread != null) {
+                thread.interrupt();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Leaves the handler phase: no interrupt can arrive after this, and the channel is blocking again. */
+    void endHandling() {
+        boolean watched;
+        lock.lock();
+        try {
+            handling = false;
+            exchange = null;
+            watched = watch != Watch.NONE;
+        } finally {
+            lock.unlock();
+        }
+        Thread.interrupted(); // a cancellation interrupt that came after the handler's last blocking call
+        if (watched) {
+            server.watcher().disarm(this);
+        }
+    }
+
+    /**
+     * Before a body read in the handler's thread: no interrupt from now on (it would close the
+     * channel). A pending one means the request was cancelled: the read is refused instead.
+     */
+    void beginBodyRead() throws java.io.InterruptedIOException {
+        lock.lock();
+        try {
+            if (Thread.interrupted()) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("request cancelled before reading its body");
+            }
+            inBodyRead = true;
+        } finally {
+            lock.unlock();
+        }
+        ioStart(Io.BODY);
+    }
+
+    void endBodyRead() {
+        ioEnd();
+        lock.lock();
+        try {
+            inBodyRead = false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Sweeper: asks the watcher to watch a handler that has run a while with its body read. */
+    void maybeWatch(long now, long afterNanos) {
+        if (!lock.tryLock()) {
+            return; // busy: look again at the next sweep
+        }
+        boolean arm = false;
+        try {
+            if (handling && !inBodyRead && watch == Watch.NONE && !clientGone && exchange != null
+                    && exchange.bodyComplete() && now - handlingSince >= afterNanos) {
+                watch = Watch.ARMING;
+                arm = true;
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (arm) {
+            server.watcher().arm(this);
+        }
+    }
+
+    /** Watcher, under lock: is the handler still running, so watching is still wanted? */
+    boolean handlingLocked() {
+        return handling;
+    }
+
+    /** Watcher: the client closed or reset the connection while its request was being handled. */
+    void clientGone(String how) {
+        Exchange ex;
+        lock.lock();
+        try {
+            clientGone = true;
+            ex = exchange;
+        } finally {
+            lock.unlock();
+        }
+        if (ex != null) {
+            ex.cancel(CancelReason.clientDisconnected("client " + remote + " " + how));
+        }
+    }
+
+    /** Shutdown: close now if idle, else finish the current request and close. */
+    void requestStop() {
+        stopRequested = true;
+        if (io == Io.IDLE && !in.hasBuffered()) {
+            closeQuietly();
+        }
+    }
+
+    /** Shutdown, after the grace period: cancel the request in flight, or close. */
+    void forceStop(CancelReason reason) {
+        Exchange ex;
+        lock.lock();
+        try {
+            ex = handling ? exchange : null;
+        } finally {
+            lock.unlock();
+        }
+        if (ex != null) {
+            ex.cancel(reason);
+        } else {
+            closeQuietly();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "connection " + id + " from " + remote;
+    }
+}

@@ -1,0 +1,227 @@
+package dev.loomkit.server;
+
+import dev.loomkit.toolkit.CancelReason;
+import dev.loomkit.toolkit.JoinPolicy;
+import dev.loomkit.toolkit.Scope;
+import dev.loomkit.toolkit.ScopeConfig;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One request on a connection: routing, the request scope, the handler, and the one response it
+ * ends with. What the client gets when things go wrong:
+ * <ul>
+ *   <li>the client went away: nothing (recorded as status 499, the convention for it);</li>
+ *   <li>the deadline passed before a response started: 503;</li>
+ *   <li>the server is shutting down: 503 and the connection closes;</li>
+ *   <li>the body was malformed or too large: its 4xx, and the connection closes;</li>
+ *   <li>the handler threw {@link HttpException}: its status; anything else: 500, logged once.</li>
+ * </ul>
+ */
+final class Exchange {
+    private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
+    private static final Logger ACCESS = LoggerFactory.getLogger("dev.loomkit.server.access");
+    /** Unread body bytes the server will skip to keep a connection; more, and it closes instead. */
+    private static final long DRAIN_LIMIT = 64 * 1024;
+    static final int CLIENT_CLOSED = 499;
+
+    private final Connection conn;
+    private final RequestHead head;
+    private final ServerConfig config;
+    private final long startNanos = System.nanoTime();
+    private final long inBefore;
+    private final long outBefore;
+    private BodyInputStream body;
+    private volatile Scope<Object, Void> scope;
+    private boolean continueSent;
+    private int status;
+    private String uri = "UNKNOWN";
+    private Throwable failure;
+
+    Exchange(Connection conn, RequestHead head) {
+        this.conn = conn;
+        this.head = head;
+        this.config = conn.config();
+        this.inBefore = conn.in.bytesRead;
+        this.outBefore = conn.out.bytesWritten;
+    }
+
+    /** Serves the request; returns whether the connection may serve another. */
+    boolean run() throws IOException {
+        ServerImpl server = conn.server;
+        server.metrics().requestStarted();
+        body = BodyInputStream.of(head, conn.in, this, config.maxBodyBytes());
+        boolean keep = false;
+        try {
+            if (conn.stopRequested || server.isStopping()) {
+                keep = respond(Response.text(503, "503 Service Unavailable: server shutting down\n"), true);
+                return keep;
+            }
+            Router.Match match = server.router().match(head.method(), head.path());
+            if (match.route() == null) {
+                uri = match.status() == 404 ? "NOT_FOUND" : "UNKNOWN";
+                Response r = match.status() == 404
+                        ? Response.text(404, "404 Not Found\n")
+                        : Response.text(405, "405 Method Not Allowed\n").withHeader("Allow", String.join(", ", match.allowed()));
+                keep = respond(r, false);
+                return keep;
+            }
+            uri = match.route().template();
+            keep = handle(match);
+            return keep;
+        } finally {
+            server.metrics().requestEnded(head.method(), uri, status, failure, System.nanoTime() - startNanos,
+                    conn.in.bytesRead - inBefore, conn.out.bytesWritten - outBefore);
+            if (config.accessLog()) {
+                ACCESS.info("{} \"{} {} {}\" {} {} {}ms", conn.remote, head.method(), head.target(), head.version(), status,
+                        conn.out.bytesWritten - outBefore, (System.nanoTime() - startNanos) / 1_000_000);
+            }
+        }
+    }
+
+    private boolean handle(Router.Match match) throws IOException {
+        Duration timeout = match.route().timeout() != null ? match.route().timeout() : config.requestTimeout();
+        var request = new RequestImpl(head, match, body, conn.remote);
+        try {
+            return Scope.call(ScopeConfig.named("request").withTimeout(timeout).withThreadFactory(conn.server.subtaskThreads()),
+                    JoinPolicy.failFast(), s -> {
+                        scope = s;
+                        request.attach(s);
+                        return handleInScope(match.route().handler(), request, s);
+                    });
+        } catch (IOException e) {
+            throw e;
+        } catch (IllegalStateException e) {
+            // The scope's close: the handler forked subtasks and never joined them. Its response is
+            // out; the subtasks were cancelled and have ended.
+            LOG.warn("handler for {} {} forked subtasks without joining them; closing the connection", head.method(), uri, e);
+            return false;
+        } catch (Exception e) {
+            throw new IOException("unexpected failure serving " + head.method() + " " + uri, e);
+        }
+    }
+
+    private boolean handleInScope(Handler handler, RequestImpl request, Scope<Object, Void> s) throws IOException {
+        Response response = null;
+        conn.beginHandling(this);
+        try (var hook = s.onCancel(conn::interruptHandler)) {
+            response = handler.handle(request);
+            if (response == null) {
+                failure = new NullPointerException("handler returned null");
+            }
+        } catch (Throwable t) {
+            failure = t;
+        } finally {
+            conn.endHandling();
+        }
+        CancelReason root = s.cancelReason().map(CancelReason::root).orElse(null);
+        CancelReason.Kind kind = root == null ? null : root.kind();
+        if (conn.clientGone || kind == CancelReason.Kind.CLIENT_DISCONNECTED) {
+            status = CLIENT_CLOSED;
+            conn.server.metrics().cancelled(CancelReason.Kind.CLIENT_DISCONNECTED);
+            LOG.debug("{}: client went away during {} {}", conn, head.method(), uri);
+            return false;
+        }
+        if (body.error != null) {
+            return respondError(body.error.status(), body.error.getMessage());
+        }
+        if (kind == CancelReason.Kind.DEADLINE) {
+            conn.server.metrics().cancelled(kind);
+            return respond(Response.text(503, "503 Service Unavailable: request deadline passed\n"), false);
+        }
+        if (kind == CancelReason.Kind.SHUTDOWN) {
+            conn.server.metrics().cancelled(kind);
+            return respond(Response.text(503, "503 Service Unavailable: server shutting down\n"), true);
+        }
+        if (failure instanceof HttpException e) {
+            return respond(Response.text(e.status(), e.status() + " " + HttpStatus.reason(e.status()) + ": " + e.getMessage() + "\n"), false);
+        }
+        if (failure instanceof ProtocolException e) {
+            return respondError(e.status(), e.getMessage());
+        }
+        if (failure instanceof IOException e && !conn.channel.isOpen()) {
+            throw e; // the body read failed because the connection is gone: nobody to answer
+        }
+        if (failure != null) {
+            LOG.error("handler for {} {} failed", head.method(), uri, failure);
+            return respond(Response.text(500, "500 Internal Server Error\n"), false);
+        }
+        return respond(response, false);
+    }
+
+    private boolean respondError(int errorStatus, String message) throws IOException {
+        status = errorStatus;
+        ResponseWriter.writeError(conn.out, errorStatus, message, head.http11());
+        return false;
+    }
+
+    /** Writes the response; returns whether the connection may go on. */
+    private boolean respond(Response response, boolean forceClose) throws IOException {
+        status = response.status();
+        boolean headRequest = head.method().equals("HEAD");
+        // Unread body: skip it if it is small and already on its way; a client waiting for
+        // 100 Continue never sent it, and a large one is not worth reading: close instead.
+        boolean bodyPending = !body.isComplete();
+        boolean canDrain = !bodyPending || (!(head.expectContinue() && !continueSent)
+                && (head.chunked() || head.contentLength() <= DRAIN_LIMIT));
+        boolean close = forceClose || !head.keepAlive() || !canDrain || conn.stopRequested || conn.server.isStopping()
+                || (response.isStreaming() && !head.http11());
+        if (response.isStreaming()) {
+            OutputStream stream = ResponseWriter.startStreaming(conn.out, response, head.http11(), close, headRequest);
+            if (!headRequest) {
+                try {
+                    response.writer().writeTo(stream);
+                    stream.close();
+                } catch (IOException e) {
+                    throw e;
+                } catch (Exception e) {
+                    // The head is out; the only honest signal left is to cut the body short.
+                    failure = e;
+                    LOG.error("streaming body of {} {} failed; closing the connection", head.method(), uri, e);
+                    return false;
+                }
+            }
+        } else {
+            ResponseWriter.writeFixed(conn.out, response, head.http11(), close, headRequest);
+        }
+        return !close && (!bodyPending || body.drain(DRAIN_LIMIT));
+    }
+
+    // ---- called by the body stream, in the handler's thread ------------------------------------
+
+    void beforeBodyRead() throws IOException {
+        Scope<Object, Void> s = scope;
+        if (s != null && s.isCancelled()) {
+            throw new InterruptedIOException("request cancelled: " + s.cancelReason().orElseThrow());
+        }
+        conn.beginBodyRead();
+        if (head.expectContinue() && !continueSent) {
+            continueSent = true;
+            try {
+                ResponseWriter.writeContinue(conn.out);
+            } catch (IOException e) {
+                conn.endBodyRead();
+                throw e;
+            }
+        }
+    }
+
+    void afterBodyRead() {
+        conn.endBodyRead();
+    }
+
+    boolean bodyComplete() {
+        return body != null && body.isComplete();
+    }
+
+    void cancel(CancelReason reason) {
+        Scope<Object, Void> s = scope;
+        if (s != null) {
+            s.cancel(reason);
+        }
+    }
+}

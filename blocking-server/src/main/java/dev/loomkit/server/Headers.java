@@ -1,0 +1,121 @@
+package dev.loomkit.server;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * HTTP header fields: an immutable multi-map whose names compare case-insensitively and keep the
+ * order in which they arrived.
+ */
+public final class Headers {
+    private static final Headers EMPTY = new Headers(List.of());
+
+    /** One field, name as received. */
+    public record Field(String name, String value) {
+        /**
+         * Checks the field.
+         *
+         * @throws NullPointerException if a component is null
+         */
+        public Field {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(value, "value");
+        }
+    }
+
+    private final List<Field> fields;
+
+    private Headers(List<Field> fields) {
+        this.fields = fields;
+    }
+
+    /** {@return no fields} */
+    public static Headers empty() {
+        return EMPTY;
+    }
+
+    static Headers of(List<Field> fields) {
+        return fields.isEmpty() ? EMPTY : new Headers(List.copyOf(fields));
+    }
+
+    /**
+     * {@return the first value of the named field}
+     *
+     * @param name the field name, any case
+     */
+    public Optional<String> first(String name) {
+        for (Field f : fields) {
+            if (f.name.equalsIgnoreCase(name)) {
+                return Optional.of(f.value);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * {@return every value of the named field, in order}
+     *
+     * @param name the field name, any case
+     */
+    public List<String> all(String name) {
+        List<String> values = new ArrayList<>(1);
+        for (Field f : fields) {
+            if (f.name.equalsIgnoreCase(name)) {
+                values.add(f.value);
+            }
+        }
+        return values;
+    }
+
+    /**
+     * {@return whether the named field is present}
+     *
+     * @param name the field name, any case
+     */
+    public boolean contains(String name) {
+        return first(name).isPresent();
+    }
+
+    /** {@return the fields in arrival order} */
+    public List<Field> fields() {
+        return fields;
+    }
+
+    /** {@return the number of fields} */
+    public int size() {
+        return fields.size();
+    }
+
+    /** {@return the fields as a map from lower-case name to values, sorted by name} */
+    public Map<String, List<String>> toMap() {
+        var map = new TreeMap<String, List<String>>();
+        for (Field f : fields) {
+            map.computeIfAbsent(f.name.toLowerCase(Locale.ROOT), k -> new ArrayList<>()).add(f.value);
+        }
+        map.replaceAll((k, v) -> Collections.unmodifiableList(v));
+        return Collections.unmodifiableMap(map);
+    }
+
+    /**
+     * {@return a copy with one more field}
+     *
+     * @param name  the name
+     * @param value the value
+     */
+    Headers with(String name, String value) {
+        var list = new ArrayList<>(fields);
+        list.add(new Field(name, value));
+        return new Headers(List.copyOf(list));
+    }
+
+    @Override
+    public String toString() {
+        return fields.toString();
+    }
+}

@@ -1,0 +1,121 @@
+package dev.loomkit.server;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.util.Arrays;
+
+/**
+ * The connection's read side: one buffer over a blocking channel. The head parser looks into the
+ * buffer directly; bodies read through it. It grows only while a single head needs more room,
+ * within the configured limits, so an idle connection holds one small buffer.
+ */
+final class HttpInput {
+    static final int INITIAL_SIZE = 4 * 1024;
+
+    private final SocketChannel channel;
+    private final int maxSize;
+    byte[] buf = new byte[INITIAL_SIZE];
+    int pos;
+    int lim;
+    private ByteBuffer view = ByteBuffer.wrap(buf);
+    long bytesRead;
+
+    HttpInput(SocketChannel channel, int maxSize) {
+        this.channel = channel;
+        this.maxSize = Math.max(INITIAL_SIZE, maxSize);
+    }
+
+    boolean hasBuffered() {
+        return pos < lim;
+    }
+
+    int buffered() {
+        return lim - pos;
+    }
+
+    /**
+     * Reads more bytes into the buffer, keeping the unread ones; grows it if it is full and may grow.
+     *
+     * @return bytes read, or -1 at end of stream
+     * @throws IOException if the read fails, or the buffer is full at its maximum size
+     */
+    int fill() throws IOException {
+        if (lim == buf.length) {
+            if (pos > 0) {
+                System.arraycopy(buf, pos, buf, 0, lim - pos);
+                lim -= pos;
+                pos = 0;
+            } else if (buf.length < maxSize) {
+                resize(Math.min(maxSize, buf.length * 2));
+            } else {
+                throw new IllegalStateException("input buffer full at " + maxSize + " bytes");
+            }
+        }
+        view.limit(buf.length).position(lim);
+        int n = channel.read(view);
+        if (n > 0) {
+            lim += n;
+            bytesRead += n;
+        }
+        return n;
+    }
+
+    private void resize(int size) {
+        buf = Arrays.copyOf(buf, size);
+        view = ByteBuffer.wrap(buf);
+    }
+
+    /** Drops a grown buffer once it is empty, so that one large head does not pin memory for the connection's life. */
+    void shrinkIfIdle() {
+        if (pos == lim && buf.length > INITIAL_SIZE) {
+            buf = new byte[INITIAL_SIZE];
+            view = ByteBuffer.wrap(buf);
+            pos = 0;
+            lim = 0;
+        } else if (pos == lim) {
+            pos = 0;
+            lim = 0;
+        }
+    }
+
+    /** Reads up to {@code len} body bytes: from the buffer if any, else straight from the channel. */
+    int read(byte[] dst, int off, int len) throws IOException {
+        if (pos == lim) {
+            if (len >= buf.length) {
+                int n = channel.read(ByteBuffer.wrap(dst, off, len));
+                if (n > 0) {
+                    bytesRead += n;
+                }
+                return n;
+            }
+            pos = 0;
+            lim = 0;
+            if (fill() < 0) {
+                return -1;
+            }
+        }
+        int n = Math.min(len, lim - pos);
+        System.arraycopy(buf, pos, dst, off, n);
+        pos += n;
+        return n;
+    }
+
+    /** Appends bytes read elsewhere (by the client-gone watcher) as if they had been read here. */
+    void pushBack(ByteBuffer data) {
+        int n = data.remaining();
+        if (lim + n > buf.length) {
+            if (pos > 0) {
+                System.arraycopy(buf, pos, buf, 0, lim - pos);
+                lim -= pos;
+                pos = 0;
+            }
+            if (lim + n > buf.length) {
+                resize(Math.max(lim + n, buf.length * 2));
+            }
+        }
+        data.get(buf, lim, n);
+        lim += n;
+        bytesRead += n;
+    }
+}

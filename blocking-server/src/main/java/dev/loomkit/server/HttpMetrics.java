@@ -1,0 +1,134 @@
+package dev.loomkit.server;
+
+import dev.loomkit.toolkit.CancelReason;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.http.Outcome;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The server's meters, following Micrometer's HTTP server conventions; a no-op when no registry is
+ * configured.
+ * <ul>
+ *   <li>{@code http.server.requests}: timer; tags method, status, outcome, uri (the route template,
+ *       {@code NOT_FOUND} or {@code UNKNOWN}), exception</li>
+ *   <li>{@code http.server.connections.active}, {@code http.server.requests.active}: gauges</li>
+ *   <li>{@code http.server.connections.rejected}, {@code http.server.connections.forced.close}: counters</li>
+ *   <li>{@code http.server.requests.cancelled}: counter; tag reason</li>
+ *   <li>{@code http.server.timeouts}: counter; tag phase (idle, head, body, write)</li>
+ *   <li>{@code http.server.protocol.errors}: counter; tag status</li>
+ *   <li>{@code http.server.bytes.received}, {@code http.server.bytes.sent}: counters, bytes</li>
+ * </ul>
+ */
+sealed interface HttpMetrics permits HttpMetrics.Noop, HttpMetrics.Micrometer {
+
+    static HttpMetrics of(MeterRegistry registry, ServerImpl server) {
+        return registry == null ? new Noop() : new Micrometer(registry, server);
+    }
+
+    default void requestStarted() {
+    }
+
+    default void requestEnded(String method, String uri, int status, Throwable failure, long nanos, long bytesIn, long bytesOut) {
+    }
+
+    default void connectionOpened() {
+    }
+
+    default void connectionClosed() {
+    }
+
+    default void rejected() {
+    }
+
+    default void forcedClose() {
+    }
+
+    default void timeout(Connection.Io phase) {
+    }
+
+    default void cancelled(CancelReason.Kind reason) {
+    }
+
+    default void protocolError(int status) {
+    }
+
+    final class Noop implements HttpMetrics {
+    }
+
+    final class Micrometer implements HttpMetrics {
+        private record Key(String method, String uri, int status, String exception) {
+        }
+
+        private final MeterRegistry registry;
+        private final AtomicInteger active = new AtomicInteger();
+        private final ConcurrentHashMap<Key, Timer> timers = new ConcurrentHashMap<>();
+        private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
+        private final Counter rejected;
+        private final Counter forced;
+        private final Counter bytesIn;
+        private final Counter bytesOut;
+
+        Micrometer(MeterRegistry registry, ServerImpl server) {
+            this.registry = registry;
+            Gauge.builder("http.server.connections.active", server, ServerImpl::openConnections)
+                    .description("Open connections").register(registry);
+            Gauge.builder("http.server.requests.active", active, AtomicInteger::get)
+                    .description("Requests being served").register(registry);
+            rejected = Counter.builder("http.server.connections.rejected").description("Connections answered 503 and closed at accept").register(registry);
+            forced = Counter.builder("http.server.connections.forced.close").description("Connections cancelled at shutdown after the grace period").register(registry);
+            bytesIn = Counter.builder("http.server.bytes.received").baseUnit("bytes").register(registry);
+            bytesOut = Counter.builder("http.server.bytes.sent").baseUnit("bytes").register(registry);
+        }
+
+        @Override
+        public void requestStarted() {
+            active.incrementAndGet();
+        }
+
+        @Override
+        public void requestEnded(String method, String uri, int status, Throwable failure, long nanos, long in, long out) {
+            active.decrementAndGet();
+            String exception = failure == null ? "none" : failure.getClass().getSimpleName();
+            timers.computeIfAbsent(new Key(method, uri, status, exception), k -> Timer.builder("http.server.requests")
+                    .tag("method", k.method()).tag("uri", k.uri()).tag("status", Integer.toString(k.status()))
+                    .tag("outcome", Outcome.forStatus(k.status()).name()).tag("exception", k.exception())
+                    .register(registry)).record(nanos, TimeUnit.NANOSECONDS);
+            bytesIn.increment(in);
+            bytesOut.increment(out);
+        }
+
+        @Override
+        public void rejected() {
+            rejected.increment();
+        }
+
+        @Override
+        public void forcedClose() {
+            forced.increment();
+        }
+
+        private Counter counter(String name, String tag, String value) {
+            return counters.computeIfAbsent(name + '|' + value, k -> Counter.builder(name).tag(tag, value).register(registry));
+        }
+
+        @Override
+        public void timeout(Connection.Io phase) {
+            counter("http.server.timeouts", "phase", phase.name().toLowerCase(java.util.Locale.ROOT)).increment();
+        }
+
+        @Override
+        public void cancelled(CancelReason.Kind reason) {
+            counter("http.server.requests.cancelled", "reason", reason.tag()).increment();
+        }
+
+        @Override
+        public void protocolError(int status) {
+            counter("http.server.protocol.errors", "status", Integer.toString(status)).increment();
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package dev.loomkit.server;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Strict percent-decoding (UTF-8) of path segments and query strings. */
+final class PercentDecoder {
+    private PercentDecoder() {
+    }
+
+    /**
+     * Decodes {@code s}; with {@code plusIsSpace}, '+' means ' ' (query strings).
+     *
+     * @throws IllegalArgumentException on a '%' not followed by two hex digits
+     */
+    static String decode(String s, boolean plusIsSpace) {
+        if (s.indexOf('%') < 0 && !(plusIsSpace && s.indexOf('+') >= 0)) {
+            return s;
+        }
+        var out = new ByteArrayOutputStream(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '%') {
+                if (i + 2 >= s.length()) {
+                    throw new IllegalArgumentException("truncated percent-encoding in '" + s + "'");
+                }
+                int hi = Character.digit(s.charAt(i + 1), 16);
+                int lo = Character.digit(s.charAt(i + 2), 16);
+                if (hi < 0 || lo < 0) {
+                    throw new IllegalArgumentException("invalid percent-encoding in '" + s + "'");
+                }
+                out.write(hi << 4 | lo);
+                i += 2;
+            } else if (c == '+' && plusIsSpace) {
+                out.write(' ');
+            } else {
+                byte[] b = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+                out.write(b, 0, b.length);
+            }
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    /** Parses a query string into decoded names and values, in order of first appearance. */
+    static Map<String, List<String>> query(String query) {
+        if (query == null || query.isEmpty()) {
+            return Map.of();
+        }
+        var map = new LinkedHashMap<String, List<String>>();
+        for (String pair : query.split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            String name = decode(eq < 0 ? pair : pair.substring(0, eq), true);
+            String value = eq < 0 ? "" : decode(pair.substring(eq + 1), true);
+            map.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
+        }
+        map.replaceAll((k, v) -> Collections.unmodifiableList(v));
+        return Collections.unmodifiableMap(map);
+    }
+}

@@ -1,0 +1,310 @@
+package dev.loomkit.server;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Reads and validates a request head per RFC 9112, strictly: lines end in CRLF; single spaces in
+ * the request line; no whitespace before a field's colon; no obsolete line folding; no control
+ * characters; one Host on HTTP/1.1; message framing that cannot be read two ways (the guards
+ * against request smuggling). Every violation is a {@link ProtocolException} with its status.
+ */
+final class RequestHeadParser {
+    private static final int MAX_LEADING_EMPTY_LINES = 4;
+
+    private final int maxRequestLine;
+    private final int maxHeaderBytes;
+    private final int maxHeaderCount;
+    private final long maxBody;
+
+    RequestHeadParser(ServerConfig config) {
+        this.maxRequestLine = config.maxRequestLineBytes();
+        this.maxHeaderBytes = config.maxHeaderBytes();
+        this.maxHeaderCount = config.maxHeaderCount();
+        this.maxBody = config.maxBodyBytes();
+    }
+
+    /** Called once the first byte of a head has arrived, so its timeout can start. */
+    interface HeadStart {
+        void headStarted();
+    }
+
+    /**
+     * Reads one head.
+     *
+     * @return the head, or null if the stream ended cleanly before a request began
+     * @throws ProtocolException if the head is malformed or over a limit
+     * @throws IOException       if reading fails
+     */
+    RequestHead parse(HttpInput in, HeadStart start) throws IOException {
+        if (!in.hasBuffered() && in.fill() < 0) {
+            return null;
+        }
+        start.headStarted();
+        String requestLine = null;
+        for (int empty = 0; requestLine == null; empty++) {
+            requestLine = readLine(in, maxRequestLine, true);
+            if (requestLine == null) {
+                return null;
+            }
+            if (requestLine.isEmpty()) {
+                if (empty >= MAX_LEADING_EMPTY_LINES) {
+                    throw new ProtocolException(400, "too many empty lines before the request line");
+                }
+                requestLine = null; // RFC 9112 2.2: ignore empty lines before the request line
+            }
+        }
+        return parseRest(requestLine, in);
+    }
+
+    private RequestHead parseRest(String requestLine, HttpInput in) throws IOException {
+        int sp1 = requestLine.indexOf(' ');
+        int sp2 = sp1 < 0 ? -1 : requestLine.indexOf(' ', sp1 + 1);
+        if (sp1 <= 0 || sp2 < 0 || requestLine.indexOf(' ', sp2 + 1) >= 0) {
+            throw new ProtocolException(400, "malformed request line");
+        }
+        String method = requestLine.substring(0, sp1);
+        String target = requestLine.substring(sp1 + 1, sp2);
+        String version = requestLine.substring(sp2 + 1);
+        if (!Rfc9110.isToken(method)) {
+            throw new ProtocolException(400, "malformed method");
+        }
+        boolean http11 = parseVersion(version);
+        if (target.isEmpty()) {
+            throw new ProtocolException(400, "empty request target");
+        }
+        for (int i = 0; i < target.length(); i++) {
+            char c = target.charAt(i);
+            if (c <= 0x20 || c >= 0x7f) {
+                throw new ProtocolException(400, "invalid character in request target");
+            }
+        }
+
+        List<Headers.Field> fields = new ArrayList<>();
+        int headerBytes = 0;
+        while (true) {
+            String line = readLine(in, maxHeaderBytes - headerBytes, false);
+            if (line == null) {
+                throw new ProtocolException(400, "connection closed inside the request head");
+            }
+            headerBytes += line.length() + 2;
+            if (line.isEmpty()) {
+                break;
+            }
+            if (fields.size() == maxHeaderCount) {
+                throw new ProtocolException(431, "more than " + maxHeaderCount + " header fields");
+            }
+            fields.add(parseField(line));
+        }
+        Headers headers = Headers.of(fields);
+        return frame(method, target, http11, headers);
+    }
+
+    private static boolean parseVersion(String v) throws ProtocolException {
+        if (v.length() != 8 || !v.startsWith("HTTP/") || v.charAt(6) != '.'
+                || !Character.isDigit(v.charAt(5)) || !Character.isDigit(v.charAt(7))) {
+            throw new ProtocolException(400, "malformed HTTP version");
+        }
+        int major = v.charAt(5) - '0';
+        int minor = v.charAt(7) - '0';
+        if (major != 1) {
+            throw new ProtocolException(505, "HTTP version " + v.substring(5) + " is not supported");
+        }
+        return minor >= 1; // RFC 9110 2.5: a higher minor version is served as the highest known
+    }
+
+    private static Headers.Field parseField(String line) throws ProtocolException {
+        char first = line.charAt(0);
+        if (first == ' ' || first == '\t') {
+            throw new ProtocolException(400, "obsolete line folding is not accepted");
+        }
+        int colon = line.indexOf(':');
+        if (colon <= 0) {
+            throw new ProtocolException(400, "header field without a name or colon");
+        }
+        for (int i = 0; i < colon; i++) {
+            if (!Rfc9110.isTchar(line.charAt(i))) {
+                throw new ProtocolException(400, line.charAt(i) == ' ' || line.charAt(i) == '\t'
+                        ? "whitespace before the colon of a header field" : "invalid character in a header name");
+            }
+        }
+        int start = colon + 1;
+        int end = line.length();
+        while (start < end && (line.charAt(start) == ' ' || line.charAt(start) == '\t')) {
+            start++;
+        }
+        while (end > start && (line.charAt(end - 1) == ' ' || line.charAt(end - 1) == '\t')) {
+            end--;
+        }
+        for (int i = start; i < end; i++) {
+            if (!Rfc9110.isFieldValueByte(line.charAt(i))) {
+                throw new ProtocolException(400, "control character in a header field value");
+            }
+        }
+        return new Headers.Field(line.substring(0, colon), line.substring(start, end));
+    }
+
+    /** RFC 9112 section 6: how long the body is, decided once, with every ambiguity refused. */
+    private RequestHead frame(String method, String target, boolean http11, Headers headers) throws ProtocolException {
+        List<String> hosts = headers.all("Host");
+        if (http11 && hosts.isEmpty()) {
+            throw new ProtocolException(400, "missing Host header");
+        }
+        if (hosts.size() > 1) {
+            throw new ProtocolException(400, "more than one Host header");
+        }
+        List<String> te = headers.all("Transfer-Encoding");
+        List<String> cl = headers.all("Content-Length");
+        boolean chunked = false;
+        long length = -1;
+        if (!te.isEmpty()) {
+            if (!cl.isEmpty()) {
+                throw new ProtocolException(400, "both Transfer-Encoding and Content-Length");
+            }
+            if (!http11) {
+                throw new ProtocolException(400, "Transfer-Encoding in an HTTP/1.0 request");
+            }
+            List<String> codings = new ArrayList<>();
+            for (String value : te) {
+                for (String c : value.split(",", -1)) {
+                    codings.add(c.strip().toLowerCase(Locale.ROOT));
+                }
+            }
+            int chunkedAt = codings.indexOf("chunked");
+            if (chunkedAt != codings.size() - 1 || codings.lastIndexOf("chunked") != chunkedAt) {
+                throw new ProtocolException(400, "Transfer-Encoding must end with a single chunked");
+            }
+            if (codings.size() > 1) {
+                throw new ProtocolException(501, "transfer coding " + codings.getFirst() + " is not implemented");
+            }
+            chunked = true;
+        } else if (!cl.isEmpty()) {
+            for (String value : cl) {
+                for (String part : value.split(",", -1)) {
+                    long n = parseLength(part.strip());
+                    if (length >= 0 && n != length) {
+                        throw new ProtocolException(400, "conflicting Content-Length values");
+                    }
+                    length = n;
+                }
+            }
+            if (length > maxBody) {
+                throw new ProtocolException(413, "body of " + length + " bytes is over the limit of " + maxBody);
+            }
+        }
+        boolean expectContinue = false;
+        for (String e : headers.all("Expect")) {
+            if (e.equalsIgnoreCase("100-continue")) {
+                expectContinue = http11;
+            } else {
+                throw new ProtocolException(417, "unsupported expectation '" + e + "'");
+            }
+        }
+        String path;
+        String query = null;
+        String t = target;
+        if (t.startsWith("http://") || t.startsWith("https://")) { // absolute-form: route on its path
+            int slash = t.indexOf('/', t.indexOf("//") + 2);
+            t = slash < 0 ? "/" : t.substring(slash);
+        } else if (t.equals("*")) {
+            if (!method.equals("OPTIONS")) {
+                throw new ProtocolException(400, "asterisk-form target is only for OPTIONS");
+            }
+        } else if (!t.startsWith("/")) {
+            throw new ProtocolException(400, "request target must be a path (origin-form)");
+        }
+        int q = t.indexOf('?');
+        if (q >= 0) {
+            path = t.substring(0, q);
+            query = t.substring(q + 1);
+        } else {
+            path = t;
+        }
+        int hash = path.indexOf('#');
+        if (hash >= 0 || (query != null && query.indexOf('#') >= 0)) {
+            throw new ProtocolException(400, "fragment in request target");
+        }
+        boolean keepAlive = keepAlive(http11, headers);
+        return new RequestHead(method, target, path, query, http11, headers, chunked ? -1 : length, chunked,
+                expectContinue && (chunked || length > 0), keepAlive);
+    }
+
+    private static long parseLength(String s) throws ProtocolException {
+        if (s.isEmpty() || s.length() > 18) {
+            throw new ProtocolException(400, "invalid Content-Length");
+        }
+        long n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                throw new ProtocolException(400, "invalid Content-Length");
+            }
+            n = n * 10 + (c - '0');
+        }
+        return n;
+    }
+
+    private static boolean keepAlive(boolean http11, Headers headers) {
+        boolean close = false;
+        boolean keep = false;
+        for (String v : headers.all("Connection")) {
+            for (String token : v.split(",")) {
+                String t = token.strip();
+                close |= t.equalsIgnoreCase("close");
+                keep |= t.equalsIgnoreCase("keep-alive");
+            }
+        }
+        return !close && (http11 || keep);
+    }
+
+    /**
+     * Reads one CRLF-terminated line of at most {@code limit} bytes (without the CRLF).
+     *
+     * @return the line, or null if the stream ended before any byte of it (only where {@code cleanEof})
+     */
+    static String readLine(HttpInput in, int limit, boolean requestLine) throws IOException {
+        int scanned = 0;
+        while (true) {
+            byte[] b = in.buf;
+            for (int i = in.pos + scanned; i < in.lim; i++) {
+                byte c = b[i];
+                if (c == '\n') {
+                    int len = i - in.pos;
+                    if (len == 0 || b[i - 1] != '\r') {
+                        throw new ProtocolException(400, "line not terminated by CRLF");
+                    }
+                    if (len - 1 > limit) {
+                        throw tooLong(requestLine, limit);
+                    }
+                    for (int j = in.pos; j < i - 1; j++) {
+                        if (b[j] == '\r' || b[j] == 0) {
+                            throw new ProtocolException(400, "bare CR or NUL in the request head");
+                        }
+                    }
+                    String line = new String(b, in.pos, len - 1, StandardCharsets.ISO_8859_1);
+                    in.pos = i + 1;
+                    return line;
+                }
+            }
+            scanned = in.lim - in.pos;
+            if (scanned > limit + 1) {
+                throw tooLong(requestLine, limit);
+            }
+            if (in.fill() < 0) {
+                if (scanned == 0 && requestLine) {
+                    return null;
+                }
+                throw new ProtocolException(400, "connection closed inside the request head");
+            }
+        }
+    }
+
+    private static ProtocolException tooLong(boolean requestLine, int limit) {
+        return requestLine
+                ? new ProtocolException(414, "request line longer than " + limit + " bytes")
+                : new ProtocolException(431, "header section larger than the limit");
+    }
+}

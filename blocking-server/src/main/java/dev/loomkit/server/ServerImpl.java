@@ -1,0 +1,395 @@
+package dev.loomkit.server;
+
+import dev.loomkit.toolkit.CancelReason;
+import dev.loomkit.toolkit.JoinPolicy;
+import dev.loomkit.toolkit.Scope;
+import dev.loomkit.toolkit.ScopeConfig;
+import dev.loomkit.toolkit.Task;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The server: its lifecycle, the acceptor, the connection registry and the shutdown. The acceptor
+ * thread owns the server scope; in virtual mode connections are its tasks, so the scope tree is
+ * server, connection, request, subtasks.
+ */
+final class ServerImpl implements HttpServer {
+    private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
+    private static final byte[] BUSY = ("HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            + "Content-Length: 37\r\nConnection: close\r\n\r\n503 Service Unavailable: server busy\n").getBytes(StandardCharsets.ISO_8859_1);
+
+    private enum State { NEW, RUNNING, STOPPING, CLOSED }
+
+    /** The server scope's policy: connection outcomes are the connections' business; keep nothing. */
+    private static final class ServeAll implements JoinPolicy<Object, Void> {
+        @Override
+        public Optional<CancelReason> onComplete(Task<?> task) {
+            return Optional.empty();
+        }
+
+        @Override
+        public Void result() {
+            return null;
+        }
+    }
+
+    private final ServerConfig config;
+    private final Router router;
+    private final RequestHeadParser parser;
+    private final ThreadSource threads;
+    private final HttpMetrics metrics;
+    private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+    private final Semaphore permits;
+    private final AtomicLong ids = new AtomicLong();
+    private final ReentrantLock stateLock = new ReentrantLock();
+    private final Condition stateChanged = stateLock.newCondition();
+    private volatile State state = State.NEW;
+    private ServerSocketChannel listener;
+    private InetSocketAddress boundAddress;
+    private Thread acceptor;
+    private Sweeper sweeper;
+    private ClientGoneWatcher watcher;
+
+    ServerImpl(ServerConfig config, Router router) {
+        this.config = java.util.Objects.requireNonNull(config, "config");
+        this.router = java.util.Objects.requireNonNull(router, "router");
+        this.parser = new RequestHeadParser(config);
+        this.threads = ThreadSource.of(config);
+        this.permits = new Semaphore(config.maxConnections());
+        this.metrics = HttpMetrics.of(config.meterRegistry(), this);
+    }
+
+    // ---- lifecycle -------------------------------------------------------------------------------
+
+    @Override
+    public void start() throws IOException {
+        stateLock.lock();
+        try {
+            switch (state) {
+                case NEW -> { }
+                case RUNNING -> throw new IllegalStateException("server on " + boundAddress + " is already running");
+                default -> throw new IllegalStateException("server is closed; a server does not restart: create a new one");
+            }
+            listener = ServerSocketChannel.open();
+            try {
+                listener.bind(new InetSocketAddress(config.address(), config.port()), config.backlog());
+                boundAddress = (InetSocketAddress) listener.getLocalAddress();
+                watcher = new ClientGoneWatcher();
+            } catch (IOException e) {
+                listener.close();
+                state = State.CLOSED;
+                throw e;
+            }
+            int port = boundAddress.getPort();
+            watcher.start("loomkit-watcher-" + port);
+            sweeper = new Sweeper(this, config);
+            sweeper.start("loomkit-sweeper-" + port);
+            state = State.RUNNING;
+            acceptor = Thread.ofPlatform().name("loomkit-acceptor-" + port).start(this::acceptorMain);
+            LOG.info("server listening on {} with {} threads{}", boundAddress, config.threadMode().label(),
+                    config.threadMode() == ThreadMode.PLATFORM ? " (pool of " + config.platformPoolSize() + ")" : "");
+        } finally {
+            stateLock.unlock();
+        }
+    }
+
+    @Override
+    public void close() {
+        stateLock.lock();
+        try {
+            if (state == State.NEW) {
+                state = State.CLOSED;
+                return;
+            }
+            if (state == State.RUNNING) {
+                if (isConnectionThread()) {
+                    throw new IllegalStateException("close() called from a connection of this server, which would wait for itself");
+                }
+                state = State.STOPPING;
+                LOG.info("server on {} stopping: {} connections open, grace {}", boundAddress, connections.size(), config.shutdownGrace());
+            }
+        } finally {
+            stateLock.unlock();
+        }
+        try {
+            listener.close(); // the acceptor's accept() fails, and it runs the shutdown
+        } catch (IOException e) {
+            LOG.warn("closing the listener failed", e);
+        }
+        boolean interrupted = false;
+        while (acceptor.isAlive()) {
+            try {
+                acceptor.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void awaitClose() throws InterruptedException {
+        stateLock.lock();
+        try {
+            while (state != State.CLOSED) {
+                stateChanged.await();
+            }
+        } finally {
+            stateLock.unlock();
+        }
+    }
+
+    private boolean isConnectionThread() {
+        String name = Thread.currentThread().getName();
+        return name.startsWith("server/connection-") || name.startsWith("loomkit-worker-");
+    }
+
+    // ---- the acceptor ------------------------------------------------------------------------------
+
+    private void acceptorMain() {
+        try {
+            Scope.call(ScopeConfig.named("server"), new ServeAll(), scope -> {
+                try {
+                    acceptLoop(scope);
+                } finally {
+                    shutdown();
+                    scope.join(); // every connection task has ended
+                }
+                return null;
+            });
+        } catch (Exception | Error e) {
+            LOG.error("server on {}: acceptor failed", boundAddress, e);
+        } finally {
+            threads.awaitConnections();
+            sweeper.stop();
+            watcher.stop();
+            stateLock.lock();
+            try {
+                state = State.CLOSED;
+                stateChanged.signalAll();
+            } finally {
+                stateLock.unlock();
+            }
+            LOG.info("server on {} stopped", boundAddress);
+        }
+    }
+
+    private void acceptLoop(Scope<Object, Void> scope) {
+        while (state == State.RUNNING) {
+            if (config.overLimit() == ServerConfig.OverLimit.STOP_ACCEPTING && !acquirePermit()) {
+                break;
+            }
+            SocketChannel channel;
+            try {
+                channel = listener.accept();
+            } catch (ClosedChannelException e) {
+                releasePermitIfHeld();
+                break;
+            } catch (IOException e) {
+                releasePermitIfHeld();
+                if (state != State.RUNNING) {
+                    break;
+                }
+                // e.g. EMFILE: out of file descriptors. Back off briefly rather than spin.
+                LOG.warn("accept failed: {}", e.toString());
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+                continue;
+            }
+            if (config.overLimit() == ServerConfig.OverLimit.REJECT_503 && !permits.tryAcquire()) {
+                reject(channel, "connection limit of " + config.maxConnections() + " reached");
+                continue;
+            }
+            launch(channel, scope);
+        }
+    }
+
+    private boolean acquirePermit() {
+        while (state == State.RUNNING) {
+            try {
+                if (permits.tryAcquire(50, TimeUnit.MILLISECONDS)) {
+                    return true;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return false;
+    }
+
+    private void releasePermitIfHeld() {
+        if (config.overLimit() == ServerConfig.OverLimit.STOP_ACCEPTING) {
+            permits.release();
+        }
+    }
+
+    private void launch(SocketChannel channel, Scope<Object, Void> scope) {
+        Connection connection;
+        try {
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            connection = new Connection(this, channel, ids.incrementAndGet());
+        } catch (IOException e) {
+            permits.release();
+            closeQuietly(channel);
+            LOG.debug("accepted connection unusable: {}", e.toString());
+            return;
+        }
+        connections.add(connection);
+        metrics.connectionOpened();
+        if (!threads.launch(connection, scope)) {
+            connections.remove(connection);
+            permits.release();
+            metrics.connectionClosed();
+            reject(channel, "all " + config.platformPoolSize() + " worker threads busy and the queue full");
+        }
+    }
+
+    /** Answers 503 without blocking the acceptor, and closes. */
+    private void reject(SocketChannel channel, String why) {
+        metrics.rejected();
+        LOG.debug("rejected a connection: {}", why);
+        try {
+            channel.configureBlocking(false);
+            channel.write(ByteBuffer.wrap(BUSY));
+        } catch (IOException e) {
+            LOG.debug("writing 503 to a rejected connection failed: {}", e.toString());
+        } finally {
+            closeQuietly(channel);
+        }
+    }
+
+    private static void closeQuietly(SocketChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // closing a connection we are giving up on
+        }
+    }
+
+    /** Stop accepting is done; now let in-flight requests finish within the grace, then cancel the rest. */
+    private void shutdown() {
+        for (Connection c : connections) {
+            c.requestStop();
+        }
+        long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
+        stateLock.lock();
+        try {
+            while (!connections.isEmpty()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                stateChanged.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            stateLock.unlock();
+        }
+        int busy = connections.size();
+        if (busy > 0) {
+            LOG.info("server on {}: grace of {} over, cancelling {} busy connections", boundAddress, config.shutdownGrace(), busy);
+            var reason = CancelReason.shutdown("server on " + boundAddress + " stopping; grace of " + config.shutdownGrace() + " over");
+            for (Connection c : connections) {
+                metrics.forcedClose();
+                c.forceStop(reason);
+            }
+        }
+        Thread.interrupted(); // the owner joins next; a stray interrupt must not cut that short
+    }
+
+    // ---- for connections -----------------------------------------------------------------------
+
+    void connectionEnded(Connection c) {
+        if (connections.remove(c)) {
+            permits.release();
+            metrics.connectionClosed();
+            if (state == State.STOPPING && connections.isEmpty()) {
+                stateLock.lock();
+                try {
+                    stateChanged.signalAll();
+                } finally {
+                    stateLock.unlock();
+                }
+            }
+        }
+    }
+
+    Set<Connection> connections() {
+        return connections;
+    }
+
+    boolean isStopping() {
+        return state != State.RUNNING;
+    }
+
+    ServerConfig config() {
+        return config;
+    }
+
+    Router router() {
+        return router;
+    }
+
+    RequestHeadParser parser() {
+        return parser;
+    }
+
+    HttpMetrics metrics() {
+        return metrics;
+    }
+
+    ClientGoneWatcher watcher() {
+        return watcher;
+    }
+
+    ThreadFactory subtaskThreads() {
+        return threads.subtasks();
+    }
+
+    // ---- API -----------------------------------------------------------------------------------
+
+    @Override
+    public InetSocketAddress address() {
+        InetSocketAddress a = boundAddress;
+        if (a == null) {
+            throw new IllegalStateException("server not started");
+        }
+        return a;
+    }
+
+    @Override
+    public ThreadMode threadMode() {
+        return config.threadMode();
+    }
+
+    @Override
+    public int openConnections() {
+        return connections.size();
+    }
+
+    @Override
+    public String toString() {
+        return "HttpServer[" + state + ", " + boundAddress + ", " + config.threadMode().label() + ", connections=" + connections.size() + "]";
+    }
+}

@@ -52,6 +52,9 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
     volatile boolean clientGone;
     String clientGoneHow; // guarded by lock
 
+    private long reportedIn;
+    private long reportedOut;
+
     final ReentrantLock lock = new ReentrantLock();
     final Condition watchSettled = lock.newCondition();
     // Guarded by lock:
@@ -102,6 +105,7 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
         } finally {
             io = Io.NONE;
             ioDeadline = 0;
+            reportBytes();
             try {
                 channel.close();
             } catch (IOException e) {
@@ -137,6 +141,15 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
             }
             in.shrinkIfIdle();
         }
+    }
+
+    /** Reports the bytes moved since the last report (this thread only). */
+    void reportBytes() {
+        long in = this.in.bytesRead;
+        long out = this.out.bytesWritten;
+        server.metrics().bytes(in - reportedIn, out - reportedOut);
+        reportedIn = in;
+        reportedOut = out;
     }
 
     // ---- timeouts (this thread writes, the sweeper reads) ---------------------------------------

@@ -33,7 +33,6 @@ final class Exchange {
     private final RequestHead head;
     private final ServerConfig config;
     private final long startNanos = System.nanoTime();
-    private final long inBefore;
     private final long outBefore;
     private BodyInputStream body;
     private volatile Scope<Object, Void> scope;
@@ -46,7 +45,6 @@ final class Exchange {
         this.conn = conn;
         this.head = head;
         this.config = conn.config();
-        this.inBefore = conn.in.bytesRead;
         this.outBefore = conn.out.bytesWritten;
     }
 
@@ -74,8 +72,8 @@ final class Exchange {
             keep = handle(match);
             return keep;
         } finally {
-            server.metrics().requestEnded(head.method(), uri, status, failure, System.nanoTime() - startNanos,
-                    conn.in.bytesRead - inBefore, conn.out.bytesWritten - outBefore);
+            server.metrics().requestEnded(head.method(), uri, status, failure, System.nanoTime() - startNanos);
+            conn.reportBytes();
             if (config.accessLog()) {
                 ACCESS.info("{} \"{} {} {}\" {} {} {}ms", conn.remote, head.method(), head.target(), head.version(), status,
                         conn.out.bytesWritten - outBefore, (System.nanoTime() - startNanos) / 1_000_000);

@@ -33,7 +33,10 @@ sealed interface HttpMetrics permits HttpMetrics.Noop, HttpMetrics.Micrometer {
     default void requestStarted() {
     }
 
-    default void requestEnded(String method, String uri, int status, Throwable failure, long nanos, long bytesIn, long bytesOut) {
+    default void requestEnded(String method, String uri, int status, Throwable failure, long nanos) {
+    }
+
+    default void bytes(long received, long sent) {
     }
 
     default void connectionOpened() {
@@ -91,15 +94,19 @@ sealed interface HttpMetrics permits HttpMetrics.Noop, HttpMetrics.Micrometer {
         }
 
         @Override
-        public void requestEnded(String method, String uri, int status, Throwable failure, long nanos, long in, long out) {
+        public void requestEnded(String method, String uri, int status, Throwable failure, long nanos) {
             active.decrementAndGet();
             String exception = failure == null ? "none" : failure.getClass().getSimpleName();
             timers.computeIfAbsent(new Key(method, uri, status, exception), k -> Timer.builder("http.server.requests")
                     .tag("method", k.method()).tag("uri", k.uri()).tag("status", Integer.toString(k.status()))
                     .tag("outcome", Outcome.forStatus(k.status()).name()).tag("exception", k.exception())
                     .register(registry)).record(nanos, TimeUnit.NANOSECONDS);
-            bytesIn.increment(in);
-            bytesOut.increment(out);
+        }
+
+        @Override
+        public void bytes(long received, long sent) {
+            bytesIn.increment(received);
+            bytesOut.increment(sent);
         }
 
         @Override

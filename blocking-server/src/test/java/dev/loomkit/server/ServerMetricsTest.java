@@ -1,0 +1,64 @@
+package dev.loomkit.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** The server's meters follow Micrometer's HTTP server conventions. */
+@Timeout(30)
+class ServerMetricsTest {
+
+    @ParameterizedTest
+    @EnumSource(ThreadMode.class)
+    void testRequestsConnectionsCancellationsAndBytesAreMetered(ThreadMode mode) throws Exception {
+        var registry = new SimpleMeterRegistry();
+        var router = Router.builder()
+                .get("/users/{id}", r -> Response.text(200, "user " + r.pathParam("id")))
+                .get("/boom", r -> {
+                    throw new IllegalStateException("boom");
+                })
+                .get("/slow", r -> {
+                    Thread.sleep(10_000);
+                    return Response.text(200, "late");
+                })
+                .build();
+        var config = TestServer.config(mode).withMeterRegistry(registry).withRequestTimeout(Duration.ofMillis(100)).withMaxConnections(3);
+        try (var server = new TestServer(config, router); var c = server.raw()) {
+            assertEquals(200, c.exchange("GET /users/1 HTTP/1.1\r\nHost: x\r\n\r\n").status());
+            assertEquals(200, c.exchange("GET /users/2 HTTP/1.1\r\nHost: x\r\n\r\n").status());
+            assertEquals(404, c.exchange("GET /missing HTTP/1.1\r\nHost: x\r\n\r\n").status());
+            assertEquals(500, c.exchange("GET /boom HTTP/1.1\r\nHost: x\r\n\r\n").status());
+            assertEquals(503, c.exchange("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n").status());
+            assertEquals(1.0, registry.get("http.server.connections.active").gauge().value());
+            try (var b = server.raw(); var d = server.raw(); var rejected = server.raw()) {
+                assertEquals(503, rejected.read().status());
+            }
+            // The three closed connections release their permits once their threads notice.
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (server.server.openConnections() > 1 && System.nanoTime() < deadline) {
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+            }
+            try (var bad = server.raw()) {
+                assertEquals(400, bad.exchange("GET /users/1 HTTP/1.1\r\n\r\n").status());
+            }
+        }
+        var users = registry.get("http.server.requests").tags("method", "GET", "uri", "/users/{id}", "status", "200",
+                "outcome", "SUCCESS", "exception", "none").timer();
+        assertEquals(2, users.count());
+        assertEquals(1, registry.get("http.server.requests").tags("uri", "NOT_FOUND", "status", "404", "outcome", "CLIENT_ERROR").timer().count());
+        assertEquals(1, registry.get("http.server.requests").tags("uri", "/boom", "status", "500", "exception", "IllegalStateException").timer().count());
+        assertEquals(1, registry.get("http.server.requests").tags("uri", "/slow", "status", "503").timer().count());
+        assertEquals(1.0, registry.get("http.server.requests.cancelled").tag("reason", "deadline").counter().count());
+        assertEquals(1.0, registry.get("http.server.connections.rejected").counter().count());
+        assertEquals(1.0, registry.get("http.server.protocol.errors").tag("status", "400").counter().count());
+        assertTrue(registry.get("http.server.bytes.received").counter().count() > 100);
+        assertTrue(registry.get("http.server.bytes.sent").counter().count() > 100);
+        assertEquals(0.0, registry.get("http.server.connections.active").gauge().value(), "all closed after close()");
+        assertEquals(0.0, registry.get("http.server.requests.active").gauge().value());
+    }
+}

@@ -1,6 +1,7 @@
 package dev.loomkit.comparison;
 
 import java.io.PrintStream;
+import dev.loomkit.comparison.demo.DemoServer;
 import java.util.List;
 
 /**
@@ -18,7 +19,17 @@ public final class Main {
     static int run(List<String> args, PrintStream out, PrintStream err) throws Exception {
         if (args.contains("--help") || args.contains("-h")) {
             out.println("usage: ./loomkit run            run the toolkit demo and print what it did");
+            out.println("       ./loomkit serve [--mode virtual|platform] [--port 8080] [--pool 200] [--max-connections N] [--access-log]");
             return 0;
+        }
+        if (!args.isEmpty() && args.getFirst().equals("serve")) {
+            try {
+                DemoServer.serve(args.subList(1, args.size()));
+                return 0;
+            } catch (IllegalArgumentException e) {
+                err.println("serve: " + e.getMessage());
+                return 2;
+            }
         }
         if (!args.isEmpty()) {
             err.println("unknown arguments " + args + "; try --help");

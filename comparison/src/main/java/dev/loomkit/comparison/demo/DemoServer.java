@@ -1,0 +1,150 @@
+package dev.loomkit.comparison.demo;
+
+import dev.loomkit.server.HttpException;
+import dev.loomkit.server.HttpServer;
+import dev.loomkit.server.Request;
+import dev.loomkit.server.Response;
+import dev.loomkit.server.Router;
+import dev.loomkit.server.ServerConfig;
+import dev.loomkit.server.ThreadMode;
+import dev.loomkit.toolkit.metrics.ToolkitMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * The demo server the comparison drives: {@code /hello}, {@code /sleep?ms=N}, {@code /work?ms=N&cpu=K},
+ * {@code /fanout?n=N&ms=M} and {@code /metrics} (Prometheus).
+ */
+public final class DemoServer {
+    /** One unit of CPU work: a SHA-256 of this many bytes (about 3 us on the machines here). */
+    static final int CPU_UNIT_BYTES = 1024;
+
+    private DemoServer() {
+    }
+
+    /** {@return the demo's routes, recording into {@code registry}} @param registry where /metrics reads from */
+    public static Router router(PrometheusMeterRegistry registry) {
+        return Router.builder()
+                .get("/hello", r -> Response.text(200, "hello\n"))
+                .get("/sleep", r -> {
+                    long ms = param(r, "ms", 0, 0, 60_000);
+                    Thread.sleep(ms);
+                    return Response.text(200, "slept " + ms + " ms\n");
+                })
+                .get("/work", r -> {
+                    long ms = param(r, "ms", 0, 0, 60_000);
+                    long cpu = param(r, "cpu", 0, 0, 1_000_000);
+                    Thread.sleep(ms);
+                    return Response.text(200, "slept " + ms + " ms, hashed " + cpu + " units: " + hash(cpu) + "\n");
+                })
+                .get("/fanout", r -> {
+                    long n = param(r, "n", 10, 1, 10_000);
+                    long ms = param(r, "ms", 20, 0, 60_000);
+                    var scope = r.scope();
+                    for (int i = 0; i < n; i++) {
+                        scope.fork("sub-" + i, () -> Thread.sleep(ms));
+                    }
+                    scope.join(); // fail-fast
+                    return Response.text(200, n + " subtasks slept " + ms + " ms\n");
+                })
+                .get("/metrics", r -> Response.text(200, registry.scrape())
+                        .withHeader("Cache-Control", "no-store"))
+                .build();
+    }
+
+    static long param(Request r, String name, long fallback, long min, long max) {
+        String raw = r.queryParam(name).orElse(null);
+        if (raw == null) {
+            return fallback;
+        }
+        long v;
+        try {
+            v = Long.parseLong(raw);
+        } catch (NumberFormatException e) {
+            throw new HttpException(400, name + " must be a whole number, got '" + raw + "'");
+        }
+        if (v < min || v > max) {
+            throw new HttpException(400, name + " must be in [" + min + ", " + max + "], got " + v);
+        }
+        return v;
+    }
+
+    static String hash(long units) throws NoSuchAlgorithmException {
+        var digest = MessageDigest.getInstance("SHA-256");
+        byte[] block = new byte[CPU_UNIT_BYTES];
+        byte[] out = new byte[32];
+        for (long i = 0; i < units; i++) {
+            digest.update(block);
+            out = digest.digest(out);
+            System.arraycopy(out, 0, block, 0, out.length);
+        }
+        return HexFormat.of().formatHex(out, 0, 8);
+    }
+
+    /** Options of {@code serve}, parsed strictly. */
+    record Options(ThreadMode mode, int port, int pool, int maxConnections, boolean accessLog) {
+        static Options parse(java.util.List<String> args) {
+            ThreadMode mode = ThreadMode.VIRTUAL;
+            int port = 8080;
+            int pool = 200;
+            int max = 10_000;
+            boolean access = false;
+            for (int i = 0; i < args.size(); i++) {
+                String a = args.get(i);
+                switch (a) {
+                    case "--mode" -> mode = ThreadMode.parse(value(args, ++i, a));
+                    case "--port" -> port = intValue(args, ++i, a);
+                    case "--pool" -> pool = intValue(args, ++i, a);
+                    case "--max-connections" -> max = intValue(args, ++i, a);
+                    case "--access-log" -> access = true;
+                    default -> throw new IllegalArgumentException("unknown option '" + a + "'; options: --mode virtual|platform, --port N, --pool N, --max-connections N, --access-log");
+                }
+            }
+            return new Options(mode, port, pool, max, access);
+        }
+
+        private static String value(java.util.List<String> args, int i, String option) {
+            if (i >= args.size()) {
+                throw new IllegalArgumentException(option + " needs a value");
+            }
+            return args.get(i);
+        }
+
+        private static int intValue(java.util.List<String> args, int i, String option) {
+            String v = value(args, i, option);
+            try {
+                return Integer.parseInt(v);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(option + " needs a whole number, got '" + v + "'");
+            }
+        }
+    }
+
+    /**
+     * Runs the demo server until the process is interrupted (Ctrl-C): then it shuts down gracefully.
+     *
+     * @param args the options
+     * @throws Exception if it cannot start
+     */
+    public static void serve(java.util.List<String> args) throws Exception {
+        Options o = Options.parse(args);
+        var registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        registry.config().commonTags("mode", o.mode().label());
+        var toolkit = ToolkitMetrics.bindTo(registry);
+        var config = ServerConfig.defaults().withPort(o.port()).withThreadMode(o.mode()).withPlatformPoolSize(o.pool())
+                .withMaxConnections(o.maxConnections()).withAccessLog(o.accessLog()).withMeterRegistry(registry);
+        HttpServer server = HttpServer.start(config, router(registry));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            toolkit.close();
+        }, "demo-shutdown"));
+        System.out.printf("demo server on http://%s:%d (%s threads%s); routes: /hello /sleep?ms=N /work?ms=N&cpu=K /fanout?n=N&ms=M /metrics%n",
+                server.address().getHostString(), server.address().getPort(), o.mode().label(),
+                o.mode() == ThreadMode.PLATFORM ? ", pool " + o.pool() : "");
+        server.awaitClose();
+    }
+
+}

@@ -26,6 +26,7 @@ class ServerCancellationTest {
     private final CountDownLatch subtasksEnded = new CountDownLatch(3);
     private final Queue<CancelReason> reasons = new ConcurrentLinkedQueue<>();
     private final AtomicReference<Duration> remainingInHandler = new AtomicReference<>();
+    private final CountDownLatch sleepStarted = new CountDownLatch(1);
 
     private Router router() {
         return Router.builder()
@@ -47,6 +48,7 @@ class ServerCancellationTest {
                 })
                 .get("/sleep", r -> {
                     remainingInHandler.set(Deadlines.remaining().orElse(null));
+                    sleepStarted.countDown();
                     Thread.sleep(Long.parseLong(r.queryParam("ms").orElse("30000")));
                     return Response.text(200, "slept");
                 })
@@ -125,7 +127,7 @@ class ServerCancellationTest {
             }
         });
         started.await();
-        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(5), () -> awaitInFlight(1));
+        assertTrue(sleepStarted.await(10, TimeUnit.SECONDS), "the handler is running");
         server.close();
         client.join(10_000);
         assertEquals(200, reply.get().status(), "the in-flight request finished");
@@ -163,12 +165,6 @@ class ServerCancellationTest {
         assertEquals(0, server.server.openConnections());
     }
 
-    private void awaitInFlight(int n) {
-        while (server.server.openConnections() < n) {
-            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
-        }
-    }
-
     @ParameterizedTest
     @EnumSource(ThreadMode.class)
     void testSlowHeadIsCutOffByTheHeaderTimeout(ThreadMode mode) throws Exception {
@@ -202,6 +198,35 @@ class ServerCancellationTest {
             c.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly a little");
             assertTrue(c.closedByServer());
         }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ThreadMode.class)
+    void testClientThatStopsReadingIsCutOffByTheWriteTimeout(ThreadMode mode) throws Exception {
+        var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        var writing = new CountDownLatch(1);
+        var handlerEnded = new CountDownLatch(1);
+        server = new TestServer(TestServer.config(mode).withWriteTimeout(Duration.ofMillis(300)).withMeterRegistry(registry),
+                Router.builder().get("/firehose", r -> Response.streaming(200, "application/octet-stream", out -> {
+                    byte[] block = new byte[64 * 1024];
+                    writing.countDown();
+                    try {
+                        for (int i = 0; i < 10_000; i++) { // 640 MB: far more than socket buffers hold
+                            out.write(block);
+                        }
+                    } finally {
+                        handlerEnded.countDown();
+                    }
+                })).build());
+        try (var c = server.raw()) {
+            c.socket.setReceiveBufferSize(4096);
+            c.send("GET /firehose HTTP/1.1\r\nHost: x\r\n\r\n"); // and never reads
+            assertTrue(writing.await(10, TimeUnit.SECONDS));
+            assertTrue(handlerEnded.await(10, TimeUnit.SECONDS), "the blocked write was cut off");
+        }
+        Eventually.until("write timeout counted",
+                () -> registry.find("http.server.timeouts").tag("phase", "write").counter() != null);
+        assertEquals(1.0, registry.get("http.server.timeouts").tag("phase", "write").counter().count());
     }
 
     @ParameterizedTest

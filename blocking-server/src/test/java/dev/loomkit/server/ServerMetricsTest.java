@@ -39,10 +39,7 @@ class ServerMetricsTest {
                 assertEquals(503, rejected.read().status());
             }
             // The three closed connections release their permits once their threads notice.
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (server.server.openConnections() > 1 && System.nanoTime() < deadline) {
-                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
-            }
+            Eventually.until("closed connections released", () -> server.server.openConnections() <= 1);
             try (var bad = server.raw()) {
                 assertEquals(400, bad.exchange("GET /users/1 HTTP/1.1\r\n\r\n").status());
             }

@@ -1,0 +1,64 @@
+package dev.loomkit.comparison.demo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.loomkit.server.HttpServer;
+import dev.loomkit.server.ServerConfig;
+import dev.loomkit.server.ThreadMode;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** The demo's routes and its Prometheus endpoint, in both modes. */
+@Timeout(30)
+class DemoServerTest {
+
+    @ParameterizedTest
+    @EnumSource(ThreadMode.class)
+    void testDemoRoutesAndPrometheusScrape(ThreadMode mode) throws Exception {
+        var registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        var config = ServerConfig.defaults().withPort(0).withThreadMode(mode).withPlatformPoolSize(8).withMeterRegistry(registry);
+        try (var server = HttpServer.start(config, DemoServer.router(registry)); var client = HttpClient.newHttpClient()) {
+            String base = "http://127.0.0.1:" + server.address().getPort();
+            assertEquals("hello\n", get(client, base + "/hello").body());
+            assertEquals("slept 10 ms\n", get(client, base + "/sleep?ms=10").body());
+            assertTrue(get(client, base + "/work?ms=1&cpu=10").body().startsWith("slept 1 ms, hashed 10 units: "));
+            assertEquals("4 subtasks slept 5 ms\n", get(client, base + "/fanout?n=4&ms=5").body());
+            var bad = get(client, base + "/sleep?ms=-1");
+            assertEquals(400, bad.statusCode());
+            assertTrue(bad.body().contains("ms must be in [0, 60000]"), bad.body());
+            var metrics = get(client, base + "/metrics");
+            assertEquals(200, metrics.statusCode());
+            assertTrue(metrics.body().contains("http_server_requests_seconds_count{"), metrics.body());
+            assertTrue(metrics.body().contains("uri=\"/fanout\""), metrics.body());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ThreadMode.class)
+    void testServeOptionsAreParsedStrictly(ThreadMode mode) {
+        var o = DemoServer.Options.parse(List.of("--mode", mode.label(), "--port", "9090", "--pool", "50"));
+        assertEquals(mode, o.mode());
+        assertEquals(9090, o.port());
+        assertEquals(50, o.pool());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> DemoServer.Options.parse(List.of("--port", "x")))
+                .getMessage().contains("--port needs a whole number"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> DemoServer.Options.parse(List.of("--bogus")))
+                .getMessage().contains("unknown option '--bogus'"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> DemoServer.Options.parse(List.of("--mode", "green")))
+                .getMessage().contains("expected 'virtual' or 'platform'"));
+    }
+
+    private static HttpResponse<String> get(HttpClient client, String uri) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create(uri)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+}

@@ -5,7 +5,6 @@
 module dev.loomkit.server {
     requires transitive dev.loomkit.toolkit;
     requires org.slf4j;
-    requires java.net.http;
 
     exports dev.loomkit.server;
 }

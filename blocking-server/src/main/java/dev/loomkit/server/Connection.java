@@ -288,6 +288,15 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
         }
     }
 
+    boolean runsIn(Thread t) {
+        lock.lock();
+        try {
+            return thread == t;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Watcher, under lock: is the handler still running, so watching is still wanted? */
     boolean handlingLocked() {
         return handling;

@@ -144,22 +144,42 @@ public final class Router {
             return add(method, template, handler, timeout);
         }
 
-        /** {@return this builder} @param template the path template @param handler the handler */
+        /**
+         * {@return this builder}
+         *
+         * @param template the path template
+         * @param handler the handler
+         */
         public Builder get(String template, Handler handler) {
             return route("GET", template, handler);
         }
 
-        /** {@return this builder} @param template the path template @param handler the handler */
+        /**
+         * {@return this builder}
+         *
+         * @param template the path template
+         * @param handler the handler
+         */
         public Builder post(String template, Handler handler) {
             return route("POST", template, handler);
         }
 
-        /** {@return this builder} @param template the path template @param handler the handler */
+        /**
+         * {@return this builder}
+         *
+         * @param template the path template
+         * @param handler the handler
+         */
         public Builder put(String template, Handler handler) {
             return route("PUT", template, handler);
         }
 
-        /** {@return this builder} @param template the path template @param handler the handler */
+        /**
+         * {@return this builder}
+         *
+         * @param template the path template
+         * @param handler the handler
+         */
         public Builder delete(String template, Handler handler) {
             return route("DELETE", template, handler);
         }

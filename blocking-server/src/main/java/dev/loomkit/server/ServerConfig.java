@@ -108,47 +108,131 @@ public record ServerConfig(InetAddress address, int port, int backlog, ThreadMod
 
     // The with-methods below are one line each on purpose: a record copy with one component changed.
 
-    /** {@return a copy listening on this address} @param v the address */
+    /**
+     * {@return a copy listening on this address}
+     *
+     * @param v the address
+     */
     public ServerConfig withAddress(InetAddress v) { return new ServerConfig(v, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
-    /** {@return a copy on this port} @param v the port, 0 for any free one */
+    /**
+     * {@return a copy on this port}
+     *
+     * @param v the port, 0 for any free one
+     */
     public ServerConfig withPort(int v) { return new ServerConfig(address, v, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
-    /** {@return a copy with this listen backlog} @param v the backlog */
+    /**
+     * {@return a copy with this listen backlog}
+     *
+     * @param v the backlog
+     */
     public ServerConfig withBacklog(int v) { return new ServerConfig(address, port, v, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
-    /** {@return a copy in this thread mode} @param v the mode */
+    /**
+     * {@return a copy in this thread mode}
+     *
+     * @param v the mode
+     */
     public ServerConfig withThreadMode(ThreadMode v) { return new ServerConfig(address, port, backlog, v, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
-    /** {@return a copy with this platform pool size} @param v the number of platform threads */
+    /**
+     * {@return a copy with this platform pool size}
+     *
+     * @param v the number of platform threads
+     */
     public ServerConfig withPlatformPoolSize(int v) { return new ServerConfig(address, port, backlog, threadMode, v, platformQueueSize, maxConnections, overLimit, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
-    /** {@return a copy with this platform queue size} @param v connections that may wait for a thread */
+    /**
+     * {@return a copy with this platform queue size}
+     *
+     * @param v connections that may wait for a thread
+     */
     public ServerConfig withPlatformQueueSize(int v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, v, maxConnections, overLimit, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
-    /** {@return a copy with this connection limit} @param v the most connections open at once */
+    /**
+     * {@return a copy with this connection limit}
+     *
+     * @param v the most connections open at once
+     */
     public ServerConfig withMaxConnections(int v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, v, overLimit, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
-    /** {@return a copy with this over-limit action} @param v what to do past the connection limit */
+    /**
+     * {@return a copy with this over-limit action}
+     *
+     * @param v what to do past the connection limit
+     */
     public ServerConfig withOverLimit(OverLimit v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, v, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
-    /** {@return a copy with this request-line limit} @param v bytes */
+    /**
+     * {@return a copy with this request-line limit}
+     *
+     * @param v bytes
+     */
     public ServerConfig withMaxRequestLineBytes(int v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, v, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
-    /** {@return a copy with this header-section limit} @param v bytes */
+    /**
+     * {@return a copy with this header-section limit}
+     *
+     * @param v bytes
+     */
     public ServerConfig withMaxHeaderBytes(int v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxRequestLineBytes, v, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
-    /** {@return a copy with this header-count limit} @param v fields */
+    /**
+     * {@return a copy with this header-count limit}
+     *
+     * @param v fields
+     */
     public ServerConfig withMaxHeaderCount(int v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxRequestLineBytes, maxHeaderBytes, v, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
-    /** {@return a copy with this body limit} @param v bytes */
+    /**
+     * {@return a copy with this body limit}
+     *
+     * @param v bytes
+     */
     public ServerConfig withMaxBodyBytes(long v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, v, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
-    /** {@return a copy with this header timeout} @param v the time allowed */
+    /**
+     * {@return a copy with this header timeout}
+     *
+     * @param v the time allowed
+     */
     public ServerConfig withHeaderTimeout(Duration v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, v, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
-    /** {@return a copy with this idle timeout} @param v the time allowed */
+    /**
+     * {@return a copy with this idle timeout}
+     *
+     * @param v the time allowed
+     */
     public ServerConfig withIdleTimeout(Duration v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, v, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
-    /** {@return a copy with this body timeout} @param v the time allowed without progress */
+    /**
+     * {@return a copy with this body timeout}
+     *
+     * @param v the time allowed without progress
+     */
     public ServerConfig withBodyTimeout(Duration v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, v, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
-    /** {@return a copy with this write timeout} @param v the time allowed without progress */
+    /**
+     * {@return a copy with this write timeout}
+     *
+     * @param v the time allowed without progress
+     */
     public ServerConfig withWriteTimeout(Duration v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, v, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
-    /** {@return a copy with this request deadline} @param v the time a request may take */
+    /**
+     * {@return a copy with this request deadline}
+     *
+     * @param v the time a request may take
+     */
     public ServerConfig withRequestTimeout(Duration v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, v, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
-    /** {@return a copy with this client-gone check delay} @param v how long a handler runs before watching */
+    /**
+     * {@return a copy with this client-gone check delay}
+     *
+     * @param v how long a handler runs before watching
+     */
     public ServerConfig withClientGoneCheckAfter(Duration v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, v, shutdownGrace, accessLog, meterRegistry); }
-    /** {@return a copy with this shutdown grace} @param v the time in-flight requests get */
+    /**
+     * {@return a copy with this shutdown grace}
+     *
+     * @param v the time in-flight requests get
+     */
     public ServerConfig withShutdownGrace(Duration v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, v, accessLog, meterRegistry); }
-    /** {@return a copy with the access log on or off} @param v on */
+    /**
+     * {@return a copy with the access log on or off}
+     *
+     * @param v on
+     */
     public ServerConfig withAccessLog(boolean v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, v, meterRegistry); }
-    /** {@return a copy recording meters in this registry} @param v the registry, or null for none */
+    /**
+     * {@return a copy recording meters in this registry}
+     *
+     * @param v the registry, or null for none
+     */
     public ServerConfig withMeterRegistry(MeterRegistry v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, v); }
 
     /** {@return the shortest connection timeout: the sweeper checks several times within it} */

@@ -160,8 +160,8 @@ final class ServerImpl implements HttpServer {
     }
 
     private boolean isConnectionThread() {
-        String name = Thread.currentThread().getName();
-        return name.startsWith("server/connection-") || name.startsWith("loomkit-worker-");
+        Thread current = Thread.currentThread();
+        return connections.stream().anyMatch(c -> c.runsIn(current));
     }
 
     // ---- the acceptor ------------------------------------------------------------------------------

@@ -44,6 +44,11 @@ class ServerProtocolTest {
                     throw new HttpException(418, "short and stout");
                 })
                 .get("/header", r -> Response.text(200, r.headers().first("x-custom").orElse("none")))
+                .get("/threads", r -> {
+                    var sub = r.scope().fork("sub", () -> Thread.currentThread().isVirtual());
+                    r.scope().join();
+                    return Response.text(200, "handler virtual=" + Thread.currentThread().isVirtual() + " subtask virtual=" + sub.get());
+                })
                 .build();
     }
 
@@ -217,6 +222,14 @@ class ServerProtocolTest {
         assertEquals(418, server.get("/teapot").statusCode());
         assertEquals(200, server.get("/hello").statusCode());
         assertEquals(1, calls.get());
+    }
+
+    @ParameterizedTest
+    @EnumSource(ThreadMode.class)
+    void testHandlersAndSubtasksRunOnTheModesThreads(ThreadMode mode) throws Exception {
+        start(mode);
+        boolean virtual = mode == ThreadMode.VIRTUAL;
+        assertEquals("handler virtual=" + virtual + " subtask virtual=" + virtual, server.get("/threads").body());
     }
 
     @ParameterizedTest

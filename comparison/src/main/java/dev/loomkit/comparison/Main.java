@@ -1,12 +1,15 @@
 package dev.loomkit.comparison;
 
 import java.io.PrintStream;
+import dev.loomkit.comparison.compare.Comparison;
+import dev.loomkit.comparison.demo.Backend;
 import dev.loomkit.comparison.demo.DemoServer;
+import dev.loomkit.comparison.load.LoadCommand;
 import java.util.List;
 
 /**
- * The main job's entry point, run by {@code ./loomkit run}. Until the comparison harness lands it
- * runs the toolkit demo.
+ * The entry point of {@code ./loomkit run} (the comparison, or {@code demo}) and {@code ./loomkit serve};
+ * {@code load} and {@code backend} are the comparison's child processes.
  */
 public final class Main {
     private Main() {
@@ -17,27 +20,32 @@ public final class Main {
     }
 
     static int run(List<String> args, PrintStream out, PrintStream err) throws Exception {
+        String command = args.isEmpty() ? "compare" : args.getFirst();
+        List<String> rest = args.isEmpty() ? List.of() : args.subList(1, args.size());
         if (args.contains("--help") || args.contains("-h")) {
-            out.println("usage: ./loomkit run            run the toolkit demo and print what it did");
-            out.println("       ./loomkit serve [--mode virtual|platform] [--port 8080] [--pool 200] [--max-connections N] [--access-log]");
+            out.println(Comparison.help());
             return 0;
         }
-        if (!args.isEmpty() && args.getFirst().equals("serve")) {
-            try {
-                DemoServer.serve(args.subList(1, args.size()));
-                return 0;
-            } catch (IllegalArgumentException e) {
-                err.println("serve: " + e.getMessage());
-                return 2;
+        try {
+            switch (command) {
+                case "demo" -> {
+                    if (!rest.isEmpty()) {
+                        err.println("demo takes no arguments; got " + rest);
+                        return 2;
+                    }
+                    out.printf("loomkit toolkit demo on %s %s, %d cores%n%n", System.getProperty("java.vm.name"),
+                            Runtime.version(), Runtime.getRuntime().availableProcessors());
+                    new ToolkitDemo(out).run();
+                }
+                case "serve" -> DemoServer.serve(rest);
+                case "backend" -> Backend.serve(rest.isEmpty() ? 0 : Integer.parseInt(rest.getFirst()));
+                case "load" -> LoadCommand.run(rest, out);
+                default -> new Comparison(args.isEmpty() || command.startsWith("--") ? args : args, out).run();
             }
-        }
-        if (!args.isEmpty()) {
-            err.println("unknown arguments " + args + "; try --help");
+            return 0;
+        } catch (IllegalArgumentException e) {
+            err.println(command + ": " + e.getMessage());
             return 2;
         }
-        out.printf("loomkit toolkit demo on %s %s, %d cores%n%n", System.getProperty("java.vm.name"),
-                Runtime.version(), Runtime.getRuntime().availableProcessors());
-        new ToolkitDemo(out).run();
-        return 0;
     }
 }

@@ -10,6 +10,7 @@ import dev.loomkit.server.ThreadMode;
 import dev.loomkit.toolkit.metrics.ToolkitMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.InetSocketAddress;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -25,9 +26,34 @@ public final class DemoServer {
     private DemoServer() {
     }
 
-    /** {@return the demo's routes, recording into {@code registry}} @param registry where /metrics reads from */
-    public static Router router(PrometheusMeterRegistry registry) {
+    /**
+     * {@return the demo's routes}
+     *
+     * @param registry where /metrics reads from
+     * @param backend  the backend for the I/O routes, or null if there is none (they then answer 503)
+     */
+    public static Router router(PrometheusMeterRegistry registry, BackendClient backend) {
         return Router.builder()
+                .get("/backend", r -> {
+                    long ms = param(r, "ms", 50, 0, 60_000);
+                    return Response.text(200, "backend: " + backend(backend).get("/delay?ms=" + ms) + "\n");
+                })
+                .get("/mixed", r -> {
+                    long ms = param(r, "ms", 20, 0, 60_000);
+                    long cpu = param(r, "cpu", 0, 0, 1_000_000);
+                    String page = backend(backend).get("/delay?ms=" + ms); // fetch a page, then process it
+                    return Response.text(200, "fetched " + page.length() + " bytes, hashed " + cpu + " units: " + hash(cpu) + "\n");
+                })
+                .get("/fanout-backend", r -> {
+                    long n = param(r, "n", 10, 1, 1_000);
+                    long ms = param(r, "ms", 20, 0, 60_000);
+                    var scope = r.scope();
+                    for (int i = 0; i < n; i++) {
+                        scope.fork("call-" + i, () -> backend(backend).get("/delay?ms=" + ms));
+                    }
+                    scope.join();
+                    return Response.text(200, n + " backend calls of " + ms + " ms\n");
+                })
                 .get("/hello", r -> Response.text(200, "hello\n"))
                 .get("/sleep", r -> {
                     long ms = param(r, "ms", 0, 0, 60_000);
@@ -53,6 +79,13 @@ public final class DemoServer {
                 .get("/metrics", r -> Response.text(200, registry.scrape())
                         .withHeader("Cache-Control", "no-store"))
                 .build();
+    }
+
+    private static BackendClient backend(BackendClient backend) {
+        if (backend == null) {
+            throw new HttpException(503, "no backend configured: start serve with --backend host:port");
+        }
+        return backend;
     }
 
     static long param(Request r, String name, long fallback, long min, long max) {
@@ -85,13 +118,16 @@ public final class DemoServer {
     }
 
     /** Options of {@code serve}, parsed strictly. */
-    record Options(ThreadMode mode, int port, int pool, int maxConnections, boolean accessLog) {
+    record Options(ThreadMode mode, int port, int pool, int maxConnections, boolean accessLog, InetSocketAddress backend,
+                   int backendConnections) {
         static Options parse(java.util.List<String> args) {
             ThreadMode mode = ThreadMode.VIRTUAL;
             int port = 8080;
             int pool = 200;
             int max = 10_000;
             boolean access = false;
+            InetSocketAddress backend = null;
+            int backendConnections = 8_000;
             for (int i = 0; i < args.size(); i++) {
                 String a = args.get(i);
                 switch (a) {
@@ -100,10 +136,25 @@ public final class DemoServer {
                     case "--pool" -> pool = intValue(args, ++i, a);
                     case "--max-connections" -> max = intValue(args, ++i, a);
                     case "--access-log" -> access = true;
-                    default -> throw new IllegalArgumentException("unknown option '" + a + "'; options: --mode virtual|platform, --port N, --pool N, --max-connections N, --access-log");
+                    case "--backend" -> backend = hostPort(value(args, ++i, a));
+                    case "--backend-connections" -> backendConnections = intValue(args, ++i, a);
+                    default -> throw new IllegalArgumentException("unknown option '" + a + "'; options: --mode virtual|platform, --port N, --pool N, "
+                            + "--max-connections N, --access-log, --backend host:port, --backend-connections N");
                 }
             }
-            return new Options(mode, port, pool, max, access);
+            return new Options(mode, port, pool, max, access, backend, backendConnections);
+        }
+
+        static InetSocketAddress hostPort(String v) {
+            int colon = v.lastIndexOf(':');
+            try {
+                if (colon <= 0) {
+                    throw new NumberFormatException();
+                }
+                return new InetSocketAddress(v.substring(0, colon), Integer.parseInt(v.substring(colon + 1)));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--backend needs host:port, got '" + v + "'");
+            }
         }
 
         private static String value(java.util.List<String> args, int i, String option) {
@@ -136,7 +187,8 @@ public final class DemoServer {
         var toolkit = ToolkitMetrics.bindTo(registry);
         var config = ServerConfig.defaults().withPort(o.port()).withThreadMode(o.mode()).withPlatformPoolSize(o.pool())
                 .withMaxConnections(o.maxConnections()).withAccessLog(o.accessLog()).withMeterRegistry(registry);
-        HttpServer server = HttpServer.start(config, router(registry));
+        var backend = o.backend() == null ? null : new BackendClient(o.backend(), o.backendConnections());
+        HttpServer server = HttpServer.start(config, router(registry, backend));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
             toolkit.close();

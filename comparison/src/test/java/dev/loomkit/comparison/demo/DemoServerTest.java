@@ -27,7 +27,7 @@ class DemoServerTest {
     void testDemoRoutesAndPrometheusScrape(ThreadMode mode) throws Exception {
         var registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         var config = ServerConfig.defaults().withPort(0).withThreadMode(mode).withPlatformPoolSize(8).withMeterRegistry(registry);
-        try (var server = HttpServer.start(config, DemoServer.router(registry)); var client = HttpClient.newHttpClient()) {
+        try (var server = HttpServer.start(config, DemoServer.router(registry, null)); var client = HttpClient.newHttpClient()) {
             String base = "http://127.0.0.1:" + server.address().getPort();
             assertEquals("hello\n", get(client, base + "/hello").body());
             assertEquals("slept 10 ms\n", get(client, base + "/sleep?ms=10").body());

@@ -1,0 +1,214 @@
+package dev.loomkit.comparison.compare;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The main job: for each scenario and each contender, starts the demo server in a JVM of its own,
+ * drives it from a load-generator JVM at each point, samples the server's process between the
+ * points' start and end, prints a table as it goes, and writes CSV, JSON and an HTML report.
+ */
+public final class Comparison {
+    private static final Pattern NUMBER = Pattern.compile("\"(\\w+)\":(-?[0-9.]+)");
+    /** Descriptors a JVM needs besides its sockets: jars, pipes, epoll, and some slack. */
+    private static final int FD_MARGIN = 300;
+    /** The most backend sockets a server opens (see BackendClient); with clients, under the fd limit. */
+    private static final int BACKEND_CONNECTIONS = 8_000;
+
+    private final ComparisonOptions options;
+    private final PrintStream out;
+
+    public Comparison(List<String> args, PrintStream out) {
+        this.options = ComparisonOptions.parse(args);
+        this.out = out;
+    }
+
+    public static String help() {
+        return ComparisonOptions.help();
+    }
+
+    /** Runs it; returns the report directory. */
+    public Path run() throws Exception {
+        Path dir = options.out();
+        Files.createDirectories(dir);
+        Machine machine = Machine.describe();
+        long unitsPerMs = Calibration.hashUnitsPerMs();
+        out.println("loomkit comparison: virtual threads against platform-thread pools");
+        out.println("machine: " + machine.summary());
+        out.println("server JVM flags (identical for every mode): --enable-preview " + String.join(" ", ComparisonOptions.SERVER_FLAGS));
+        out.printf(Locale.ROOT, "load: %s, %d ms warm-up + %d ms measured per point, timeout %d ms, %d repeat(s); CPU unit: %d hashes = 1 ms here%n",
+                options.rate() > 0 ? "open loop at " + (long) options.rate() + " req/s" : "closed loop",
+                options.warmup().toMillis(), options.duration().toMillis(), options.timeout().toMillis(), options.repeats(), unitsPerMs);
+        out.println("report: " + dir.toAbsolutePath());
+        out.println();
+        var table = new ConsoleTable(out);
+        List<PointResult> results = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
+        int total = options.scenarios().size() * options.contenders().size() * options.points().size() * options.repeats();
+        int done = 0;
+        long started = System.nanoTime();
+        ChildJvm backend = null;
+        int backendPort = 0;
+        try {
+            if (options.scenarios().stream().anyMatch(s -> s.needsBackend)) {
+                backend = ChildJvm.start("backend", ComparisonOptions.BACKEND_FLAGS, List.of("backend"), dir.resolve("backend.log"));
+                String line = backend.awaitLine("backend listening on port ");
+                backendPort = Integer.parseInt(line.substring(line.lastIndexOf(' ') + 1));
+            }
+            for (Scenario scenario : options.scenarios()) {
+                table.header(scenario);
+                List<Integer> points = new ArrayList<>();
+                for (int p : options.points()) {
+                    String refusal = fdRefusal(scenario, p, machine.openFiles());
+                    if (refusal == null) {
+                        points.add(p);
+                    } else {
+                        skipped.add(scenario.id + " at " + p + " connections: " + refusal);
+                        out.println("  skipped " + p + " connections: " + refusal);
+                        done += options.contenders().size() * options.repeats();
+                    }
+                }
+                if (points.isEmpty()) {
+                    continue;
+                }
+                for (Contender contender : options.contenders()) {
+                    done = runContender(scenario, contender, points, unitsPerMs, backendPort, table, results, done, total, started);
+                }
+            }
+        } finally {
+            if (backend != null) {
+                backend.close();
+            }
+        }
+        out.println();
+        Report.write(dir, machine, options, unitsPerMs, results, skipped);
+        out.println("wrote " + dir.resolve("report.html") + ", results.csv, results.json and the charts (*.svg)");
+        return dir;
+    }
+
+    /** The machine's open-file limit caps the connections one process can hold: say so rather than fail. */
+    private static String fdRefusal(Scenario scenario, int connections, long limit) {
+        long server = connections + (scenario.needsBackend ? Math.min(connections * (scenario == Scenario.FANOUT ? 10L : 1L), BACKEND_CONNECTIONS) : 0) + FD_MARGIN;
+        long client = connections + FD_MARGIN;
+        long need = Math.max(server, client);
+        return need > limit ? "needs about " + need + " open files in one process; this machine allows " + limit : null;
+    }
+
+    private int runContender(Scenario scenario, Contender contender, List<Integer> points, long unitsPerMs, int backendPort,
+                             ConsoleTable table, List<PointResult> results, int done, int total, long started) throws Exception {
+        List<String> serveArgs = new ArrayList<>(List.of("serve", "--mode", contender.mode().label(), "--port", "0",
+                "--max-connections", "12000", "--backend-connections", Integer.toString(BACKEND_CONNECTIONS)));
+        if (contender.pool() > 0) {
+            serveArgs.addAll(List.of("--pool", Integer.toString(contender.pool())));
+        }
+        if (backendPort > 0) {
+            serveArgs.addAll(List.of("--backend", "127.0.0.1:" + backendPort));
+        }
+        Path log = options.out().resolve("server-" + scenario.id + "-" + contender.name() + ".log");
+        try (var server = ChildJvm.start("server " + contender.name(), ComparisonOptions.SERVER_FLAGS, serveArgs, log)) {
+            String ready = server.awaitLine("demo server on http://");
+            int port = Integer.parseInt(ready.replaceAll("^demo server on http://[^:]+:(\\d+).*$", "$1"));
+            List<String> plan = new ArrayList<>();
+            for (int p : points) {
+                for (int r = 0; r < options.repeats(); r++) {
+                    plan.add(Integer.toString(p));
+                }
+            }
+            List<String> loadArgs = List.of("load", "--target", "127.0.0.1:" + port, "--path", scenario.path(unitsPerMs),
+                    "--points", String.join(",", plan), "--warmup", Long.toString(options.warmup().toMillis()),
+                    "--duration", Long.toString(options.duration().toMillis()), "--timeout", Long.toString(options.timeout().toMillis()),
+                    "--rate", Double.toString(options.rate()), "--sources", Integer.toString(options.sources()));
+            try (var load = ChildJvm.start("load generator", ComparisonOptions.CLIENT_FLAGS, loadArgs,
+                    options.out().resolve("load-" + scenario.id + "-" + contender.name() + ".log"))) {
+                for (int i = 0; i < plan.size(); i++) {
+                    int connections = Integer.parseInt(plan.get(i));
+                    int repeat = i % options.repeats();
+                    table.progress(String.format(Locale.ROOT, "  ... %s, %s, %,d connections (point %d of %d, %s elapsed)",
+                            scenario.id, contender.name(), connections, done + 1, total, elapsed(started)));
+                    load.awaitLine("{\"point\":" + i + ",");
+                    ProcStats before = ProcStats.read(server.pid());
+                    var sampler = new RssSampler(server.pid());
+                    String end = load.awaitLine("{\"point\":" + i + ",");
+                    ProcStats after = ProcStats.read(server.pid());
+                    sampler.stop();
+                    PointResult r = result(scenario, contender, connections, repeat, end, before, after, sampler);
+                    results.add(r);
+                    table.row(r);
+                    done++;
+                }
+                load.waitFor(Duration.ofSeconds(60));
+            }
+        }
+        return done;
+    }
+
+    private static PointResult result(Scenario s, Contender c, int connections, int repeat, String json, ProcStats before,
+                                      ProcStats after, RssSampler sampler) {
+        Matcher m = NUMBER.matcher(json);
+        var values = new java.util.HashMap<String, Double>();
+        while (m.find()) {
+            values.put(m.group(1), Double.parseDouble(m.group(2)));
+        }
+        return new PointResult(s.id, c.name(), connections, repeat, values.get("seconds"), values.get("requests").longValue(),
+                values.get("throughput"), values.get("p50"), values.get("p90"), values.get("p99"), values.get("p999"),
+                values.get("max"), values.get("errors").longValue(), values.get("timeouts").longValue(),
+                values.get("connectErrors").longValue(), Math.max(sampler.peakKb(), after.rssKb()) / 1024.0,
+                Math.max(sampler.peakThreads(), after.threads()), (after.cpuTicks() - before.cpuTicks()) / ProcStats.TICKS_PER_SECOND,
+                after.voluntary() - before.voluntary(), after.involuntary() - before.involuntary());
+    }
+
+    private static String elapsed(long startNanos) {
+        long s = (System.nanoTime() - startNanos) / 1_000_000_000;
+        return String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
+    }
+
+    /** Samples the server's resident memory and threads while a point is measured. */
+    private static final class RssSampler {
+        private final AtomicLong peakKb = new AtomicLong();
+        private final AtomicLong peakThreads = new AtomicLong();
+        private volatile boolean running = true;
+        private final Thread thread;
+
+        RssSampler(long pid) {
+            thread = Thread.ofVirtual().start(() -> {
+                while (running) {
+                    try {
+                        long[] s = ProcStats.rssAndThreads(pid);
+                        peakKb.accumulateAndGet(s[0], Math::max);
+                        peakThreads.accumulateAndGet(s[1], Math::max);
+                    } catch (IOException e) {
+                        return;
+                    }
+                    try {
+                        Thread.sleep(100);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+        }
+
+        void stop() throws InterruptedException {
+            running = false;
+            thread.interrupt();
+            thread.join();
+        }
+
+        long peakKb() {
+            return peakKb.get();
+        }
+
+        long peakThreads() {
+            return peakThreads.get();
+        }
+    }
+}

@@ -1,0 +1,121 @@
+package dev.loomkit.comparison.compare;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The comparison's settings. Three profiles, {@code --quick}, the default and {@code --full}; any
+ * setting may then be overridden.
+ *
+ * @param scenarios   what the requests do
+ * @param contenders  the servers compared
+ * @param points      connection counts, rising
+ * @param warmup      load before each point's measurement
+ * @param duration    each point's measurement
+ * @param timeout     a request not answered in this time counts as a timeout
+ * @param repeats     how many times each point is measured (the report shows min, median, max)
+ * @param rate        open-loop total request rate, or 0 for closed loop
+ * @param sources     loopback source addresses the client spreads its sockets over
+ * @param out         where the report goes
+ */
+record ComparisonOptions(List<Scenario> scenarios, List<Contender> contenders, List<Integer> points, Duration warmup,
+                         Duration duration, Duration timeout, int repeats, double rate, int sources, Path out) {
+
+    /** Identical for every server JVM: the comparison measures the thread model, not the flags. */
+    static final List<String> SERVER_FLAGS = List.of("-Xms1g", "-Xmx1g", "-XX:+UseG1GC", "-Xss1m");
+    static final List<String> CLIENT_FLAGS = List.of("-Xms512m", "-Xmx2g", "-XX:+UseParallelGC");
+    static final List<String> BACKEND_FLAGS = List.of("-Xms512m", "-Xmx1g", "-XX:+UseParallelGC");
+
+    static ComparisonOptions parse(List<String> args) {
+        String profile = args.contains("--quick") ? "quick" : args.contains("--full") ? "full" : "default";
+        List<Scenario> scenarios = switch (profile) {
+            case "quick" -> List.of(Scenario.IO, Scenario.CPU);
+            case "full" -> List.of(Scenario.values());
+            default -> List.of(Scenario.IO, Scenario.CPU, Scenario.MIXED);
+        };
+        List<Contender> contenders = switch (profile) {
+            case "quick" -> List.of(Contender.parse("virtual"), Contender.parse("platform-200"));
+            default -> List.of(Contender.parse("virtual"), Contender.parse("platform-200"), Contender.parse("platform-1000"));
+        };
+        List<Integer> points = profile.equals("quick") ? List.of(10, 100, 1_000) : List.of(10, 100, 1_000, 5_000, 10_000);
+        Duration warmup = Duration.ofMillis(profile.equals("quick") ? 500 : profile.equals("full") ? 2_000 : 1_000);
+        Duration duration = Duration.ofMillis(profile.equals("quick") ? 1_500 : profile.equals("full") ? 5_000 : 3_000);
+        Duration timeout = Duration.ofSeconds(3);
+        int repeats = profile.equals("full") ? 3 : 1;
+        double rate = 0;
+        int sources = 4;
+        Path out = Path.of("reports", java.time.LocalDateTime.now().withNano(0).toString().replace(':', '-'));
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            switch (a) {
+                case "--quick", "--full" -> { }
+                case "--scenarios" -> scenarios = Arrays.stream(value(args, ++i, a).split(",")).map(Scenario::parse).toList();
+                case "--modes" -> contenders = Arrays.stream(value(args, ++i, a).split(",")).map(Contender::parse).toList();
+                case "--connections" -> points = ints(value(args, ++i, a), a);
+                case "--warmup" -> warmup = Duration.ofMillis((long) number(value(args, ++i, a), a));
+                case "--duration" -> duration = Duration.ofMillis((long) number(value(args, ++i, a), a));
+                case "--timeout" -> timeout = Duration.ofMillis((long) number(value(args, ++i, a), a));
+                case "--repeats" -> repeats = (int) number(value(args, ++i, a), a);
+                case "--rate" -> rate = number(value(args, ++i, a), a);
+                case "--sources" -> sources = (int) number(value(args, ++i, a), a);
+                case "--out" -> out = Path.of(value(args, ++i, a));
+                default -> throw new IllegalArgumentException("unknown option '" + a + "'; see --help");
+            }
+        }
+        if (repeats < 1 || sources < 1 || sources > 250 || points.isEmpty() || duration.isZero() || duration.isNegative()) {
+            throw new IllegalArgumentException("--repeats and --sources must be at least 1 (sources at most 250), "
+                    + "--connections not empty, --duration positive");
+        }
+        return new ComparisonOptions(scenarios, contenders, points, warmup, duration, timeout, repeats, rate, sources, out);
+    }
+
+    static String help() {
+        return """
+                ./loomkit run [--quick | --full] [options]   compare virtual threads with platform-thread pools
+                  --quick                 io and cpu, virtual and platform-200, 10/100/1000 connections (under a minute)
+                  --full                  every scenario, three modes, 10..10000 connections, three repeats
+                  --scenarios io,cpu,...  io, cpu, mixed, fanout
+                  --modes virtual,platform-200,platform-1000
+                  --connections 10,100,1000,5000,10000
+                  --warmup MS --duration MS --timeout MS --repeats N
+                  --rate R                open loop at R requests/s in total (default: closed loop)
+                  --sources N             loopback source addresses for client sockets (default 4)
+                  --out DIR               report directory (default reports/<time>)
+                ./loomkit run demo        the toolkit demo
+                ./loomkit serve ...       the demo server alone""";
+    }
+
+    private static String value(List<String> args, int i, String option) {
+        if (i >= args.size()) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return args.get(i);
+    }
+
+    private static double number(String v, String option) {
+        try {
+            double d = Double.parseDouble(v);
+            if (d < 0) {
+                throw new NumberFormatException();
+            }
+            return d;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " needs a non-negative number, got '" + v + "'");
+        }
+    }
+
+    private static List<Integer> ints(String v, String option) {
+        List<Integer> list = new ArrayList<>();
+        for (String p : v.split(",")) {
+            double d = number(p, option);
+            if (d < 1 || d > 60_000) {
+                throw new IllegalArgumentException(option + " values must be in [1, 60000], got " + p);
+            }
+            list.add((int) d);
+        }
+        return list;
+    }
+}

@@ -1,0 +1,56 @@
+package dev.loomkit.comparison.compare;
+
+import java.io.PrintStream;
+import java.util.Locale;
+
+/** The table printed as the run goes, one row per point, with a progress line that the next row replaces. */
+final class ConsoleTable {
+    private static final String FORMAT = "%-14s %7s %11s %9s %9s %9s %9s %9s %7s %7s %8s %7s %7s %10s %10s%n";
+    private final PrintStream out;
+    /** Only a terminal can have a line rewritten; piped into a file or CI log, \r would be noise. */
+    private final boolean terminal;
+    private int progressWidth;
+
+    ConsoleTable(PrintStream out) {
+        this.out = out;
+        this.terminal = out == System.out && System.console() != null && System.console().isTerminal();
+    }
+
+    void header(Scenario scenario) {
+        clearProgress();
+        out.println();
+        out.println(scenario.id + ": " + scenario.description);
+        out.printf(Locale.ROOT, FORMAT, "mode", "conns", "req/s", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms",
+                "errors", "timeouts", "rss MiB", "threads", "cpu s", "vol cs", "invol cs");
+    }
+
+    void progress(String text) {
+        if (!terminal) {
+            return;
+        }
+        clearProgress();
+        out.print(text);
+        out.flush();
+        progressWidth = text.length();
+    }
+
+    private void clearProgress() {
+        if (progressWidth > 0) {
+            out.print("\r" + " ".repeat(progressWidth) + "\r");
+            progressWidth = 0;
+        }
+    }
+
+    void row(PointResult r) {
+        clearProgress();
+        out.printf(Locale.ROOT, FORMAT, r.contender(), r.connections(), String.format(Locale.ROOT, "%,.0f", r.throughput()),
+                fmt(r.p50()), fmt(r.p90()), fmt(r.p99()), fmt(r.p999()), fmt(r.max()), r.errors(), r.timeouts(),
+                String.format(Locale.ROOT, "%.0f", r.peakRssMb()), r.threads(), String.format(Locale.ROOT, "%.1f", r.cpuSeconds()),
+                r.voluntarySwitches(), r.involuntarySwitches());
+        out.flush();
+    }
+
+    static String fmt(double ms) {
+        return ms >= 100 ? String.format(Locale.ROOT, "%.0f", ms) : String.format(Locale.ROOT, "%.2f", ms);
+    }
+}

@@ -1,0 +1,167 @@
+package dev.loomkit.comparison.compare;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
+import java.util.stream.Collectors;
+
+/**
+ * Writes a run's results: {@code results.csv} and {@code results.json} for machines,
+ * {@code report.html} with charts for people, and each chart as an SVG of its own (for a README).
+ * Where points were repeated, charts show the median and the HTML table shows min, median and max.
+ */
+final class Report {
+    /** The charts per scenario: file suffix, title, y-axis label, log scale, value. */
+    private record Metric(String id, String title, String unit, boolean logY, ToDoubleFunction<PointResult> value) {
+    }
+
+    private static final List<Metric> METRICS = List.of(
+            new Metric("throughput", "throughput", "requests per second", false, PointResult::throughput),
+            new Metric("p99", "p99 latency", "ms (log scale)", true, PointResult::p99),
+            new Metric("memory", "server peak RSS", "MiB", false, PointResult::peakRssMb));
+
+    private Report() {
+    }
+
+    static void write(Path dir, Machine machine, ComparisonOptions options, long unitsPerMs, List<PointResult> results,
+                      List<String> skipped) throws IOException {
+        Files.writeString(dir.resolve("results.csv"), PointResult.CSV_HEADER + "\n"
+                + results.stream().map(PointResult::csv).collect(Collectors.joining("\n")) + "\n");
+        Files.writeString(dir.resolve("results.json"), "{\"machine\":\"" + jsonEsc(machine.summary()) + "\",\"serverFlags\":\""
+                + jsonEsc(String.join(" ", ComparisonOptions.SERVER_FLAGS)) + "\",\"hashUnitsPerMs\":" + unitsPerMs + ",\"results\":[\n"
+                + results.stream().map(PointResult::json).collect(Collectors.joining(",\n")) + "\n]}\n");
+
+        var html = new StringBuilder();
+        html.append("""
+                <!doctype html><html><head><meta charset="utf-8"><title>loomkit: virtual vs platform threads</title>
+                <style>body{font-family:sans-serif;max-width:1400px;margin:2em auto;color:#222}
+                table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 7px;text-align:right}
+                th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}.charts{display:flex;flex-wrap:wrap;gap:8px}
+                .note{color:#555}</style></head><body>
+                <h1>Virtual threads against platform-thread pools</h1>
+                """);
+        html.append("<p class=\"note\">Measured ").append(DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now()))
+                .append(" on ").append(esc(machine.summary())).append(".<br>Every server ran in a JVM of its own with the same flags: <code>--enable-preview ")
+                .append(esc(String.join(" ", ComparisonOptions.SERVER_FLAGS))).append("</code>. The load came from another JVM (")
+                .append(options.rate() > 0 ? "open loop at " + (long) options.rate() + " req/s, latency from when each request was due" : "closed loop")
+                .append(", ").append(options.warmup().toMillis()).append(" ms warm-up and ").append(options.duration().toMillis())
+                .append(" ms measured per point, timeout ").append(options.timeout().toMillis()).append(" ms, ").append(options.repeats())
+                .append(" repeat(s)). Load generator, server and backend share the machine's cores, as on any one-box benchmark: "
+                        + "absolute numbers are this machine's; the ratios between modes in one run are the result.</p>\n");
+        if (!skipped.isEmpty()) {
+            html.append("<p class=\"note\">Skipped: ").append(esc(String.join("; ", skipped))).append("</p>\n");
+        }
+        Map<String, List<PointResult>> byScenario = results.stream()
+                .collect(Collectors.groupingBy(PointResult::scenario, LinkedHashMap::new, Collectors.toList()));
+        for (var e : byScenario.entrySet()) {
+            String scenario = e.getKey();
+            html.append("<h2>").append(esc(describe(scenario))).append("</h2>\n<div class=\"charts\">\n");
+            for (Metric m : METRICS) {
+                var chart = new SvgChart(scenario + ": " + m.title(), m.unit(), m.logY());
+                for (var point : medians(e.getValue(), m.value()).entrySet()) {
+                    chart.add(point.getKey().contender(), point.getKey().connections(), point.getValue());
+                }
+                String svg = chart.render();
+                Files.writeString(dir.resolve(scenario + "-" + m.id() + ".svg"), svg);
+                html.append(svg);
+            }
+            html.append("</div>\n");
+            html.append(table(e.getValue(), options.repeats() > 1));
+        }
+        html.append("</body></html>\n");
+        Files.writeString(dir.resolve("report.html"), html.toString());
+    }
+
+    private record Key(String contender, int connections) {
+    }
+
+    private static Map<Key, Double> medians(List<PointResult> rows, ToDoubleFunction<PointResult> value) {
+        Map<Key, List<Double>> grouped = new LinkedHashMap<>();
+        for (PointResult r : rows) {
+            grouped.computeIfAbsent(new Key(r.contender(), r.connections()), k -> new ArrayList<>()).add(value.applyAsDouble(r));
+        }
+        Map<Key, Double> out = new LinkedHashMap<>();
+        grouped.forEach((k, v) -> out.put(k, median(v)));
+        return out;
+    }
+
+    static double median(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+
+    private static String table(List<PointResult> rows, boolean repeated) {
+        var sb = new StringBuilder("<table><tr><th>mode</th><th>connections</th><th>req/s</th>");
+        if (repeated) {
+            sb.append("<th>req/s min / max</th>");
+        }
+        sb.append("<th>p50 ms</th><th>p90 ms</th><th>p99 ms</th>");
+        if (repeated) {
+            sb.append("<th>p99 min / max</th>");
+        }
+        sb.append("<th>p99.9 ms</th><th>max ms</th><th>errors</th><th>timeouts</th><th>peak RSS MiB</th><th>OS threads</th>"
+                + "<th>CPU s</th><th>voluntary cs</th><th>involuntary cs</th></tr>\n");
+        Map<Key, List<PointResult>> grouped = rows.stream().collect(Collectors.groupingBy(r -> new Key(r.contender(), r.connections()),
+                LinkedHashMap::new, Collectors.toList()));
+        grouped.entrySet().stream().sorted(Comparator.comparing((Map.Entry<Key, List<PointResult>> e) -> e.getKey().connections()))
+                .forEach(e -> {
+                    List<PointResult> reps = e.getValue();
+                    PointResult med = reps.stream().sorted(Comparator.comparingDouble(PointResult::throughput)).toList().get(reps.size() / 2);
+                    sb.append("<tr><td>").append(esc(e.getKey().contender())).append("</td><td>").append(e.getKey().connections())
+                            .append("</td><td>").append(String.format(Locale.ROOT, "%,.0f", median(values(reps, PointResult::throughput)))).append("</td>");
+                    if (repeated) {
+                        sb.append("<td>").append(range(reps, PointResult::throughput, "%,.0f")).append("</td>");
+                    }
+                    sb.append(cell(med.p50())).append(cell(med.p90())).append(cell(median(values(reps, PointResult::p99))));
+                    if (repeated) {
+                        sb.append("<td>").append(range(reps, PointResult::p99, "%.1f")).append("</td>");
+                    }
+                    sb.append(cell(med.p999())).append(cell(med.max())).append("<td>").append(med.errors()).append("</td><td>")
+                            .append(med.timeouts()).append("</td><td>").append(String.format(Locale.ROOT, "%.0f", med.peakRssMb()))
+                            .append("</td><td>").append(med.threads()).append("</td><td>").append(String.format(Locale.ROOT, "%.1f", med.cpuSeconds()))
+                            .append("</td><td>").append(med.voluntarySwitches()).append("</td><td>").append(med.involuntarySwitches())
+                            .append("</td></tr>\n");
+                });
+        return sb.append("</table>\n").toString();
+    }
+
+    private static List<Double> values(List<PointResult> rows, ToDoubleFunction<PointResult> f) {
+        return rows.stream().map(f::applyAsDouble).toList();
+    }
+
+    private static String range(List<PointResult> rows, ToDoubleFunction<PointResult> f, String format) {
+        double min = rows.stream().mapToDouble(f).min().orElse(0);
+        double max = rows.stream().mapToDouble(f).max().orElse(0);
+        return String.format(Locale.ROOT, format, min) + " / " + String.format(Locale.ROOT, format, max);
+    }
+
+    private static String cell(double ms) {
+        return "<td>" + ConsoleTable.fmt(ms) + "</td>";
+    }
+
+    private static String describe(String scenario) {
+        try {
+            return Scenario.parse(scenario).description;
+        } catch (IllegalArgumentException e) {
+            return scenario;
+        }
+    }
+
+    private static String esc(String s) {
+        return SvgChart.esc(s);
+    }
+
+    private static String jsonEsc(String s) {
+        return s.replace("\\", "\\\\").replace("\"", "\\\"");
+    }
+}

@@ -1,0 +1,44 @@
+package dev.loomkit.comparison.compare;
+
+import java.util.Locale;
+
+/** What each request makes the server do. */
+enum Scenario {
+    /** Wait 50 ms on a real call over loopback to the backend, then answer. */
+    IO("io", "I/O-bound: a 50 ms backend call", true),
+    /** Hash for about 1 ms; no I/O. */
+    CPU("cpu", "CPU-bound: about 1 ms of hashing", false),
+    /** Fetch a page (20 ms backend call), then process it (about 2 ms of hashing). */
+    MIXED("mixed", "mixed: 20 ms backend call, then about 2 ms of hashing", true),
+    /** Fork 10 subtasks that each wait 20 ms on the backend, and join them. */
+    FANOUT("fanout", "fan-out: 10 subtasks, each a 20 ms backend call", true);
+
+    final String id;
+    final String description;
+    final boolean needsBackend;
+
+    Scenario(String id, String description, boolean needsBackend) {
+        this.id = id;
+        this.description = description;
+        this.needsBackend = needsBackend;
+    }
+
+    /** {@return the request path, given how many hash units make one millisecond of CPU} */
+    String path(long unitsPerMs) {
+        return switch (this) {
+            case IO -> "/backend?ms=50";
+            case CPU -> "/work?ms=0&cpu=" + unitsPerMs;
+            case MIXED -> "/mixed?ms=20&cpu=" + 2 * unitsPerMs;
+            case FANOUT -> "/fanout-backend?n=10&ms=20";
+        };
+    }
+
+    static Scenario parse(String s) {
+        for (Scenario sc : values()) {
+            if (sc.id.equals(s.strip().toLowerCase(Locale.ROOT))) {
+                return sc;
+            }
+        }
+        throw new IllegalArgumentException("unknown scenario '" + s + "'; known: io, cpu, mixed, fanout");
+    }
+}

@@ -1,0 +1,49 @@
+package dev.loomkit.comparison.load;
+
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Parses the load generator's command line (it is started by the comparison, not by people). */
+public final class LoadCommand {
+    private LoadCommand() {
+    }
+
+    public static void run(List<String> args, PrintStream out) throws InterruptedException {
+        InetSocketAddress target = null;
+        String path = "/hello";
+        List<Integer> points = new ArrayList<>();
+        Duration warmup = Duration.ofSeconds(1);
+        Duration duration = Duration.ofSeconds(3);
+        Duration timeout = Duration.ofSeconds(3);
+        double rate = 0;
+        int sources = 1;
+        for (int i = 0; i + 1 < args.size(); i += 2) {
+            String v = args.get(i + 1);
+            switch (args.get(i)) {
+                case "--target" -> {
+                    int colon = v.lastIndexOf(':');
+                    target = new InetSocketAddress(v.substring(0, colon), Integer.parseInt(v.substring(colon + 1)));
+                }
+                case "--path" -> path = v;
+                case "--points" -> {
+                    for (String p : v.split(",")) {
+                        points.add(Integer.parseInt(p));
+                    }
+                }
+                case "--warmup" -> warmup = Duration.ofMillis(Long.parseLong(v));
+                case "--duration" -> duration = Duration.ofMillis(Long.parseLong(v));
+                case "--timeout" -> timeout = Duration.ofMillis(Long.parseLong(v));
+                case "--rate" -> rate = Double.parseDouble(v);
+                case "--sources" -> sources = Integer.parseInt(v);
+                default -> throw new IllegalArgumentException("unknown load option " + args.get(i));
+            }
+        }
+        if (target == null || points.isEmpty()) {
+            throw new IllegalArgumentException("load needs --target host:port and --points");
+        }
+        new LoadGenerator(new LoadGenerator.Plan(target, path, points, warmup, duration, timeout, rate, sources), out).run();
+    }
+}

@@ -1,0 +1,283 @@
+package dev.loomkit.comparison.load;
+
+import java.io.BufferedInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/**
+ * The built-in load generator, run in a JVM of its own. For each point (a number of connections) it
+ * opens the connections, runs a warm-up, then measures for a fixed time, and prints one JSON line.
+ * Each connection is a virtual thread with a blocking keep-alive socket.
+ * <ul>
+ *   <li>closed loop: each connection sends its next request when the last answer arrived;</li>
+ *   <li>open loop ({@code rate > 0}): requests are due at a fixed total rate, spread over the
+ *       connections, and latency counts from when a request was due, not when it was sent, so a
+ *       stalled server cannot hide its queue (coordinated omission).</li>
+ * </ul>
+ * Client sockets are spread over several loopback source addresses (127.0.0.1, 127.0.0.2, ...) so
+ * that many connections do not exhaust one address's ephemeral ports.
+ */
+public final class LoadGenerator {
+    /** Latencies up to this are recorded exactly (3 significant digits); longer ones are clamped. */
+    private static final long MAX_LATENCY_MICROS = Duration.ofSeconds(60).toNanos() / 1000;
+
+    /** What to run: the same request against the same server, at each point. */
+    public record Plan(InetSocketAddress target, String path, List<Integer> points, Duration warmup, Duration duration,
+                       Duration timeout, double rate, int sources) {
+    }
+
+    private final Plan plan;
+    private final PrintStream out;
+    private final byte[] request;
+
+    private volatile boolean measuring;
+    private volatile boolean stopping;
+    private final Recorder recorder = new Recorder(MAX_LATENCY_MICROS, 3);
+    private final LongAdder ok = new LongAdder();
+    private final LongAdder errors = new LongAdder();
+    private final LongAdder timeouts = new LongAdder();
+    private final LongAdder connectErrors = new LongAdder();
+    private final Semaphore connecting = new Semaphore(256); // stay within the server's listen backlog
+
+    public LoadGenerator(Plan plan, PrintStream out) {
+        this.plan = plan;
+        this.out = out;
+        this.request = ("GET " + plan.path() + " HTTP/1.1\r\nHost: loomkit\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    /** Runs every point; prints a JSON line per point. */
+    public void run() throws InterruptedException {
+        for (int i = 0; i < plan.points().size(); i++) {
+            runPoint(i, plan.points().get(i));
+        }
+    }
+
+    private void runPoint(int index, int connections) throws InterruptedException {
+        stopping = false;
+        measuring = false;
+        var started = new CountDownLatch(connections);
+        List<Thread> threads = new ArrayList<>(connections);
+        double perConnectionRate = plan.rate() > 0 ? plan.rate() / connections : 0;
+        for (int c = 0; c < connections; c++) {
+            InetAddress source = sourceAddress(c);
+            threads.add(Thread.ofVirtual().name("conn-" + c).start(() -> connectionLoop(source, perConnectionRate, started)));
+        }
+        started.await();
+        sleep(plan.warmup());
+        recorder.reset();
+        ok.reset();
+        errors.reset();
+        timeouts.reset();
+        connectErrors.reset();
+        out.printf(Locale.ROOT, "{\"point\":%d,\"connections\":%d,\"phase\":\"start\"}%n", index, connections);
+        out.flush();
+        long start = System.nanoTime();
+        measuring = true;
+        sleep(plan.duration());
+        measuring = false;
+        long elapsed = System.nanoTime() - start;
+        Histogram h = recorder.getIntervalHistogram();
+        stopping = true;
+        out.printf(Locale.ROOT, "{\"point\":%d,\"connections\":%d,\"phase\":\"end\",\"seconds\":%.3f,\"requests\":%d,"
+                        + "\"throughput\":%.1f,\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"p999\":%.3f,\"max\":%.3f,\"mean\":%.3f,"
+                        + "\"errors\":%d,\"timeouts\":%d,\"connectErrors\":%d}%n",
+                index, connections, elapsed / 1e9, ok.sum(), ok.sum() / (elapsed / 1e9),
+                ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(90)), ms(h.getValueAtPercentile(99)),
+                ms(h.getValueAtPercentile(99.9)), ms(h.getMaxValue()), h.getMean() / 1000.0,
+                errors.sum(), timeouts.sum(), connectErrors.sum());
+        out.flush();
+        for (Thread t : threads) {
+            t.join(Duration.ofSeconds(30)); // each ends after its current request, bounded by the timeout
+        }
+    }
+
+    private static double ms(long micros) {
+        return micros / 1000.0;
+    }
+
+    private InetAddress sourceAddress(int connection) {
+        int n = Math.max(1, plan.sources());
+        byte[] a = {127, 0, 0, (byte) (1 + connection % n)};
+        try {
+            return InetAddress.getByAddress(a);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void connectionLoop(InetAddress source, double rate, CountDownLatch started) {
+        Socket socket = null;
+        InputStream in = null;
+        OutputStream out = null;
+        boolean counted = false;
+        long interval = rate > 0 ? (long) (1e9 / rate) : 0;
+        long due = System.nanoTime() + (interval > 0 ? (long) (Math.random() * interval) : 0);
+        byte[] buf = new byte[8192];
+        try {
+            while (!stopping) {
+                if (socket == null) {
+                    try {
+                        connecting.acquire();
+                        try {
+                            socket = new Socket();
+                            socket.bind(new InetSocketAddress(source, 0));
+                            socket.connect(plan.target(), (int) plan.timeout().toMillis());
+                        } finally {
+                            connecting.release();
+                        }
+                        socket.setTcpNoDelay(true);
+                        socket.setSoTimeout((int) plan.timeout().toMillis());
+                        in = new BufferedInputStream(socket.getInputStream(), 8192);
+                        out = socket.getOutputStream();
+                    } catch (IOException e) {
+                        connectErrors.increment();
+                        close(socket);
+                        socket = null;
+                        LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
+                        continue;
+                    } finally {
+                        if (!counted) {
+                            counted = true;
+                            started.countDown();
+                        }
+                    }
+                }
+                long begin;
+                if (interval > 0) {
+                    long now = System.nanoTime();
+                    if (due - now > 0) {
+                        LockSupport.parkNanos(due - now);
+                    }
+                    begin = due; // latency from when the request was due
+                    due += interval;
+                } else {
+                    begin = System.nanoTime();
+                }
+                boolean measured = measuring;
+                try {
+                    out.write(request);
+                    out.flush();
+                    int status = readResponse(in, buf);
+                    long micros = (System.nanoTime() - begin) / 1000;
+                    if (measured && measuring) {
+                        if (status >= 200 && status < 400) {
+                            recorder.recordValue(Math.min(micros, MAX_LATENCY_MICROS));
+                            ok.increment();
+                        } else {
+                            errors.increment();
+                        }
+                    }
+                    if (status == 503) {
+                        close(socket); // the server may close after a 503; start afresh
+                        socket = null;
+                    }
+                } catch (SocketTimeoutException e) {
+                    if (measured && measuring) {
+                        timeouts.increment();
+                    }
+                    close(socket);
+                    socket = null;
+                } catch (IOException e) {
+                    if (measured && measuring) {
+                        errors.increment();
+                    }
+                    close(socket);
+                    socket = null;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            if (!counted) {
+                started.countDown();
+            }
+            close(socket);
+        }
+    }
+
+    /** Reads one response (Content-Length or chunked body); returns its status. */
+    static int readResponse(InputStream in, byte[] buf) throws IOException {
+        String status = line(in);
+        int code = Integer.parseInt(status.substring(9, 12));
+        long length = -1;
+        boolean chunked = false;
+        for (String l; !(l = line(in)).isEmpty(); ) {
+            if (l.regionMatches(true, 0, "Content-Length:", 0, 15)) {
+                length = Long.parseLong(l.substring(15).strip());
+            } else if (l.regionMatches(true, 0, "Transfer-Encoding:", 0, 18)) {
+                chunked = l.toLowerCase(Locale.ROOT).contains("chunked");
+            }
+        }
+        if (chunked) {
+            while (true) {
+                long size = Long.parseLong(line(in).split(";")[0].strip(), 16);
+                if (size == 0) {
+                    while (!line(in).isEmpty()) {
+                        // trailers
+                    }
+                    break;
+                }
+                skip(in, size, buf);
+                line(in);
+            }
+        } else if (length > 0) {
+            skip(in, length, buf);
+        }
+        return code;
+    }
+
+    private static void skip(InputStream in, long n, byte[] buf) throws IOException {
+        while (n > 0) {
+            int r = in.read(buf, 0, (int) Math.min(buf.length, n));
+            if (r < 0) {
+                throw new EOFException("connection closed inside a body");
+            }
+            n -= r;
+        }
+    }
+
+    private static String line(InputStream in) throws IOException {
+        var sb = new StringBuilder(64);
+        for (int c; (c = in.read()) != '\n'; ) {
+            if (c < 0) {
+                throw new EOFException("connection closed");
+            }
+            if (c != '\r') {
+                sb.append((char) c);
+            }
+        }
+        return sb.toString();
+    }
+
+    private static void close(Socket s) {
+        if (s != null) {
+            try {
+                s.close();
+            } catch (IOException ignored) {
+                // a connection we are done with
+            }
+        }
+    }
+
+    private static void sleep(Duration d) throws InterruptedException {
+        Thread.sleep(d);
+    }
+}

@@ -1,0 +1,72 @@
+package dev.loomkit.comparison.compare;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The harness end to end on a tiny plan: real server, load generator and backend JVMs on loopback. */
+class ComparisonTest {
+
+    @Test
+    @Timeout(180)
+    void testTinyRunProducesTableCsvJsonAndHtmlForBothModes(@TempDir Path dir) throws Exception {
+        var text = new ByteArrayOutputStream();
+        var out = new PrintStream(text, true, StandardCharsets.UTF_8);
+        new Comparison(List.of("--scenarios", "io,cpu", "--modes", "virtual,platform-20", "--connections", "4,16",
+                "--warmup", "200", "--duration", "600", "--out", dir.toString()), out).run();
+        String console = text.toString(StandardCharsets.UTF_8);
+        assertTrue(console.contains("machine: "), console);
+        assertTrue(console.contains("io: I/O-bound"), console);
+        List<String> csv = Files.readAllLines(dir.resolve("results.csv"));
+        assertEquals(PointResult.CSV_HEADER, csv.getFirst());
+        assertEquals(1 + 2 * 2 * 2, csv.size(), String.join("\n", csv));
+        for (String row : csv.subList(1, csv.size())) {
+            String[] f = row.split(",");
+            assertTrue(Double.parseDouble(f[6]) > 0, "throughput in " + row);
+            assertEquals("0", f[12], "errors in " + row);
+            assertTrue(Double.parseDouble(f[15]) > 10, "peak RSS in " + row);
+        }
+        // The I/O scenario at 16 connections: each request waits 50 ms, so at most ~320 req/s, and p50 >= 50 ms.
+        String io16 = csv.stream().filter(r -> r.startsWith("io,virtual,16,")).findFirst().orElseThrow();
+        double p50 = Double.parseDouble(io16.split(",")[7]);
+        assertTrue(p50 >= 50 && p50 < 1_000, io16);
+        String json = Files.readString(dir.resolve("results.json"));
+        assertTrue(json.contains("\"contender\":\"platform-20\""), json);
+        String html = Files.readString(dir.resolve("report.html"));
+        assertTrue(html.contains("<svg") && html.contains("io: throughput") && html.contains("platform-20"), "report charts");
+        assertTrue(Files.exists(dir.resolve("cpu-p99.svg")));
+    }
+
+    @Test
+    void testOptionsAreValidated() {
+        assertThrows(IllegalArgumentException.class, () -> ComparisonOptions.parse(List.of("--modes", "green")));
+        assertThrows(IllegalArgumentException.class, () -> ComparisonOptions.parse(List.of("--scenarios", "disk")));
+        assertThrows(IllegalArgumentException.class, () -> ComparisonOptions.parse(List.of("--connections", "0")));
+        assertThrows(IllegalArgumentException.class, () -> ComparisonOptions.parse(List.of("--duration")));
+        var quick = ComparisonOptions.parse(List.of("--quick"));
+        assertEquals(List.of(10, 100, 1_000), quick.points());
+        var full = ComparisonOptions.parse(List.of("--full"));
+        assertEquals(3, full.repeats());
+        assertEquals(Scenario.values().length, full.scenarios().size());
+    }
+
+    @Test
+    void testSvgChartDrawsOneLinePerSeries() {
+        String svg = new SvgChart("t", "req/s", false).add("virtual", 10, 100).add("virtual", 1000, 900)
+                .add("platform-200", 10, 90).add("platform-200", 1000, 200).render();
+        assertEquals(2, svg.split("<path ").length - 1);
+        assertTrue(svg.contains(">virtual<") && svg.contains(">platform-200<"));
+        assertEquals("10k", SvgChart.label(10_000));
+        assertEquals(2.0, Report.median(List.of(3.0, 1.0, 2.0)));
+    }
+}

@@ -160,7 +160,7 @@ public final class Comparison {
         }
         return new PointResult(s.id, c.name(), connections, repeat, values.get("seconds"), values.get("requests").longValue(),
                 values.get("throughput"), values.get("p50"), values.get("p90"), values.get("p99"), values.get("p999"),
-                values.get("max"), values.get("errors").longValue(), values.get("timeouts").longValue(),
+                values.get("max"), values.get("errors").longValue(), values.get("rejected").longValue(), values.get("timeouts").longValue(),
                 values.get("connectErrors").longValue(), Math.max(sampler.peakKb(), after.rssKb()) / 1024.0,
                 Math.max(sampler.peakThreads(), after.threads()), (after.cpuTicks() - before.cpuTicks()) / ProcStats.TICKS_PER_SECOND,
                 after.voluntary() - before.voluntary(), after.involuntary() - before.involuntary());

@@ -5,7 +5,7 @@ import java.util.Locale;
 
 /** The table printed as the run goes, one row per point, with a progress line that the next row replaces. */
 final class ConsoleTable {
-    private static final String FORMAT = "%-14s %7s %11s %9s %9s %9s %9s %9s %7s %7s %8s %7s %7s %10s %10s%n";
+    private static final String FORMAT = "%-14s %7s %11s %9s %9s %9s %9s %9s %7s %7s %8s %8s %7s %7s %10s %10s%n";
     private final PrintStream out;
     /** Only a terminal can have a line rewritten; piped into a file or CI log, \r would be noise. */
     private final boolean terminal;
@@ -21,7 +21,7 @@ final class ConsoleTable {
         out.println();
         out.println(scenario.id + ": " + scenario.description);
         out.printf(Locale.ROOT, FORMAT, "mode", "conns", "req/s", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms",
-                "errors", "timeouts", "rss MiB", "threads", "cpu s", "vol cs", "invol cs");
+                "errors", "503s", "timeouts", "rss MiB", "threads", "cpu s", "vol cs", "invol cs");
     }
 
     void progress(String text) {
@@ -44,7 +44,7 @@ final class ConsoleTable {
     void row(PointResult r) {
         clearProgress();
         out.printf(Locale.ROOT, FORMAT, r.contender(), r.connections(), String.format(Locale.ROOT, "%,.0f", r.throughput()),
-                fmt(r.p50()), fmt(r.p90()), fmt(r.p99()), fmt(r.p999()), fmt(r.max()), r.errors(), r.timeouts(),
+                fmt(r.p50()), fmt(r.p90()), fmt(r.p99()), fmt(r.p999()), fmt(r.max()), r.errors(), r.rejected(), r.timeouts(),
                 String.format(Locale.ROOT, "%.0f", r.peakRssMb()), r.threads(), String.format(Locale.ROOT, "%.1f", r.cpuSeconds()),
                 r.voluntarySwitches(), r.involuntarySwitches());
         out.flush();

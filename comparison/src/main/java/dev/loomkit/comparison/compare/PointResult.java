@@ -8,24 +8,24 @@ import java.util.Locale;
  */
 record PointResult(String scenario, String contender, int connections, int repeat, double seconds, long requests,
                    double throughput, double p50, double p90, double p99, double p999, double max, long errors,
-                   long timeouts, long connectErrors, double peakRssMb, long threads, double cpuSeconds,
+                   long rejected, long timeouts, long connectErrors, double peakRssMb, long threads, double cpuSeconds,
                    long voluntarySwitches, long involuntarySwitches) {
 
     static final String CSV_HEADER = "scenario,contender,connections,repeat,seconds,requests,throughput,p50_ms,p90_ms,p99_ms,"
-            + "p999_ms,max_ms,errors,timeouts,connect_errors,peak_rss_mb,threads,cpu_seconds,voluntary_cs,involuntary_cs";
+            + "p999_ms,max_ms,errors,rejected_503,timeouts,connect_errors,peak_rss_mb,threads,cpu_seconds,voluntary_cs,involuntary_cs";
 
     String csv() {
-        return String.format(Locale.ROOT, "%s,%s,%d,%d,%.3f,%d,%.1f,%.3f,%.3f,%.3f,%.3f,%.3f,%d,%d,%d,%.1f,%d,%.2f,%d,%d",
+        return String.format(Locale.ROOT, "%s,%s,%d,%d,%.3f,%d,%.1f,%.3f,%.3f,%.3f,%.3f,%.3f,%d,%d,%d,%d,%.1f,%d,%.2f,%d,%d",
                 scenario, contender, connections, repeat, seconds, requests, throughput, p50, p90, p99, p999, max, errors,
-                timeouts, connectErrors, peakRssMb, threads, cpuSeconds, voluntarySwitches, involuntarySwitches);
+                rejected, timeouts, connectErrors, peakRssMb, threads, cpuSeconds, voluntarySwitches, involuntarySwitches);
     }
 
     String json() {
         return String.format(Locale.ROOT, "{\"scenario\":\"%s\",\"contender\":\"%s\",\"connections\":%d,\"repeat\":%d,\"seconds\":%.3f,"
                         + "\"requests\":%d,\"throughput\":%.1f,\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,"
-                        + "\"max_ms\":%.3f,\"errors\":%d,\"timeouts\":%d,\"connect_errors\":%d,\"peak_rss_mb\":%.1f,\"threads\":%d,"
+                        + "\"max_ms\":%.3f,\"errors\":%d,\"rejected_503\":%d,\"timeouts\":%d,\"connect_errors\":%d,\"peak_rss_mb\":%.1f,\"threads\":%d,"
                         + "\"cpu_seconds\":%.2f,\"voluntary_cs\":%d,\"involuntary_cs\":%d}",
                 scenario, contender, connections, repeat, seconds, requests, throughput, p50, p90, p99, p999, max, errors,
-                timeouts, connectErrors, peakRssMb, threads, cpuSeconds, voluntarySwitches, involuntarySwitches);
+                rejected, timeouts, connectErrors, peakRssMb, threads, cpuSeconds, voluntarySwitches, involuntarySwitches);
     }
 }

@@ -109,7 +109,7 @@ final class Report {
         if (repeated) {
             sb.append("<th>p99 min / max</th>");
         }
-        sb.append("<th>p99.9 ms</th><th>max ms</th><th>errors</th><th>timeouts</th><th>peak RSS MiB</th><th>OS threads</th>"
+        sb.append("<th>p99.9 ms</th><th>max ms</th><th>errors</th><th>503s</th><th>timeouts</th><th>peak RSS MiB</th><th>OS threads</th>"
                 + "<th>CPU s</th><th>voluntary cs</th><th>involuntary cs</th></tr>\n");
         Map<Key, List<PointResult>> grouped = rows.stream().collect(Collectors.groupingBy(r -> new Key(r.contender(), r.connections()),
                 LinkedHashMap::new, Collectors.toList()));
@@ -127,7 +127,7 @@ final class Report {
                         sb.append("<td>").append(range(reps, PointResult::p99, "%.1f")).append("</td>");
                     }
                     sb.append(cell(med.p999())).append(cell(med.max())).append("<td>").append(med.errors()).append("</td><td>")
-                            .append(med.timeouts()).append("</td><td>").append(String.format(Locale.ROOT, "%.0f", med.peakRssMb()))
+                            .append(med.rejected()).append("</td><td>").append(med.timeouts()).append("</td><td>").append(String.format(Locale.ROOT, "%.0f", med.peakRssMb()))
                             .append("</td><td>").append(med.threads()).append("</td><td>").append(String.format(Locale.ROOT, "%.1f", med.cpuSeconds()))
                             .append("</td><td>").append(med.voluntarySwitches()).append("</td><td>").append(med.involuntarySwitches())
                             .append("</td></tr>\n");

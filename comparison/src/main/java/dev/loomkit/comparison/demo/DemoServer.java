@@ -7,6 +7,7 @@ import dev.loomkit.server.Response;
 import dev.loomkit.server.Router;
 import dev.loomkit.server.ServerConfig;
 import dev.loomkit.server.ThreadMode;
+import dev.loomkit.toolkit.Cancellation;
 import dev.loomkit.toolkit.metrics.ToolkitMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -110,6 +111,11 @@ public final class DemoServer {
         byte[] block = new byte[CPU_UNIT_BYTES];
         byte[] out = new byte[32];
         for (long i = 0; i < units; i++) {
+            if ((i & 63) == 63) {
+                // CPU work has no blocking call for an interrupt to land on: look for a cancellation
+                // (the client gone, the deadline passed) every 64 units, about 40 us.
+                Cancellation.throwIfCancelled();
+            }
             digest.update(block);
             out = digest.digest(out);
             System.arraycopy(out, 0, block, 0, out.length);

@@ -53,8 +53,10 @@ public final class LoadGenerator {
     private final Recorder recorder = new Recorder(MAX_LATENCY_MICROS, 3);
     private final LongAdder ok = new LongAdder();
     private final LongAdder errors = new LongAdder();
+    private final LongAdder rejected = new LongAdder();
     private final LongAdder timeouts = new LongAdder();
     private final LongAdder connectErrors = new LongAdder();
+    private volatile String firstError;
     private final Semaphore connecting = new Semaphore(256); // stay within the server's listen backlog
 
     public LoadGenerator(Plan plan, PrintStream out) {
@@ -85,6 +87,7 @@ public final class LoadGenerator {
         recorder.reset();
         ok.reset();
         errors.reset();
+        rejected.reset();
         timeouts.reset();
         connectErrors.reset();
         out.printf(Locale.ROOT, "{\"point\":%d,\"connections\":%d,\"phase\":\"start\"}%n", index, connections);
@@ -98,12 +101,16 @@ public final class LoadGenerator {
         stopping = true;
         out.printf(Locale.ROOT, "{\"point\":%d,\"connections\":%d,\"phase\":\"end\",\"seconds\":%.3f,\"requests\":%d,"
                         + "\"throughput\":%.1f,\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"p999\":%.3f,\"max\":%.3f,\"mean\":%.3f,"
-                        + "\"errors\":%d,\"timeouts\":%d,\"connectErrors\":%d}%n",
+                        + "\"errors\":%d,\"rejected\":%d,\"timeouts\":%d,\"connectErrors\":%d}%n",
                 index, connections, elapsed / 1e9, ok.sum(), ok.sum() / (elapsed / 1e9),
                 ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(90)), ms(h.getValueAtPercentile(99)),
                 ms(h.getValueAtPercentile(99.9)), ms(h.getMaxValue()), h.getMean() / 1000.0,
-                errors.sum(), timeouts.sum(), connectErrors.sum());
+                errors.sum(), rejected.sum(), timeouts.sum(), connectErrors.sum());
         out.flush();
+        if (firstError != null) {
+            System.err.println("point " + index + " (" + connections + " connections): first I/O error: " + firstError);
+            firstError = null;
+        }
         for (Thread t : threads) {
             t.join(Duration.ofSeconds(30)); // each ends after its current request, bounded by the timeout
         }
@@ -171,16 +178,20 @@ public final class LoadGenerator {
                 } else {
                     begin = System.nanoTime();
                 }
-                boolean measured = measuring;
+                // An outcome counts if it is observed inside the measurement window, whenever the
+                // request was sent: a request sent during warm-up that times out in the window is
+                // a timeout of the window (dropping it would hide a server that has stopped answering).
                 try {
                     out.write(request);
                     out.flush();
                     int status = readResponse(in, buf);
                     long micros = (System.nanoTime() - begin) / 1000;
-                    if (measured && measuring) {
+                    if (measuring) {
                         if (status >= 200 && status < 400) {
                             recorder.recordValue(Math.min(micros, MAX_LATENCY_MICROS));
                             ok.increment();
+                        } else if (status == 503) {
+                            rejected.increment();
                         } else {
                             errors.increment();
                         }
@@ -190,14 +201,17 @@ public final class LoadGenerator {
                         socket = null;
                     }
                 } catch (SocketTimeoutException e) {
-                    if (measured && measuring) {
+                    if (measuring) {
                         timeouts.increment();
                     }
                     close(socket);
                     socket = null;
                 } catch (IOException e) {
-                    if (measured && measuring) {
+                    if (measuring) {
                         errors.increment();
+                        if (firstError == null) {
+                            firstError = e.toString();
+                        }
                     }
                     close(socket);
                     socket = null;

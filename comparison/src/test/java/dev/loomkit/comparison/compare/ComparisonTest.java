@@ -34,7 +34,9 @@ class ComparisonTest {
             String[] f = row.split(",");
             assertTrue(Double.parseDouble(f[6]) > 0, "throughput in " + row);
             assertEquals("0", f[12], "errors in " + row);
-            assertTrue(Double.parseDouble(f[15]) > 10, "peak RSS in " + row);
+            assertEquals("0", f[13], "503s in " + row);
+            assertEquals("0", f[14], "timeouts in " + row);
+            assertTrue(Double.parseDouble(f[16]) > 10, "peak RSS in " + row);
         }
         // The I/O scenario at 16 connections: each request waits 50 ms, so at most ~320 req/s, and p50 >= 50 ms.
         String io16 = csv.stream().filter(r -> r.startsWith("io,virtual,16,")).findFirst().orElseThrow();

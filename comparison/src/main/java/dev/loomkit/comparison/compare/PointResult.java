@@ -11,6 +11,13 @@ record PointResult(String scenario, String contender, int connections, int repea
                    long rejected, long timeouts, long connectErrors, double peakRssMb, long threads, double cpuSeconds,
                    long voluntarySwitches, long involuntarySwitches) {
 
+    /** {@return the share of requests that got no good answer (503, timeout, error), in percent} */
+    double failedPercent() {
+        long failed = errors + rejected + timeouts;
+        long all = requests + failed;
+        return all == 0 ? 0 : 100.0 * failed / all;
+    }
+
     static final String CSV_HEADER = "scenario,contender,connections,repeat,seconds,requests,throughput,p50_ms,p90_ms,p99_ms,"
             + "p999_ms,max_ms,errors,rejected_503,timeouts,connect_errors,peak_rss_mb,threads,cpu_seconds,voluntary_cs,involuntary_cs";
 

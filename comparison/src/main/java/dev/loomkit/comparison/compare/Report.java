@@ -26,7 +26,8 @@ final class Report {
 
     private static final List<Metric> METRICS = List.of(
             new Metric("throughput", "throughput", "requests per second", false, PointResult::throughput),
-            new Metric("p99", "p99 latency", "ms (log scale)", true, PointResult::p99),
+            new Metric("p99", "p99 latency of answered requests", "ms (log scale)", true, PointResult::p99),
+            new Metric("failed", "requests failed (503, timeout, error)", "percent", false, PointResult::failedPercent),
             new Metric("memory", "server peak RSS", "MiB", false, PointResult::peakRssMb));
 
     private Report() {

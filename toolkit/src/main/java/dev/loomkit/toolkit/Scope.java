@@ -234,10 +234,12 @@ public sealed interface Scope<T, R> extends AutoCloseable permits ScopeImpl {
 
     /**
      * Registers a hook run once if and when the scope is cancelled, for work an interrupt cannot reach
-     * (closing a handle, cancelling a JDBC statement). It runs in the cancelling thread, must be quick
-     * and must not block; an exception it throws is logged. It never runs after the scope closed
-     * without cancellation, nor after the returned registration is closed. Registered on a scope that
-     * is already cancelled, it runs at once in the calling thread.
+     * (closing a handle, cancelling a JDBC statement). It runs in the cancelling thread, after the
+     * scope's tasks have been interrupted; it must be quick and must not block; an exception it
+     * throws is logged. Every hook registered when the cancellation begins runs, once, even if its
+     * registration is closed meanwhile; a hook whose registration was closed before that never runs,
+     * nor does any hook of a scope that closed without cancellation. Registered on a scope that is
+     * already cancelled, it runs at once in the calling thread.
      *
      * @param hook what to run
      * @return a registration whose {@code close} removes the hook
@@ -270,7 +272,7 @@ public sealed interface Scope<T, R> extends AutoCloseable permits ScopeImpl {
 
     /** An on-cancel hook's registration. */
     interface Registration extends AutoCloseable {
-        /** Removes the hook; it will not run after this returns. */
+        /** Removes the hook, unless a cancellation has already claimed it (then it runs, once). */
         @Override
         void close();
     }

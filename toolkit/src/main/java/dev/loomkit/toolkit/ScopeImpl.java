@@ -7,6 +7,8 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -73,6 +75,7 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
     private volatile ScheduledFuture<?> deadlineTimer;
     private volatile ScheduledFuture<?> stragglerTimer;
     private String nextThreadName; // owner-only: names the thread the JDK scope asks for in fork
+    private volatile boolean ownerWaiting; // the owner is parked in join
 
     private ScopeImpl(ScopeConfig config, JoinPolicy<T, R> policy, ScopeImpl<?, ?> parent) {
         this.name = config.name();
@@ -263,11 +266,16 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
     }
 
     private void awaitTasksEnded() throws InterruptedException {
-        while (unfinished.get() > 0) {
-            LockSupport.park(this);
-            if (Thread.interrupted()) {
-                throw new InterruptedException("interrupted while joining scope '" + name + "'");
+        ownerWaiting = true;
+        try {
+            while (unfinished.get() > 0) {
+                LockSupport.park(this);
+                if (Thread.interrupted()) {
+                    throw new InterruptedException("interrupted while joining scope '" + name + "'");
+                }
             }
+        } finally {
+            ownerWaiting = false;
         }
     }
 
@@ -329,13 +337,22 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
         for (ScopeImpl<?, ?> child : children) {
             child.cancel(childReason);
         }
-        runHooks();
+        // Claim the hooks registered now (each will run, even if its registration is closed from
+        // here on), then interrupt, then run them: a task that a hook wakes, by closing its socket
+        // say, already sees its interrupt, so its exception reads as the cancellation it is.
+        List<Hook> claimed = new ArrayList<>();
+        for (Hook hook : hooks) {
+            if (hook.claim()) {
+                claimed.add(hook);
+            }
+        }
         for (TaskImpl<?> task : running) {
             Thread t = task.thread();
             if (t != Thread.currentThread()) {
                 t.interrupt();
             }
         }
+        claimed.forEach(Hook::run);
         if (unfinished.get() == 0) {
             reportCancelEnd(c);
         } else {
@@ -371,7 +388,11 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
             if (c != null) {
                 reportCancelEnd(c);
             }
-            LockSupport.unpark(owner); // a join may be waiting for this
+            // Only a waiting owner is unparked: an unpark of an owner that is not parked leaves a
+            // permit that would cut short its next, unrelated park.
+            if (ownerWaiting) {
+                LockSupport.unpark(owner);
+            }
         }
     }
 
@@ -412,27 +433,33 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
     // ---- hooks -------------------------------------------------------------------------------
 
     private final class Hook implements Registration {
+        private static final int PENDING = 0, CLAIMED = 1, DONE = 2;
         private final Runnable action;
-        private final AtomicBoolean done = new AtomicBoolean();
+        private final AtomicInteger state = new AtomicInteger(PENDING);
 
         Hook(Runnable action) {
             this.action = action;
         }
 
-        void fire() {
-            if (done.compareAndSet(false, true)) {
-                hooks.remove(this);
-                try {
-                    action.run();
-                } catch (RuntimeException | Error e) {
-                    LOG.error("on-cancel hook of scope '{}' failed", name, e);
-                }
+        /** The cancellation takes this hook: it will run, once. */
+        boolean claim() {
+            return state.compareAndSet(PENDING, CLAIMED);
+        }
+
+        void run() {
+            hooks.remove(this);
+            try {
+                action.run();
+            } catch (RuntimeException | Error e) {
+                LOG.error("on-cancel hook of scope '{}' failed", name, e);
+            } finally {
+                state.set(DONE);
             }
         }
 
         @Override
         public void close() {
-            if (done.compareAndSet(false, true)) {
+            if (state.compareAndSet(PENDING, DONE)) {
                 hooks.remove(this);
             }
         }
@@ -446,16 +473,10 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
         }
         var hook = new Hook(action);
         hooks.add(hook);
-        if (isCancelled()) {
-            hook.fire(); // register, then look: as in cancel(), one of the two sees the other
+        if (isCancelled() && hook.claim()) {
+            hook.run(); // register, then look: as in cancel(), one of the two claims it
         }
         return hook;
-    }
-
-    private void runHooks() {
-        for (Hook hook : hooks) {
-            hook.fire();
-        }
     }
 
     // ---- context -----------------------------------------------------------------------------

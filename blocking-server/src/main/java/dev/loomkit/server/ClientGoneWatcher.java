@@ -21,6 +21,8 @@ import org.slf4j.LoggerFactory;
 final class ClientGoneWatcher implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
 
+    private static final long DISARM_RECHECK_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(100);
+
     private final Selector selector;
     private final ConcurrentLinkedQueue<Connection> toArm = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<Connection> toDisarm = new ConcurrentLinkedQueue<>();
@@ -42,7 +44,7 @@ final class ClientGoneWatcher implements Runnable {
         selector.wakeup();
     }
 
-    /** Connection thread, after its handler: returns once the channel is blocking again. */
+    /** Connection thread, after its handler: returns once the channel is blocking again. Uninterruptible. */
     void disarm(Connection c) {
         c.lock.lock();
         try {
@@ -51,8 +53,19 @@ final class ClientGoneWatcher implements Runnable {
             }
             toDisarm.add(c);
             selector.wakeup();
+            boolean interrupted = false;
             while (c.watch != Connection.Watch.NONE) {
-                c.watchSettled.awaitUninterruptibly();
+                // Bounded waits with a repeated wakeup: a lost wakeup can delay this, never hang it.
+                try {
+                    if (c.watchSettled.awaitNanos(DISARM_RECHECK_NANOS) <= 0) {
+                        selector.wakeup();
+                    }
+                } catch (InterruptedException e) {
+                    interrupted = true; // the channel must be ours again before anything else
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         } finally {
             c.lock.unlock();
@@ -65,7 +78,14 @@ final class ClientGoneWatcher implements Runnable {
         List<Connection> gone = new ArrayList<>();
         while (running) {
             try {
-                selector.select();
+                // Block only with nothing queued. A wakeup() that comes while this loop runs is
+                // consumed by the selectNow() below (the Selector contract), so a select() after it
+                // could sleep on a queued request: the queues are the truth, not the wakeup.
+                if (toArm.isEmpty() && toDisarm.isEmpty()) {
+                    selector.select();
+                } else {
+                    selector.selectNow();
+                }
             } catch (IOException e) {
                 LOG.warn("client-gone watcher: select failed", e);
                 continue;

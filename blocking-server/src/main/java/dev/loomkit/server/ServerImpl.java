@@ -134,17 +134,7 @@ final class ServerImpl implements HttpServer {
         } catch (IOException e) {
             LOG.warn("closing the listener failed", e);
         }
-        boolean interrupted = false;
-        while (acceptor.isAlive()) {
-            try {
-                acceptor.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        Uninterruptibly.join(acceptor);
     }
 
     @Override

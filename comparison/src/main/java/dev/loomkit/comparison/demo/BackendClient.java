@@ -1,8 +1,8 @@
 package dev.loomkit.comparison.demo;
 
+import dev.loomkit.comparison.http.Http1;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -82,12 +82,12 @@ public final class BackendClient {
     }
 
     private static String readResponse(InputStream in) throws IOException {
-        String status = line(in);
+        String status = Http1.line(in);
         if (!status.startsWith("HTTP/1.1 200")) {
             throw new IOException("backend answered: " + status);
         }
         int length = -1;
-        for (String l; !(l = line(in)).isEmpty(); ) {
+        for (String l; !(l = Http1.line(in)).isEmpty(); ) {
             if (l.regionMatches(true, 0, "Content-Length:", 0, 15)) {
                 length = Integer.parseInt(l.substring(15).strip());
             }
@@ -96,18 +96,5 @@ public final class BackendClient {
             throw new IOException("backend response without Content-Length");
         }
         return new String(in.readNBytes(length), StandardCharsets.UTF_8);
-    }
-
-    private static String line(InputStream in) throws IOException {
-        var sb = new StringBuilder(64);
-        for (int c; (c = in.read()) != '\n'; ) {
-            if (c < 0) {
-                throw new EOFException("backend closed the connection");
-            }
-            if (c != '\r') {
-                sb.append((char) c);
-            }
-        }
-        return sb.toString();
     }
 }

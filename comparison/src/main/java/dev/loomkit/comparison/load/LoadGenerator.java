@@ -1,5 +1,6 @@
 package dev.loomkit.comparison.load;
 
+import dev.loomkit.comparison.http.Http1;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -229,11 +230,11 @@ public final class LoadGenerator {
 
     /** Reads one response (Content-Length or chunked body); returns its status. */
     static int readResponse(InputStream in, byte[] buf) throws IOException {
-        String status = line(in);
+        String status = Http1.line(in);
         int code = Integer.parseInt(status.substring(9, 12));
         long length = -1;
         boolean chunked = false;
-        for (String l; !(l = line(in)).isEmpty(); ) {
+        for (String l; !(l = Http1.line(in)).isEmpty(); ) {
             if (l.regionMatches(true, 0, "Content-Length:", 0, 15)) {
                 length = Long.parseLong(l.substring(15).strip());
             } else if (l.regionMatches(true, 0, "Transfer-Encoding:", 0, 18)) {
@@ -242,15 +243,15 @@ public final class LoadGenerator {
         }
         if (chunked) {
             while (true) {
-                long size = Long.parseLong(line(in).split(";")[0].strip(), 16);
+                long size = Long.parseLong(Http1.line(in).split(";")[0].strip(), 16);
                 if (size == 0) {
-                    while (!line(in).isEmpty()) {
+                    while (!Http1.line(in).isEmpty()) {
                         // trailers
                     }
                     break;
                 }
                 skip(in, size, buf);
-                line(in);
+                Http1.line(in);
             }
         } else if (length > 0) {
             skip(in, length, buf);
@@ -266,19 +267,6 @@ public final class LoadGenerator {
             }
             n -= r;
         }
-    }
-
-    private static String line(InputStream in) throws IOException {
-        var sb = new StringBuilder(64);
-        for (int c; (c = in.read()) != '\n'; ) {
-            if (c < 0) {
-                throw new EOFException("connection closed");
-            }
-            if (c != '\r') {
-                sb.append((char) c);
-            }
-        }
-        return sb.toString();
     }
 
     private static void close(Socket s) {

@@ -1,6 +1,8 @@
 package dev.loomkit.comparison;
 
 import java.io.PrintStream;
+import dev.loomkit.comparison.bench.Microbenchmarks;
+import dev.loomkit.comparison.bench.ParkedThreads;
 import dev.loomkit.comparison.compare.Comparison;
 import dev.loomkit.comparison.demo.Backend;
 import dev.loomkit.comparison.demo.DemoServer;
@@ -40,6 +42,8 @@ public final class Main {
                 case "serve" -> DemoServer.serve(rest);
                 case "backend" -> Backend.serve(rest.isEmpty() ? 0 : Integer.parseInt(rest.getFirst()));
                 case "load" -> LoadCommand.run(rest, out);
+                case "bench" -> new Microbenchmarks(rest, out).run();
+                case "parked" -> ParkedThreads.main(rest.get(0), Integer.parseInt(rest.get(1)));
                 default -> new Comparison(args.isEmpty() || command.startsWith("--") ? args : args, out).run();
             }
             return 0;

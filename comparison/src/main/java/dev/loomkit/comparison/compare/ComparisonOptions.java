@@ -84,6 +84,8 @@ record ComparisonOptions(List<Scenario> scenarios, List<Contender> contenders, L
                   --rate R                open loop at R requests/s in total (default: closed loop)
                   --sources N             loopback source addresses for client sockets (default 4)
                   --out DIR               report directory (default reports/<time>)
+                ./loomkit run bench [--out DIR]   JMH microbenchmarks and parked-thread memory (a few minutes);
+                                          with --out pointing at a comparison report, adds them to it
                 ./loomkit run demo        the toolkit demo
                 ./loomkit serve ...       the demo server alone""";
     }

@@ -1,0 +1,133 @@
+package dev.loomkit.comparison.bench;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.results.format.ResultFormatType;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * {@code ./loomkit run bench}: the JMH microbenchmarks in a short profile (one fork, one warm-up
+ * and three measured iterations of one second), plus the memory of a parked thread measured in
+ * child JVMs. Writes {@code microbenchmarks.txt}, {@code jmh.json} and {@code microbenchmarks.html}
+ * to the output directory, and adds the tables to its {@code report.html} if there is one.
+ */
+public final class Microbenchmarks {
+    private final Path out;
+    private final String include;
+    private final int virtualCount;
+    private final int platformCount;
+    private final PrintStream console;
+
+    public Microbenchmarks(List<String> args, PrintStream console) {
+        Path dir = Path.of("reports", "bench-" + java.time.LocalDateTime.now().withNano(0).toString().replace(':', '-'));
+        String inc = "dev\\.loomkit\\.comparison\\.bench\\..*";
+        int virtual = 1_000_000;
+        int platform = 10_000;
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (i + 1 >= args.size()) {
+                throw new IllegalArgumentException(a + " needs a value; options: --out DIR, --include REGEX, --virtual N, --platform N");
+            }
+            String v = args.get(++i);
+            switch (a) {
+                case "--out" -> dir = Path.of(v);
+                case "--include" -> inc = v;
+                case "--virtual" -> virtual = Integer.parseInt(v);
+                case "--platform" -> platform = Integer.parseInt(v);
+                default -> throw new IllegalArgumentException("unknown option '" + a + "'; options: --out DIR, --include REGEX, --virtual N, --platform N");
+            }
+        }
+        this.out = dir;
+        this.include = inc;
+        this.virtualCount = virtual;
+        this.platformCount = platform;
+        this.console = console;
+    }
+
+    public Path run() throws Exception {
+        Files.createDirectories(out);
+        console.println("microbenchmarks (JMH, short profile: 1 fork, 1 x 1 s warm-up, 3 x 1 s measured) -> " + out.toAbsolutePath());
+        var options = new OptionsBuilder().include(include).forks(1)
+                .warmupIterations(1).warmupTime(TimeValue.seconds(1))
+                .measurementIterations(3).measurementTime(TimeValue.seconds(1))
+                .resultFormat(ResultFormatType.JSON).result(out.resolve("jmh.json").toString())
+                .build();
+        Collection<RunResult> results = new Runner(options).run();
+        List<String[]> rows = new ArrayList<>();
+        for (RunResult r : results) {
+            var p = r.getParams();
+            String params = p.getParamsKeys().stream().map(k -> k + "=" + p.getParam(k)).reduce((x, y) -> x + " " + y).orElse("");
+            String name = p.getBenchmark().substring(p.getBenchmark().lastIndexOf('.', p.getBenchmark().lastIndexOf('.') - 1) + 1);
+            var s = r.getPrimaryResult();
+            rows.add(new String[] {name, params, String.format(Locale.ROOT, "%.3f", s.getScore()),
+                    String.format(Locale.ROOT, "%.3f", s.getScoreError()), s.getScoreUnit()});
+        }
+        rows.addAll(parked("virtual", virtualCount));
+        rows.addAll(parked("platform", platformCount));
+        var text = new StringBuilder(String.format(Locale.ROOT, "%-58s %-26s %14s %12s %s%n", "benchmark", "params", "score", "± error", "unit"));
+        for (String[] row : rows) {
+            text.append(String.format(Locale.ROOT, "%-58s %-26s %14s %12s %s%n", (Object[]) row));
+        }
+        console.println();
+        console.print(text);
+        Files.writeString(out.resolve("microbenchmarks.txt"), text);
+        var html = new StringBuilder("<h2>Microbenchmarks</h2>\n<p class=\"note\">JMH, one fork, one 1 s warm-up and three 1 s measured iterations "
+                + "(a short profile: read the error column); memory per parked thread from /proc in a child JVM.</p>\n"
+                + "<table><tr><th>benchmark</th><th>params</th><th>score</th><th>± error</th><th>unit</th></tr>\n");
+        for (String[] row : rows) {
+            html.append("<tr>");
+            for (String cell : row) {
+                html.append("<td>").append(cell.replace("&", "&amp;").replace("<", "&lt;")).append("</td>");
+            }
+            html.append("</tr>\n");
+        }
+        html.append("</table>\n");
+        Files.writeString(out.resolve("microbenchmarks.html"), "<!doctype html><html><head><meta charset=\"utf-8\"><title>loomkit microbenchmarks</title></head><body>\n"
+                + html + "</body></html>\n");
+        Path report = out.resolve("report.html");
+        if (Files.exists(report)) {
+            String page = Files.readString(report);
+            Files.writeString(report, page.replace("</body></html>", html + "</body></html>"));
+            console.println("added the microbenchmarks to " + report);
+        }
+        return out;
+    }
+
+    /** Runs ParkedThreads in a child JVM; returns its row(s). */
+    private List<String[]> parked(String kind, int count) throws Exception {
+        String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        var process = new ProcessBuilder(java, "--enable-preview", "-Xms256m", "-Xmx4g", "-cp", System.getProperty("java.class.path"),
+                "dev.loomkit.comparison.Main", "parked", kind, Integer.toString(count))
+                .redirectError(ProcessBuilder.Redirect.appendTo(out.resolve("parked-" + kind + ".log").toFile())).start();
+        String line;
+        try (var reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            line = reader.readLine();
+        } finally {
+            if (!process.waitFor(120, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        }
+        if (line == null || !line.startsWith("PARKED ")) {
+            return List.<String[]>of(new String[] {"parked-thread memory", "kind=" + kind, "failed", "", "see parked-" + kind + ".log"});
+        }
+        String[] f = line.split(" ", 6);
+        int created = Integer.parseInt(f[2]);
+        double perThread = (Long.parseLong(f[4]) - Long.parseLong(f[3])) / (double) Math.max(1, created);
+        String note = f.length > 5 ? " (" + f[5].strip() + ")" : "";
+        console.printf(Locale.ROOT, "parked %,d %s threads: %.2f KiB of RSS each%s%n", created, kind, perThread, note);
+        return List.<String[]>of(new String[] {"parked-thread memory", "kind=" + kind + " n=" + created + note,
+                String.format(Locale.ROOT, "%.2f", perThread), "", "KiB RSS per thread"});
+    }
+}

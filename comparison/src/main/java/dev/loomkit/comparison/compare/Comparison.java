@@ -42,11 +42,14 @@ public final class Comparison {
         Files.createDirectories(dir);
         Machine machine = Machine.describe();
         long unitsPerMs = Calibration.hashUnitsPerMs();
+        if (options.wrk()) {
+            WrkLoad.requireInstalled();
+        }
         out.println("loomkit comparison: virtual threads against platform-thread pools");
         out.println("machine: " + machine.summary());
         out.println("server JVM flags (identical for every mode): --enable-preview " + String.join(" ", ComparisonOptions.SERVER_FLAGS));
-        out.printf(Locale.ROOT, "load: %s, %d ms warm-up + %d ms measured per point, timeout %d ms, %d repeat(s); CPU unit: %d hashes = 1 ms here%n",
-                options.rate() > 0 ? "open loop at " + (long) options.rate() + " req/s" : "closed loop",
+        out.printf(Locale.ROOT, "load: %s%s, %d ms warm-up + %d ms measured per point, timeout %d ms, %d repeat(s); CPU unit: %d hashes = 1 ms here%n",
+                options.wrk() ? "wrk, " : "built-in generator, ", options.rate() > 0 ? "open loop at " + (long) options.rate() + " req/s" : "closed loop",
                 options.warmup().toMillis(), options.duration().toMillis(), options.timeout().toMillis(), options.repeats(), unitsPerMs);
         out.println("report: " + dir.toAbsolutePath());
         out.println();
@@ -117,6 +120,9 @@ public final class Comparison {
         try (var server = ChildJvm.start("server " + contender.name(), ComparisonOptions.SERVER_FLAGS, serveArgs, log)) {
             String ready = server.awaitLine("demo server on http://");
             int port = Integer.parseInt(ready.replaceAll("^demo server on http://[^:]+:(\\d+).*$", "$1"));
+            if (options.wrk()) {
+                return runWithWrk(scenario, contender, points, unitsPerMs, port, server, table, results, done, total, started);
+            }
             List<String> plan = new ArrayList<>();
             for (int p : points) {
                 for (int r = 0; r < options.repeats(); r++) {
@@ -146,6 +152,32 @@ public final class Comparison {
                     done++;
                 }
                 load.waitFor(Duration.ofSeconds(60));
+            }
+        }
+        return done;
+    }
+
+    private int runWithWrk(Scenario scenario, Contender contender, List<Integer> points, long unitsPerMs, int port, ChildJvm server,
+                           ConsoleTable table, List<PointResult> results, int done, int total, long started) throws Exception {
+        String url = "http://127.0.0.1:" + port + scenario.path(unitsPerMs);
+        for (int connections : points) {
+            for (int repeat = 0; repeat < options.repeats(); repeat++) {
+                table.progress(String.format(Locale.ROOT, "  ... %s, %s, %,d connections with wrk (point %d of %d, %s elapsed)",
+                        scenario.id, contender.name(), connections, done + 1, total, elapsed(started)));
+                WrkLoad.run(url, connections, options.warmup(), options.timeout());
+                ProcStats before = ProcStats.read(server.pid());
+                var sampler = new RssSampler(server.pid());
+                WrkLoad.Result w = WrkLoad.run(url, connections, options.duration(), options.timeout());
+                ProcStats after = ProcStats.read(server.pid());
+                sampler.stop();
+                var r = new PointResult(scenario.id, contender.name(), connections, repeat, w.seconds(), w.ok(), w.throughput(),
+                        w.p50(), w.p90(), w.p99(), Double.NaN, w.max(), w.errors(), w.non2xx(), w.timeouts(), 0,
+                        Math.max(sampler.peakKb(), after.rssKb()) / 1024.0, Math.max(sampler.peakThreads(), after.threads()),
+                        (after.cpuTicks() - before.cpuTicks()) / ProcStats.TICKS_PER_SECOND,
+                        after.voluntary() - before.voluntary(), after.involuntary() - before.involuntary());
+                results.add(r);
+                table.row(r);
+                done++;
             }
         }
         return done;

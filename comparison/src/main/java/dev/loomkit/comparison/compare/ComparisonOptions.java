@@ -20,9 +20,11 @@ import java.util.List;
  * @param rate        open-loop total request rate, or 0 for closed loop
  * @param sources     loopback source addresses the client spreads its sockets over
  * @param out         where the report goes
+ * @param wrk         drive the points with wrk instead of the built-in load generator
  */
 record ComparisonOptions(List<Scenario> scenarios, List<Contender> contenders, List<Integer> points, Duration warmup,
-                         Duration duration, Duration timeout, int repeats, double rate, int sources, Path out) {
+                         Duration duration, Duration timeout, int repeats, double rate, int sources, Path out,
+                         boolean wrk) {
 
     /** Identical for every server JVM: the comparison measures the thread model, not the flags. */
     static final List<String> SERVER_FLAGS = List.of("-Xms1g", "-Xmx1g", "-XX:+UseG1GC", "-Xss1m");
@@ -47,6 +49,7 @@ record ComparisonOptions(List<Scenario> scenarios, List<Contender> contenders, L
         int repeats = profile.equals("full") ? 3 : 1;
         double rate = 0;
         int sources = 4;
+        boolean wrk = false;
         Path out = Path.of("reports", java.time.LocalDateTime.now().withNano(0).toString().replace(':', '-'));
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
@@ -62,6 +65,13 @@ record ComparisonOptions(List<Scenario> scenarios, List<Contender> contenders, L
                 case "--rate" -> rate = number(value(args, ++i, a), a);
                 case "--sources" -> sources = (int) number(value(args, ++i, a), a);
                 case "--out" -> out = Path.of(value(args, ++i, a));
+                case "--loadgen" -> {
+                    String v = value(args, ++i, a);
+                    if (!v.equals("builtin") && !v.equals("wrk")) {
+                        throw new IllegalArgumentException("--loadgen is builtin or wrk, got '" + v + "'");
+                    }
+                    wrk = v.equals("wrk");
+                }
                 default -> throw new IllegalArgumentException("unknown option '" + a + "'; see --help");
             }
         }
@@ -69,7 +79,10 @@ record ComparisonOptions(List<Scenario> scenarios, List<Contender> contenders, L
             throw new IllegalArgumentException("--repeats and --sources must be at least 1 (sources at most 250), "
                     + "--connections not empty, --duration positive");
         }
-        return new ComparisonOptions(scenarios, contenders, points, warmup, duration, timeout, repeats, rate, sources, out);
+        if (wrk && rate > 0) {
+            throw new IllegalArgumentException("--rate (open loop) is the built-in load generator's; wrk runs closed loop");
+        }
+        return new ComparisonOptions(scenarios, contenders, points, warmup, duration, timeout, repeats, rate, sources, out, wrk);
     }
 
     static String help() {
@@ -83,6 +96,7 @@ record ComparisonOptions(List<Scenario> scenarios, List<Contender> contenders, L
                   --warmup MS --duration MS --timeout MS --repeats N
                   --rate R                open loop at R requests/s in total (default: closed loop)
                   --sources N             loopback source addresses for client sockets (default 4)
+                  --loadgen builtin|wrk   who drives the load (wrk: closed loop, whole seconds, no p99.9)
                   --out DIR               report directory (default reports/<time>)
                 ./loomkit run bench [--out DIR]   JMH microbenchmarks and parked-thread memory (a few minutes);
                                           with --out pointing at a comparison report, adds them to it

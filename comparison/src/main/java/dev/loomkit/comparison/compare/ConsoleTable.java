@@ -51,6 +51,9 @@ final class ConsoleTable {
     }
 
     static String fmt(double ms) {
+        if (Double.isNaN(ms)) {
+            return "n/a";
+        }
         return ms >= 100 ? String.format(Locale.ROOT, "%.0f", ms) : String.format(Locale.ROOT, "%.2f", ms);
     }
 }

@@ -22,17 +22,24 @@ record PointResult(String scenario, String contender, int connections, int repea
             + "p999_ms,max_ms,errors,rejected_503,timeouts,connect_errors,peak_rss_mb,threads,cpu_seconds,voluntary_cs,involuntary_cs";
 
     String csv() {
-        return String.format(Locale.ROOT, "%s,%s,%d,%d,%.3f,%d,%.1f,%.3f,%.3f,%.3f,%.3f,%.3f,%d,%d,%d,%d,%.1f,%d,%.2f,%d,%d",
-                scenario, contender, connections, repeat, seconds, requests, throughput, p50, p90, p99, p999, max, errors,
+        return String.format(Locale.ROOT, "%s,%s,%d,%d,%.3f,%d,%.1f,%s,%s,%s,%s,%s,%d,%d,%d,%d,%.1f,%d,%.2f,%d,%d",
+                scenario, contender, connections, repeat, seconds, requests, throughput, num(p50, ""), num(p90, ""), num(p99, ""),
+                num(p999, ""), num(max, ""), errors,
                 rejected, timeouts, connectErrors, peakRssMb, threads, cpuSeconds, voluntarySwitches, involuntarySwitches);
     }
 
     String json() {
         return String.format(Locale.ROOT, "{\"scenario\":\"%s\",\"contender\":\"%s\",\"connections\":%d,\"repeat\":%d,\"seconds\":%.3f,"
-                        + "\"requests\":%d,\"throughput\":%.1f,\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,"
-                        + "\"max_ms\":%.3f,\"errors\":%d,\"rejected_503\":%d,\"timeouts\":%d,\"connect_errors\":%d,\"peak_rss_mb\":%.1f,\"threads\":%d,"
+                        + "\"requests\":%d,\"throughput\":%.1f,\"p50_ms\":%s,\"p90_ms\":%s,\"p99_ms\":%s,\"p999_ms\":%s,"
+                        + "\"max_ms\":%s,\"errors\":%d,\"rejected_503\":%d,\"timeouts\":%d,\"connect_errors\":%d,\"peak_rss_mb\":%.1f,\"threads\":%d,"
                         + "\"cpu_seconds\":%.2f,\"voluntary_cs\":%d,\"involuntary_cs\":%d}",
-                scenario, contender, connections, repeat, seconds, requests, throughput, p50, p90, p99, p999, max, errors,
+                scenario, contender, connections, repeat, seconds, requests, throughput, num(p50, "null"), num(p90, "null"),
+                num(p99, "null"), num(p999, "null"), num(max, "null"), errors,
                 rejected, timeouts, connectErrors, peakRssMb, threads, cpuSeconds, voluntarySwitches, involuntarySwitches);
+    }
+
+    /** A latency for CSV or JSON; what a load generator does not report (NaN) is empty or null. */
+    private static String num(double v, String missing) {
+        return Double.isNaN(v) ? missing : String.format(Locale.ROOT, "%.3f", v);
     }
 }

@@ -133,6 +133,10 @@ public final class Comparison {
                     "--points", String.join(",", plan), "--warmup", Long.toString(options.warmup().toMillis()),
                     "--duration", Long.toString(options.duration().toMillis()), "--timeout", Long.toString(options.timeout().toMillis()),
                     "--rate", Double.toString(options.rate()), "--sources", Integer.toString(options.sources()));
+            if (scenario.abandon() != null) {
+                loadArgs = new ArrayList<>(loadArgs);
+                loadArgs.addAll(List.of("--abandon", scenario.abandon()));
+            }
             try (var load = ChildJvm.start("load generator", ComparisonOptions.CLIENT_FLAGS, loadArgs,
                     options.out().resolve("load-" + scenario.id + "-" + contender.name() + ".log"))) {
                 for (int i = 0; i < plan.size(); i++) {
@@ -142,11 +146,14 @@ public final class Comparison {
                             scenario.id, contender.name(), connections, done + 1, total, elapsed(started)));
                     load.awaitLine("{\"point\":" + i + ",");
                     ProcStats before = ProcStats.read(server.pid());
+                    long[] subtasksBefore = ServerMeters.requestSubtasks(port);
                     var sampler = new RssSampler(server.pid());
                     String end = load.awaitLine("{\"point\":" + i + ",");
                     ProcStats after = ProcStats.read(server.pid());
+                    long[] subtasksAfter = ServerMeters.requestSubtasks(port);
                     sampler.stop();
-                    PointResult r = result(scenario, contender, connections, repeat, end, before, after, sampler);
+                    PointResult r = result(scenario, contender, connections, repeat, end, before, after, sampler,
+                            subtasksBefore, subtasksAfter);
                     results.add(r);
                     table.row(r);
                     done++;
@@ -166,15 +173,18 @@ public final class Comparison {
                         scenario.id, contender.name(), connections, done + 1, total, elapsed(started)));
                 WrkLoad.run(url, connections, options.warmup(), options.timeout());
                 ProcStats before = ProcStats.read(server.pid());
+                long[] subtasksBefore = ServerMeters.requestSubtasks(port);
                 var sampler = new RssSampler(server.pid());
                 WrkLoad.Result w = WrkLoad.run(url, connections, options.duration(), options.timeout());
                 ProcStats after = ProcStats.read(server.pid());
+                long[] subtasksAfter = ServerMeters.requestSubtasks(port);
                 sampler.stop();
                 var r = new PointResult(scenario.id, contender.name(), connections, repeat, w.seconds(), w.ok(), w.throughput(),
                         w.p50(), w.p90(), w.p99(), Double.NaN, w.max(), w.errors(), w.non2xx(), w.timeouts(), 0,
                         Math.max(sampler.peakKb(), after.rssKb()) / 1024.0, Math.max(sampler.peakThreads(), after.threads()),
                         (after.cpuTicks() - before.cpuTicks()) / ProcStats.TICKS_PER_SECOND,
-                        after.voluntary() - before.voluntary(), after.involuntary() - before.involuntary());
+                        after.voluntary() - before.voluntary(), after.involuntary() - before.involuntary(),
+                        0, delta(subtasksBefore, subtasksAfter, 0), delta(subtasksBefore, subtasksAfter, 1));
                 results.add(r);
                 table.row(r);
                 done++;
@@ -184,7 +194,7 @@ public final class Comparison {
     }
 
     private static PointResult result(Scenario s, Contender c, int connections, int repeat, String json, ProcStats before,
-                                      ProcStats after, RssSampler sampler) {
+                                      ProcStats after, RssSampler sampler, long[] subtasksBefore, long[] subtasksAfter) {
         Matcher m = NUMBER.matcher(json);
         var values = new java.util.HashMap<String, Double>();
         while (m.find()) {
@@ -195,7 +205,13 @@ public final class Comparison {
                 values.get("max"), values.get("errors").longValue(), values.get("rejected").longValue(), values.get("timeouts").longValue(),
                 values.get("connectErrors").longValue(), Math.max(sampler.peakKb(), after.rssKb()) / 1024.0,
                 Math.max(sampler.peakThreads(), after.threads()), (after.cpuTicks() - before.cpuTicks()) / ProcStats.TICKS_PER_SECOND,
-                after.voluntary() - before.voluntary(), after.involuntary() - before.involuntary());
+                after.voluntary() - before.voluntary(), after.involuntary() - before.involuntary(),
+                values.getOrDefault("abandoned", 0.0).longValue(), delta(subtasksBefore, subtasksAfter, 0),
+                delta(subtasksBefore, subtasksAfter, 1));
+    }
+
+    private static long delta(long[] before, long[] after, int i) {
+        return before[i] < 0 || after[i] < 0 ? -1 : after[i] - before[i];
     }
 
     private static String elapsed(long startNanos) {

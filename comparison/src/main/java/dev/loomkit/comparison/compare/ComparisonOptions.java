@@ -79,6 +79,9 @@ record ComparisonOptions(List<Scenario> scenarios, List<Contender> contenders, L
             throw new IllegalArgumentException("--repeats and --sources must be at least 1 (sources at most 250), "
                     + "--connections not empty, --duration positive");
         }
+        if (wrk && scenarios.contains(Scenario.IMPATIENT)) {
+            throw new IllegalArgumentException("the impatient scenario needs the built-in load generator: wrk cannot walk away mid-request");
+        }
         if (wrk && rate > 0) {
             throw new IllegalArgumentException("--rate (open loop) is the built-in load generator's; wrk runs closed loop");
         }
@@ -90,7 +93,7 @@ record ComparisonOptions(List<Scenario> scenarios, List<Contender> contenders, L
                 ./loomkit run [--quick | --full] [options]   compare virtual threads with platform-thread pools
                   --quick                 io and cpu, virtual and platform-200, 10/100/1000 connections (under a minute)
                   --full                  every scenario, three modes, 10..10000 connections, three repeats
-                  --scenarios io,cpu,...  io, cpu, mixed, fanout
+                  --scenarios io,cpu,...  io, cpu, mixed, fanout, impatient
                   --modes virtual,platform-200,platform-1000
                   --connections 10,100,1000,5000,10000
                   --warmup MS --duration MS --timeout MS --repeats N

@@ -11,7 +11,9 @@ enum Scenario {
     /** Fetch a page (20 ms backend call), then process it (about 2 ms of hashing). */
     MIXED("mixed", "mixed: 20 ms backend call, then about 2 ms of hashing", true),
     /** Fork 10 subtasks that each wait 20 ms on the backend, and join them. */
-    FANOUT("fanout", "fan-out: 10 subtasks, each a 20 ms backend call", true);
+    FANOUT("fanout", "fan-out: 10 subtasks, each a 20 ms backend call", true),
+    /** Half the clients give up 50 ms into a request whose 10 subtasks each wait 200 ms. */
+    IMPATIENT("impatient", "impatient clients: half leave 50 ms into a request of 10 parallel 200 ms backend calls", true);
 
     final String id;
     final String description;
@@ -24,12 +26,18 @@ enum Scenario {
     }
 
     /** {@return the request path, given how many hash units make one millisecond of CPU} */
+    /** {@return the load generator's abandon setting (share:ms), or null if every client waits} */
+    String abandon() {
+        return this == IMPATIENT ? "0.5:50" : null;
+    }
+
     String path(long unitsPerMs) {
         return switch (this) {
             case IO -> "/backend?ms=50";
             case CPU -> "/work?ms=0&cpu=" + unitsPerMs;
             case MIXED -> "/mixed?ms=20&cpu=" + 2 * unitsPerMs;
             case FANOUT -> "/fanout-backend?n=10&ms=20";
+            case IMPATIENT -> "/fanout-backend?n=10&ms=200";
         };
     }
 
@@ -39,6 +47,6 @@ enum Scenario {
                 return sc;
             }
         }
-        throw new IllegalArgumentException("unknown scenario '" + s + "'; known: io, cpu, mixed, fanout");
+        throw new IllegalArgumentException("unknown scenario '" + s + "'; known: io, cpu, mixed, fanout, impatient");
     }
 }

@@ -20,6 +20,8 @@ public final class LoadCommand {
         Duration timeout = Duration.ofSeconds(3);
         double rate = 0;
         int sources = 1;
+        double abandonShare = 0;
+        Duration abandonAfter = Duration.ZERO;
         for (int i = 0; i + 1 < args.size(); i += 2) {
             String v = args.get(i + 1);
             switch (args.get(i)) {
@@ -38,12 +40,18 @@ public final class LoadCommand {
                 case "--timeout" -> timeout = Duration.ofMillis(Long.parseLong(v));
                 case "--rate" -> rate = Double.parseDouble(v);
                 case "--sources" -> sources = Integer.parseInt(v);
+                case "--abandon" -> {
+                    String[] f = v.split(":");
+                    abandonShare = Double.parseDouble(f[0]);
+                    abandonAfter = Duration.ofMillis(Long.parseLong(f[1]));
+                }
                 default -> throw new IllegalArgumentException("unknown load option " + args.get(i));
             }
         }
         if (target == null || points.isEmpty()) {
             throw new IllegalArgumentException("load needs --target host:port and --points");
         }
-        new LoadGenerator(new LoadGenerator.Plan(target, path, points, warmup, duration, timeout, rate, sources), out).run();
+        new LoadGenerator(new LoadGenerator.Plan(target, path, points, warmup, duration, timeout, rate, sources,
+                abandonShare, abandonAfter), out).run();
     }
 }

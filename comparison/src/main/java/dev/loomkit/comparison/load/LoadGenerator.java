@@ -42,7 +42,7 @@ public final class LoadGenerator {
 
     /** What to run: the same request against the same server, at each point. */
     public record Plan(InetSocketAddress target, String path, List<Integer> points, Duration warmup, Duration duration,
-                       Duration timeout, double rate, int sources) {
+                       Duration timeout, double rate, int sources, double abandonShare, Duration abandonAfter) {
     }
 
     private final Plan plan;
@@ -55,6 +55,7 @@ public final class LoadGenerator {
     private final LongAdder ok = new LongAdder();
     private final LongAdder errors = new LongAdder();
     private final LongAdder rejected = new LongAdder();
+    private final LongAdder abandoned = new LongAdder();
     private final LongAdder timeouts = new LongAdder();
     private final LongAdder connectErrors = new LongAdder();
     private volatile String firstError;
@@ -89,6 +90,7 @@ public final class LoadGenerator {
         ok.reset();
         errors.reset();
         rejected.reset();
+        abandoned.reset();
         timeouts.reset();
         connectErrors.reset();
         out.printf(Locale.ROOT, "{\"point\":%d,\"connections\":%d,\"phase\":\"start\"}%n", index, connections);
@@ -102,11 +104,11 @@ public final class LoadGenerator {
         stopping = true;
         out.printf(Locale.ROOT, "{\"point\":%d,\"connections\":%d,\"phase\":\"end\",\"seconds\":%.3f,\"requests\":%d,"
                         + "\"throughput\":%.1f,\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"p999\":%.3f,\"max\":%.3f,\"mean\":%.3f,"
-                        + "\"errors\":%d,\"rejected\":%d,\"timeouts\":%d,\"connectErrors\":%d}%n",
+                        + "\"errors\":%d,\"rejected\":%d,\"timeouts\":%d,\"connectErrors\":%d,\"abandoned\":%d}%n",
                 index, connections, elapsed / 1e9, ok.sum(), ok.sum() / (elapsed / 1e9),
                 ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(90)), ms(h.getValueAtPercentile(99)),
                 ms(h.getValueAtPercentile(99.9)), ms(h.getMaxValue()), h.getMean() / 1000.0,
-                errors.sum(), rejected.sum(), timeouts.sum(), connectErrors.sum());
+                errors.sum(), rejected.sum(), timeouts.sum(), connectErrors.sum(), abandoned.sum());
         out.flush();
         if (firstError != null) {
             System.err.println("point " + index + " (" + connections + " connections): first I/O error: " + firstError);
@@ -185,6 +187,16 @@ public final class LoadGenerator {
                 try {
                     out.write(request);
                     out.flush();
+                    if (plan.abandonShare() > 0 && java.util.concurrent.ThreadLocalRandom.current().nextDouble() < plan.abandonShare()) {
+                        // The impatient client: it gives up mid-request and closes its connection.
+                        LockSupport.parkNanos(plan.abandonAfter().toNanos());
+                        close(socket);
+                        socket = null;
+                        if (measuring) {
+                            abandoned.increment();
+                        }
+                        continue;
+                    }
                     int status = readResponse(in, buf);
                     long micros = (System.nanoTime() - begin) / 1000;
                     if (measuring) {

@@ -69,15 +69,26 @@ public final class Comparison {
             }
             for (Scenario scenario : options.scenarios()) {
                 table.header(scenario);
+                List<Integer> wanted = new ArrayList<>(options.points());
+                if (scenario == Scenario.IDLE && !options.pointsGiven()) {
+                    // Idle connections go up to the most one process may hold: the open-file limit.
+                    int largest = (int) Math.min(60_000, (machine.openFiles() - FD_MARGIN) / 1_000 * 1_000);
+                    if (largest > wanted.getLast()) {
+                        wanted.add(largest);
+                        total += options.contenders().size() * options.repeats();
+                    }
+                }
                 List<Integer> points = new ArrayList<>();
-                for (int p : options.points()) {
+                for (int p : wanted) {
                     String refusal = fdRefusal(scenario, p, machine.openFiles());
                     if (refusal == null) {
                         points.add(p);
                     } else {
                         skipped.add(scenario.id + " at " + p + " connections: " + refusal);
                         out.println("  skipped " + p + " connections: " + refusal);
-                        done += options.contenders().size() * options.repeats();
+                        if (options.points().contains(p)) {
+                            done += options.contenders().size() * options.repeats();
+                        }
                     }
                 }
                 if (points.isEmpty()) {
@@ -108,8 +119,10 @@ public final class Comparison {
 
     private int runContender(Scenario scenario, Contender contender, List<Integer> points, long unitsPerMs, int backendPort,
                              ConsoleTable table, List<PointResult> results, int done, int total, long started) throws Exception {
+        // The server's connection limit must not be what a point measures: room for the largest point.
+        int maxConnections = Math.max(12_000, points.getLast() + 1_000);
         List<String> serveArgs = new ArrayList<>(List.of("serve", "--mode", contender.mode().label(), "--port", "0",
-                "--max-connections", "12000", "--backend-connections", Integer.toString(BACKEND_CONNECTIONS)));
+                "--max-connections", Integer.toString(maxConnections), "--backend-connections", Integer.toString(BACKEND_CONNECTIONS)));
         if (contender.pool() > 0) {
             serveArgs.addAll(List.of("--pool", Integer.toString(contender.pool())));
         }
@@ -120,8 +133,9 @@ public final class Comparison {
         try (var server = ChildJvm.start("server " + contender.name(), ComparisonOptions.SERVER_FLAGS, serveArgs, log)) {
             String ready = server.awaitLine("demo server on http://");
             int port = Integer.parseInt(ready.replaceAll("^demo server on http://[^:]+:(\\d+).*$", "$1"));
+            double baselineMb = ProcStats.read(server.pid()).rssKb() / 1024.0; // the fresh server, before any load
             if (options.wrk()) {
-                return runWithWrk(scenario, contender, points, unitsPerMs, port, server, table, results, done, total, started);
+                return runWithWrk(scenario, contender, points, unitsPerMs, port, server, baselineMb, table, results, done, total, started);
             }
             List<String> plan = new ArrayList<>();
             for (int p : points) {
@@ -133,9 +147,14 @@ public final class Comparison {
                     "--points", String.join(",", plan), "--warmup", Long.toString(options.warmup().toMillis()),
                     "--duration", Long.toString(options.duration().toMillis()), "--timeout", Long.toString(options.timeout().toMillis()),
                     "--rate", Double.toString(options.rate()), "--sources", Integer.toString(options.sources()));
-            if (scenario.abandon() != null) {
+            if (scenario.abandon() != null || scenario == Scenario.IDLE) {
                 loadArgs = new ArrayList<>(loadArgs);
-                loadArgs.addAll(List.of("--abandon", scenario.abandon()));
+                if (scenario.abandon() != null) {
+                    loadArgs.addAll(List.of("--abandon", scenario.abandon()));
+                }
+                if (scenario == Scenario.IDLE) {
+                    loadArgs.addAll(List.of("--idle", "true"));
+                }
             }
             try (var load = ChildJvm.start("load generator", ComparisonOptions.CLIENT_FLAGS, loadArgs,
                     options.out().resolve("load-" + scenario.id + "-" + contender.name() + ".log"))) {
@@ -153,7 +172,7 @@ public final class Comparison {
                     long[] subtasksAfter = ServerMeters.requestSubtasks(port);
                     sampler.stop();
                     PointResult r = result(scenario, contender, connections, repeat, end, before, after, sampler,
-                            subtasksBefore, subtasksAfter);
+                            subtasksBefore, subtasksAfter, baselineMb);
                     results.add(r);
                     table.row(r);
                     done++;
@@ -165,7 +184,7 @@ public final class Comparison {
     }
 
     private int runWithWrk(Scenario scenario, Contender contender, List<Integer> points, long unitsPerMs, int port, ChildJvm server,
-                           ConsoleTable table, List<PointResult> results, int done, int total, long started) throws Exception {
+                           double baselineMb, ConsoleTable table, List<PointResult> results, int done, int total, long started) throws Exception {
         String url = "http://127.0.0.1:" + port + scenario.path(unitsPerMs);
         for (int connections : points) {
             for (int repeat = 0; repeat < options.repeats(); repeat++) {
@@ -184,7 +203,7 @@ public final class Comparison {
                         Math.max(sampler.peakKb(), after.rssKb()) / 1024.0, Math.max(sampler.peakThreads(), after.threads()),
                         (after.cpuTicks() - before.cpuTicks()) / ProcStats.TICKS_PER_SECOND,
                         after.voluntary() - before.voluntary(), after.involuntary() - before.involuntary(),
-                        0, delta(subtasksBefore, subtasksAfter, 0), delta(subtasksBefore, subtasksAfter, 1));
+                        0, delta(subtasksBefore, subtasksAfter, 0), delta(subtasksBefore, subtasksAfter, 1), baselineMb);
                 results.add(r);
                 table.row(r);
                 done++;
@@ -194,7 +213,8 @@ public final class Comparison {
     }
 
     private static PointResult result(Scenario s, Contender c, int connections, int repeat, String json, ProcStats before,
-                                      ProcStats after, RssSampler sampler, long[] subtasksBefore, long[] subtasksAfter) {
+                                      ProcStats after, RssSampler sampler, long[] subtasksBefore, long[] subtasksAfter,
+                                      double baselineMb) {
         Matcher m = NUMBER.matcher(json);
         var values = new java.util.HashMap<String, Double>();
         while (m.find()) {
@@ -207,7 +227,7 @@ public final class Comparison {
                 Math.max(sampler.peakThreads(), after.threads()), (after.cpuTicks() - before.cpuTicks()) / ProcStats.TICKS_PER_SECOND,
                 after.voluntary() - before.voluntary(), after.involuntary() - before.involuntary(),
                 values.getOrDefault("abandoned", 0.0).longValue(), delta(subtasksBefore, subtasksAfter, 0),
-                delta(subtasksBefore, subtasksAfter, 1));
+                delta(subtasksBefore, subtasksAfter, 1), baselineMb);
     }
 
     private static long delta(long[] before, long[] after, int i) {

@@ -21,10 +21,11 @@ import java.util.List;
  * @param sources     loopback source addresses the client spreads its sockets over
  * @param out         where the report goes
  * @param wrk         drive the points with wrk instead of the built-in load generator
+ * @param pointsGiven whether --connections chose the points (else the idle scenario adds the largest allowed)
  */
 record ComparisonOptions(List<Scenario> scenarios, List<Contender> contenders, List<Integer> points, Duration warmup,
                          Duration duration, Duration timeout, int repeats, double rate, int sources, Path out,
-                         boolean wrk) {
+                         boolean wrk, boolean pointsGiven) {
 
     /** Identical for every server JVM: the comparison measures the thread model, not the flags. */
     static final List<String> SERVER_FLAGS = List.of("-Xms1g", "-Xmx1g", "-XX:+UseG1GC", "-Xss1m");
@@ -51,6 +52,7 @@ record ComparisonOptions(List<Scenario> scenarios, List<Contender> contenders, L
         double rate = 0;
         int sources = 4;
         boolean wrk = false;
+        boolean pointsGiven = false;
         Path out = Path.of("reports", java.time.LocalDateTime.now().withNano(0).toString().replace(':', '-'));
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
@@ -58,7 +60,10 @@ record ComparisonOptions(List<Scenario> scenarios, List<Contender> contenders, L
                 case "--quick", "--full" -> { }
                 case "--scenarios" -> scenarios = Arrays.stream(value(args, ++i, a).split(",")).map(Scenario::parse).toList();
                 case "--modes" -> contenders = Arrays.stream(value(args, ++i, a).split(",")).map(Contender::parse).toList();
-                case "--connections" -> points = ints(value(args, ++i, a), a);
+                case "--connections" -> {
+                    points = ints(value(args, ++i, a), a);
+                    pointsGiven = true;
+                }
                 case "--warmup" -> warmup = Duration.ofMillis((long) number(value(args, ++i, a), a));
                 case "--duration" -> duration = Duration.ofMillis((long) number(value(args, ++i, a), a));
                 case "--timeout" -> timeout = Duration.ofMillis((long) number(value(args, ++i, a), a));
@@ -80,13 +85,14 @@ record ComparisonOptions(List<Scenario> scenarios, List<Contender> contenders, L
             throw new IllegalArgumentException("--repeats and --sources must be at least 1 (sources at most 250), "
                     + "--connections not empty, --duration positive");
         }
-        if (wrk && scenarios.contains(Scenario.IMPATIENT)) {
-            throw new IllegalArgumentException("the impatient scenario needs the built-in load generator: wrk cannot walk away mid-request");
+        if (wrk && (scenarios.contains(Scenario.IMPATIENT) || scenarios.contains(Scenario.IDLE))) {
+            throw new IllegalArgumentException("the impatient and idle scenarios need the built-in load generator: wrk can neither walk away nor sit idle");
         }
         if (wrk && rate > 0) {
             throw new IllegalArgumentException("--rate (open loop) is the built-in load generator's; wrk runs closed loop");
         }
-        return new ComparisonOptions(scenarios, contenders, points, warmup, duration, timeout, repeats, rate, sources, out, wrk);
+        return new ComparisonOptions(scenarios, contenders, points, warmup, duration, timeout, repeats, rate, sources, out, wrk,
+                pointsGiven);
     }
 
     static String help() {
@@ -94,7 +100,7 @@ record ComparisonOptions(List<Scenario> scenarios, List<Contender> contenders, L
                 ./loomkit run [--quick | --full] [options]   compare virtual threads with platform-thread pools
                   --quick                 io and cpu, virtual and platform-200, 10/100/1000 connections (under a minute)
                   --full                  every scenario, three modes, 10..10000 connections, three repeats
-                  --scenarios io,cpu,...  io, cpu, mixed, fanout, impatient
+                  --scenarios io,cpu,...  io, cpu, mixed, fanout, impatient, idle
                   --modes virtual,platform-200,platform-1000
                   --connections 10,100,1000,5000,10000
                   --warmup MS --duration MS --timeout MS --repeats N

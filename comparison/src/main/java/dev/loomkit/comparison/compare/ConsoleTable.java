@@ -47,6 +47,10 @@ final class ConsoleTable {
                 fmt(r.p50()), fmt(r.p90()), fmt(r.p99()), fmt(r.p999()), fmt(r.max()), r.errors(), r.rejected(), r.timeouts(),
                 String.format(Locale.ROOT, "%.0f", r.peakRssMb()), r.threads(), String.format(Locale.ROOT, "%.1f", r.cpuSeconds()),
                 r.voluntarySwitches(), r.involuntarySwitches());
+        if (r.scenario().equals("idle")) {
+            out.printf(Locale.ROOT, "%14s %,d connections held open and idle; server RSS %.1f KiB per connection above the fresh server's %.0f MiB%n",
+                    "", r.requests(), r.rssPerConnectionKb(), r.baselineRssMb());
+        }
         if (r.abandoned() > 0) {
             out.printf(Locale.ROOT, "%14s %,d requests abandoned by their clients; request subtasks: %,d completed, %,d cancelled%n",
                     "", r.abandoned(), r.subtasksCompleted(), r.subtasksCancelled());

@@ -10,7 +10,16 @@ record PointResult(String scenario, String contender, int connections, int repea
                    double throughput, double p50, double p90, double p99, double p999, double max, long errors,
                    long rejected, long timeouts, long connectErrors, double peakRssMb, long threads, double cpuSeconds,
                    long voluntarySwitches, long involuntarySwitches, long abandoned, long subtasksCompleted,
-                   long subtasksCancelled) {
+                   long subtasksCancelled, double baselineRssMb) {
+
+    /**
+     * {@return server memory per connection above the fresh server's, in KiB: per connection held
+     * open (the idle scenario's requests), else per connection driven}
+     */
+    double rssPerConnectionKb() {
+        long n = scenario.equals("idle") ? requests : connections;
+        return n == 0 ? 0 : (peakRssMb - baselineRssMb) * 1024 / n;
+    }
 
     /** {@return the share of requests that got no good answer (503, timeout, error), in percent} */
     double failedPercent() {
@@ -21,14 +30,14 @@ record PointResult(String scenario, String contender, int connections, int repea
 
     static final String CSV_HEADER = "scenario,contender,connections,repeat,seconds,requests,throughput,p50_ms,p90_ms,p99_ms,"
             + "p999_ms,max_ms,errors,rejected_503,timeouts,connect_errors,peak_rss_mb,threads,cpu_seconds,voluntary_cs,involuntary_cs,"
-            + "abandoned,subtasks_completed,subtasks_cancelled";
+            + "abandoned,subtasks_completed,subtasks_cancelled,baseline_rss_mb";
 
     String csv() {
-        return String.format(Locale.ROOT, "%s,%s,%d,%d,%.3f,%d,%.1f,%s,%s,%s,%s,%s,%d,%d,%d,%d,%.1f,%d,%.2f,%d,%d,%d,%d,%d",
+        return String.format(Locale.ROOT, "%s,%s,%d,%d,%.3f,%d,%.1f,%s,%s,%s,%s,%s,%d,%d,%d,%d,%.1f,%d,%.2f,%d,%d,%d,%d,%d,%.1f",
                 scenario, contender, connections, repeat, seconds, requests, throughput, num(p50, ""), num(p90, ""), num(p99, ""),
                 num(p999, ""), num(max, ""), errors,
                 rejected, timeouts, connectErrors, peakRssMb, threads, cpuSeconds, voluntarySwitches, involuntarySwitches,
-                abandoned, subtasksCompleted, subtasksCancelled);
+                abandoned, subtasksCompleted, subtasksCancelled, baselineRssMb);
     }
 
     String json() {
@@ -36,11 +45,11 @@ record PointResult(String scenario, String contender, int connections, int repea
                         + "\"requests\":%d,\"throughput\":%.1f,\"p50_ms\":%s,\"p90_ms\":%s,\"p99_ms\":%s,\"p999_ms\":%s,"
                         + "\"max_ms\":%s,\"errors\":%d,\"rejected_503\":%d,\"timeouts\":%d,\"connect_errors\":%d,\"peak_rss_mb\":%.1f,\"threads\":%d,"
                         + "\"cpu_seconds\":%.2f,\"voluntary_cs\":%d,\"involuntary_cs\":%d,\"abandoned\":%d,\"subtasks_completed\":%d,"
-                        + "\"subtasks_cancelled\":%d}",
+                        + "\"subtasks_cancelled\":%d,\"baseline_rss_mb\":%.1f}",
                 scenario, contender, connections, repeat, seconds, requests, throughput, num(p50, "null"), num(p90, "null"),
                 num(p99, "null"), num(p999, "null"), num(max, "null"), errors,
                 rejected, timeouts, connectErrors, peakRssMb, threads, cpuSeconds, voluntarySwitches, involuntarySwitches,
-                abandoned, subtasksCompleted, subtasksCancelled);
+                abandoned, subtasksCompleted, subtasksCancelled, baselineRssMb);
     }
 
     /** A latency for CSV or JSON; what a load generator does not report (NaN) is empty or null. */

@@ -112,7 +112,7 @@ final class Report {
         }
         sb.append("<th>p99.9 ms</th><th>max ms</th><th>errors</th><th>503s</th><th>timeouts</th><th>peak RSS MiB</th><th>OS threads</th>"
                 + "<th>CPU s</th><th>voluntary cs</th><th>involuntary cs</th><th>abandoned</th><th>subtasks completed</th>"
-                + "<th>subtasks cancelled</th></tr>\n");
+                + "<th>subtasks cancelled</th><th>RSS KiB per connection</th></tr>\n");
         Map<Key, List<PointResult>> grouped = rows.stream().collect(Collectors.groupingBy(r -> new Key(r.contender(), r.connections()),
                 LinkedHashMap::new, Collectors.toList()));
         grouped.entrySet().stream().sorted(Comparator.comparing((Map.Entry<Key, List<PointResult>> e) -> e.getKey().connections()))
@@ -133,7 +133,8 @@ final class Report {
                             .append("</td><td>").append(med.threads()).append("</td><td>").append(String.format(Locale.ROOT, "%.1f", med.cpuSeconds()))
                             .append("</td><td>").append(med.voluntarySwitches()).append("</td><td>").append(med.involuntarySwitches())
                             .append("</td><td>").append(med.abandoned()).append("</td><td>").append(med.subtasksCompleted())
-                            .append("</td><td>").append(med.subtasksCancelled()).append("</td></tr>\n");
+                            .append("</td><td>").append(med.subtasksCancelled()).append("</td><td>")
+                            .append(String.format(Locale.ROOT, "%.1f", med.rssPerConnectionKb())).append("</td></tr>\n");
                 });
         return sb.append("</table>\n").toString();
     }

@@ -13,7 +13,9 @@ enum Scenario {
     /** Fork 10 subtasks that each wait 20 ms on the backend, and join them. */
     FANOUT("fanout", "fan-out: 10 subtasks, each a 20 ms backend call", true),
     /** Half the clients give up 50 ms into a request whose 10 subtasks each wait 200 ms. */
-    IMPATIENT("impatient", "impatient clients: half leave 50 ms into a request of 10 parallel 200 ms backend calls", true);
+    IMPATIENT("impatient", "impatient clients: half leave 50 ms into a request of 10 parallel 200 ms backend calls", true),
+    /** Each connection sends one request, then stays open and idle: what an idle connection costs. */
+    IDLE("idle", "idle connections: one request each, then held open; server RSS per connection", false);
 
     final String id;
     final String description;
@@ -38,6 +40,7 @@ enum Scenario {
             case MIXED -> "/mixed?ms=20&cpu=" + 2 * unitsPerMs;
             case FANOUT -> "/fanout-backend?n=10&ms=20";
             case IMPATIENT -> "/fanout-backend?n=10&ms=200";
+            case IDLE -> "/hello";
         };
     }
 
@@ -47,6 +50,6 @@ enum Scenario {
                 return sc;
             }
         }
-        throw new IllegalArgumentException("unknown scenario '" + s + "'; known: io, cpu, mixed, fanout, impatient");
+        throw new IllegalArgumentException("unknown scenario '" + s + "'; known: io, cpu, mixed, fanout, impatient, idle");
     }
 }

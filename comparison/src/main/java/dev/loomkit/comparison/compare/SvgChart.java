@@ -50,8 +50,10 @@ final class SvgChart {
         if (minX == Double.MAX_VALUE) {
             minX = 1;
             maxX = 10;
-            minY = 0;
-            maxY = 1;
+        }
+        if (minY == Double.MAX_VALUE) { // nothing to draw on this axis (a log scale of zeros, say)
+            minY = logY ? 1 : 0;
+            maxY = logY ? 10 : 1;
         }
         if (!logY) {
             minY = 0;
@@ -119,7 +121,7 @@ final class SvgChart {
     private List<Double> yTicks(double y0, double y1) {
         List<Double> ticks = new ArrayList<>();
         if (logY) {
-            for (double y = y0; y <= y1 * 1.0001; y *= 10) {
+            for (double y = y0; y <= y1 * 1.0001 && ticks.size() < 20; y *= 10) {
                 ticks.add(y);
             }
             return ticks;
@@ -131,7 +133,7 @@ final class SvgChart {
         if ((y1 - y0) / step > 10) {
             step *= 2.5;
         }
-        for (double y = 0; y <= y1; y += step) {
+        for (double y = 0; y <= y1 && ticks.size() < 20; y += step) {
             ticks.add(y);
         }
         return ticks;

@@ -22,6 +22,7 @@ public final class LoadCommand {
         int sources = 1;
         double abandonShare = 0;
         Duration abandonAfter = Duration.ZERO;
+        boolean idle = false;
         for (int i = 0; i + 1 < args.size(); i += 2) {
             String v = args.get(i + 1);
             switch (args.get(i)) {
@@ -40,6 +41,7 @@ public final class LoadCommand {
                 case "--timeout" -> timeout = Duration.ofMillis(Long.parseLong(v));
                 case "--rate" -> rate = Double.parseDouble(v);
                 case "--sources" -> sources = Integer.parseInt(v);
+                case "--idle" -> idle = Boolean.parseBoolean(v);
                 case "--abandon" -> {
                     String[] f = v.split(":");
                     abandonShare = Double.parseDouble(f[0]);
@@ -52,6 +54,6 @@ public final class LoadCommand {
             throw new IllegalArgumentException("load needs --target host:port and --points");
         }
         new LoadGenerator(new LoadGenerator.Plan(target, path, points, warmup, duration, timeout, rate, sources,
-                abandonShare, abandonAfter), out).run();
+                abandonShare, abandonAfter, idle), out).run();
     }
 }

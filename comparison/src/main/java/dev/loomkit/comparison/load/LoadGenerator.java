@@ -42,7 +42,7 @@ public final class LoadGenerator {
 
     /** What to run: the same request against the same server, at each point. */
     public record Plan(InetSocketAddress target, String path, List<Integer> points, Duration warmup, Duration duration,
-                       Duration timeout, double rate, int sources, double abandonShare, Duration abandonAfter) {
+                       Duration timeout, double rate, int sources, double abandonShare, Duration abandonAfter, boolean idle) {
     }
 
     private final Plan plan;
@@ -56,6 +56,7 @@ public final class LoadGenerator {
     private final LongAdder errors = new LongAdder();
     private final LongAdder rejected = new LongAdder();
     private final LongAdder abandoned = new LongAdder();
+    private final LongAdder idleHeld = new LongAdder(); // connections answered and now held idle
     private final LongAdder timeouts = new LongAdder();
     private final LongAdder connectErrors = new LongAdder();
     private volatile String firstError;
@@ -101,11 +102,15 @@ public final class LoadGenerator {
         measuring = false;
         long elapsed = System.nanoTime() - start;
         Histogram h = recorder.getIntervalHistogram();
+        if (plan.idle()) {
+            ok.reset();
+            ok.add(idleHeld.sum()); // for idle points, "requests" are the connections held open at the end
+        }
         stopping = true;
         out.printf(Locale.ROOT, "{\"point\":%d,\"connections\":%d,\"phase\":\"end\",\"seconds\":%.3f,\"requests\":%d,"
                         + "\"throughput\":%.1f,\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"p999\":%.3f,\"max\":%.3f,\"mean\":%.3f,"
                         + "\"errors\":%d,\"rejected\":%d,\"timeouts\":%d,\"connectErrors\":%d,\"abandoned\":%d}%n",
-                index, connections, elapsed / 1e9, ok.sum(), ok.sum() / (elapsed / 1e9),
+                index, connections, elapsed / 1e9, ok.sum(), plan.idle() ? 0.0 : ok.sum() / (elapsed / 1e9),
                 ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(90)), ms(h.getValueAtPercentile(99)),
                 ms(h.getValueAtPercentile(99.9)), ms(h.getMaxValue()), h.getMean() / 1000.0,
                 errors.sum(), rejected.sum(), timeouts.sum(), connectErrors.sum(), abandoned.sum());
@@ -198,6 +203,18 @@ public final class LoadGenerator {
                         continue;
                     }
                     int status = readResponse(in, buf);
+                    if (plan.idle() && status >= 200 && status < 400) {
+                        // Answered once: now hold the connection open, idle, until the point ends.
+                        idleHeld.increment();
+                        try {
+                            while (!stopping) {
+                                LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
+                            }
+                        } finally {
+                            idleHeld.decrement();
+                        }
+                        continue;
+                    }
                     long micros = (System.nanoTime() - begin) / 1000;
                     if (measuring) {
                         if (status >= 200 && status < 400) {

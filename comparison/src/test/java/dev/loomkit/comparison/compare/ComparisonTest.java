@@ -22,15 +22,22 @@ class ComparisonTest {
     void testTinyRunProducesTableCsvJsonAndHtmlForBothModes(@TempDir Path dir) throws Exception {
         var text = new ByteArrayOutputStream();
         var out = new PrintStream(text, true, StandardCharsets.UTF_8);
-        new Comparison(List.of("--scenarios", "io,cpu,impatient", "--modes", "virtual,platform-20", "--connections", "4,16",
+        new Comparison(List.of("--scenarios", "io,cpu,impatient,idle", "--modes", "virtual,platform-20", "--connections", "4,16",
                 "--warmup", "200", "--duration", "600", "--out", dir.toString()), out).run();
         String console = text.toString(StandardCharsets.UTF_8);
         assertTrue(console.contains("machine: "), console);
         assertTrue(console.contains("io: I/O-bound"), console);
         List<String> csv = Files.readAllLines(dir.resolve("results.csv"));
         assertEquals(PointResult.CSV_HEADER, csv.getFirst());
-        assertEquals(1 + 3 * 2 * 2, csv.size(), String.join("\n", csv));
+        assertEquals(1 + 4 * 2 * 2, csv.size(), String.join("\n", csv));
         for (String row : csv.subList(1, csv.size())) {
+            if (row.startsWith("idle,")) {
+                // Every connection answered once and held open: 16 fit in either mode (pool of 20).
+                String[] f = row.split(",");
+                assertEquals(f[2], f[5], "connections held open in " + row);
+                assertTrue(Double.parseDouble(f[24]) > 10, "baseline RSS in " + row);
+                continue;
+            }
             if (row.startsWith("impatient,")) {
                 // Half the clients leave 50 ms into a 200 ms request and the server cancels their
                 // request scopes. Only virtual threads wake from the subtasks' blocking socket reads;
@@ -83,5 +90,13 @@ class ComparisonTest {
         assertTrue(svg.contains(">virtual<") && svg.contains(">platform-200<"));
         assertEquals("10k", SvgChart.label(10_000));
         assertEquals(2.0, Report.median(List.of(3.0, 1.0, 2.0)));
+    }
+
+    @Test
+    @Timeout(10)
+    void testSvgChartOfNothingButZerosOnALogScaleStillRenders() {
+        // Idle connections have no latency: a log-scale chart of zeros once looped until the heap ran out.
+        String svg = new SvgChart("p99", "ms", true).add("virtual", 10, 0).add("virtual", 100, 0).render();
+        assertTrue(svg.startsWith("<svg") && svg.endsWith("</svg>\n"));
     }
 }

@@ -68,16 +68,8 @@ public final class Router {
         String[] parts = split(path);
         String wanted = method.equals("HEAD") ? "GET" : method;
         Route best = null;
-        Set<String> allowed = new TreeSet<>();
         for (Route r : routes) {
-            if (!matches(r.segments, parts)) {
-                continue;
-            }
-            allowed.add(r.method);
-            if (r.method.equals("GET")) {
-                allowed.add("HEAD");
-            }
-            if (r.method.equals(wanted) && (best == null || r.literalCount() > best.literalCount())) {
+            if (r.method.equals(wanted) && matches(r.segments, parts) && (best == null || r.literalCount() > best.literalCount())) {
                 best = r;
             }
         }
@@ -89,6 +81,16 @@ public final class Router {
                 }
             }
             return Match.found(best, params);
+        }
+        // Only a miss needs to know which methods the path has: 405 with Allow, or 404.
+        Set<String> allowed = new TreeSet<>();
+        for (Route r : routes) {
+            if (matches(r.segments, parts)) {
+                allowed.add(r.method);
+                if (r.method.equals("GET")) {
+                    allowed.add("HEAD");
+                }
+            }
         }
         return allowed.isEmpty() ? new Match(null, Map.of(), 404, Set.of()) : new Match(null, Map.of(), 405, allowed);
     }

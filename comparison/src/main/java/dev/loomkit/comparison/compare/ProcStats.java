@@ -21,15 +21,7 @@ record ProcStats(long rssKb, long threads, long cpuTicks, long voluntary, long i
 
     static ProcStats read(long pid) throws IOException {
         Path dir = Path.of("/proc", Long.toString(pid));
-        long rss = 0;
-        long threads = 0;
-        for (String line : Files.readAllLines(dir.resolve("status"))) {
-            if (line.startsWith("VmRSS:")) {
-                rss = kb(line);
-            } else if (line.startsWith("Threads:")) {
-                threads = Long.parseLong(line.substring(8).strip());
-            }
-        }
+        long[] rssAndThreads = rssAndThreads(pid);
         String stat = Files.readString(dir.resolve("stat"));
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         long cpu = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14 and 15)
@@ -50,7 +42,7 @@ record ProcStats(long rssKb, long threads, long cpuTicks, long voluntary, long i
                 }
             }
         }
-        return new ProcStats(rss, threads, cpu, vol, invol);
+        return new ProcStats(rssAndThreads[0], rssAndThreads[1], cpu, vol, invol);
     }
 
     /** {@return resident memory (kB) and OS threads now: a cheap reading, for sampling often} */

@@ -17,6 +17,8 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>the client went away: nothing (recorded as status 499, the convention for it);</li>
  *   <li>the deadline passed before a response started: 503;</li>
+ *   <li>the request waited longer than the admission timeout for a handler slot: 503 with
+ *       {@code Retry-After}, and the connection stays open;</li>
  *   <li>the server is shutting down: 503 and the connection closes;</li>
  *   <li>the body was malformed or too large: its 4xx, and the connection closes;</li>
  *   <li>the handler threw {@link HttpException}: its status; anything else: 500, logged once.</li>
@@ -28,6 +30,9 @@ final class Exchange {
     /** Unread body bytes the server will skip to keep a connection; more, and it closes instead. */
     private static final long DRAIN_LIMIT = 64 * 1024;
     static final int CLIENT_CLOSED = 499;
+    /** Admission timed out: try again soon; the connection stays usable. */
+    private static final Response BUSY = Response.text(503, "503 Service Unavailable: server busy, try again\n")
+            .withHeader("Retry-After", "1");
 
     private final Connection conn;
     private final RequestHead head;
@@ -105,17 +110,35 @@ final class Exchange {
 
     private boolean handleInScope(Handler handler, RequestImpl request, Scope<Object, Void> s) throws IOException {
         Response response = null;
+        Admission admission = conn.server.admission();
+        boolean admitted = false;
         conn.beginHandling(this);
+        // The wait for admission is part of handling: the deadline, shutdown and the client
+        // leaving end it like any other blocking call of the handler.
         try (var hook = s.onCancel(conn::interruptHandler)) {
-            response = handler.handle(request);
-            if (response == null) {
-                failure = new NullPointerException("handler returned null");
+            admitted = admission.tryEnter();
+            if (admitted) {
+                response = handler.handle(request);
+                if (response == null) {
+                    failure = new NullPointerException("handler returned null");
+                }
             }
         } catch (Throwable t) {
             failure = t;
         } finally {
             conn.endHandling();
         }
+        try {
+            return conclude(response, admitted, s);
+        } finally {
+            // Held until the response is written: a streaming response's writer is handler work.
+            if (admitted) {
+                admission.exit();
+            }
+        }
+    }
+
+    private boolean conclude(Response response, boolean admitted, Scope<Object, Void> s) throws IOException {
         CancelReason root = s.cancelReason().map(CancelReason::root).orElse(null);
         CancelReason.Kind kind = root == null ? null : root.kind();
         if (conn.clientGone || kind == CancelReason.Kind.CLIENT_DISCONNECTED) {
@@ -134,6 +157,10 @@ final class Exchange {
         if (kind == CancelReason.Kind.SHUTDOWN) {
             conn.server.metrics().cancelled(kind);
             return respond(Response.text(503, "503 Service Unavailable: server shutting down\n"), true);
+        }
+        if (!admitted && failure == null) {
+            conn.server.metrics().refused();
+            return respond(BUSY, false);
         }
         if (failure instanceof HttpException e) {
             return respond(Response.text(e.status(), e.status() + " " + HttpStatus.reason(e.status()) + ": " + e.getMessage() + "\n"), false);

@@ -16,7 +16,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <ul>
  *   <li>{@code http.server.requests}: timer; tags method, status, outcome, uri (the route template,
  *       {@code NOT_FOUND} or {@code UNKNOWN}), exception</li>
- *   <li>{@code http.server.connections.active}, {@code http.server.requests.active}: gauges</li>
+ *   <li>{@code http.server.connections.active}, {@code http.server.requests.active},
+ *       {@code http.server.requests.queued} (waiting for admission): gauges</li>
+ *   <li>{@code http.server.requests.refused}: counter, requests answered 503 because admission
+ *       timed out</li>
  *   <li>{@code http.server.connections.rejected}, {@code http.server.connections.forced.close}: counters</li>
  *   <li>{@code http.server.requests.cancelled}: counter; tag reason</li>
  *   <li>{@code http.server.timeouts}: counter; tag phase (idle, head, body, write)</li>
@@ -48,6 +51,9 @@ sealed interface HttpMetrics permits HttpMetrics.Noop, HttpMetrics.Micrometer {
     default void rejected() {
     }
 
+    default void refused() {
+    }
+
     default void forcedClose() {
     }
 
@@ -72,6 +78,7 @@ sealed interface HttpMetrics permits HttpMetrics.Noop, HttpMetrics.Micrometer {
         private final ConcurrentHashMap<Key, Timer> timers = new ConcurrentHashMap<>();
         private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
         private final Counter rejected;
+        private final Counter refused;
         private final Counter forced;
         private final Counter bytesIn;
         private final Counter bytesOut;
@@ -82,6 +89,9 @@ sealed interface HttpMetrics permits HttpMetrics.Noop, HttpMetrics.Micrometer {
                     .description("Open connections").register(registry);
             Gauge.builder("http.server.requests.active", active, AtomicInteger::get)
                     .description("Requests being served").register(registry);
+            Gauge.builder("http.server.requests.queued", server, s -> s.admission().waiting())
+                    .description("Requests waiting for admission").register(registry);
+            refused = Counter.builder("http.server.requests.refused").description("Requests answered 503 because admission timed out").register(registry);
             rejected = Counter.builder("http.server.connections.rejected").description("Connections answered 503 and closed at accept").register(registry);
             forced = Counter.builder("http.server.connections.forced.close").description("Connections cancelled at shutdown after the grace period").register(registry);
             bytesIn = Counter.builder("http.server.bytes.received").baseUnit("bytes").register(registry);
@@ -112,6 +122,11 @@ sealed interface HttpMetrics permits HttpMetrics.Noop, HttpMetrics.Micrometer {
         @Override
         public void rejected() {
             rejected.increment();
+        }
+
+        @Override
+        public void refused() {
+            refused.increment();
         }
 
         @Override

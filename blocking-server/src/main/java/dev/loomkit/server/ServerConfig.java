@@ -23,6 +23,10 @@ import java.util.Objects;
  * @param platformQueueSize   platform mode: accepted connections waiting for a thread; past it, 503
  * @param maxConnections      connections open at once
  * @param overLimit           what to do with a connection past {@code maxConnections}
+ * @param maxConcurrentRequests requests whose handlers may run at once (admission control); past
+ *                            it a request waits, first come first served, inside its request scope
+ * @param admissionTimeout    how long a request may wait for admission; then 503 with
+ *                            {@code Retry-After}, and the connection stays open
  * @param maxRequestLineBytes longest request line; a longer one gets 414
  * @param maxHeaderBytes      largest header section; a larger one gets 431
  * @param maxHeaderCount      most header fields; more get 431
@@ -38,7 +42,8 @@ import java.util.Objects;
  * @param meterRegistry       where to record HTTP meters, or {@code null} for none
  */
 public record ServerConfig(InetAddress address, int port, int backlog, ThreadMode threadMode, int platformPoolSize,
-                           int platformQueueSize, int maxConnections, OverLimit overLimit, int maxRequestLineBytes,
+                           int platformQueueSize, int maxConnections, OverLimit overLimit, int maxConcurrentRequests,
+                           Duration admissionTimeout, int maxRequestLineBytes,
                            int maxHeaderBytes, int maxHeaderCount, long maxBodyBytes, Duration headerTimeout,
                            Duration idleTimeout, Duration bodyTimeout, Duration writeTimeout, Duration requestTimeout,
                            Duration clientGoneCheckAfter, Duration shutdownGrace, boolean accessLog,
@@ -67,6 +72,8 @@ public record ServerConfig(InetAddress address, int port, int backlog, ThreadMod
         requireRange("platformPoolSize", platformPoolSize, 1, 100_000);
         requireRange("platformQueueSize", platformQueueSize, 1, 1 << 20);
         requireRange("maxConnections", maxConnections, 1, 10_000_000);
+        requireRange("maxConcurrentRequests", maxConcurrentRequests, 1, 10_000_000);
+        requirePositive("admissionTimeout", admissionTimeout);
         requireRange("maxRequestLineBytes", maxRequestLineBytes, 64, 1 << 20);
         requireRange("maxHeaderBytes", maxHeaderBytes, 256, 1 << 24);
         requireRange("maxHeaderCount", maxHeaderCount, 1, 100_000);
@@ -101,9 +108,9 @@ public record ServerConfig(InetAddress address, int port, int backlog, ThreadMod
     /** {@return the defaults: loopback, port 8080, virtual threads, every limit bounded} */
     public static ServerConfig defaults() {
         return new ServerConfig(InetAddress.getLoopbackAddress(), 8080, 1024, ThreadMode.VIRTUAL, 200, 1024,
-                10_000, OverLimit.REJECT_503, 8 * 1024, 16 * 1024, 100, 10L * 1024 * 1024,
-                Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ofSeconds(30),
-                Duration.ofSeconds(30), Duration.ofMillis(100), Duration.ofSeconds(10), false, null);
+                10_000, OverLimit.REJECT_503, 10_000, Duration.ofSeconds(1), 8 * 1024, 16 * 1024, 100,
+                10L * 1024 * 1024, Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(30),
+                Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofMillis(100), Duration.ofSeconds(10), false, null);
     }
 
     // The with-methods below are one line each on purpose: a record copy with one component changed.
@@ -113,127 +120,141 @@ public record ServerConfig(InetAddress address, int port, int backlog, ThreadMod
      *
      * @param v the address
      */
-    public ServerConfig withAddress(InetAddress v) { return new ServerConfig(v, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
+    public ServerConfig withAddress(InetAddress v) { return new ServerConfig(v, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
     /**
      * {@return a copy on this port}
      *
      * @param v the port, 0 for any free one
      */
-    public ServerConfig withPort(int v) { return new ServerConfig(address, v, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
+    public ServerConfig withPort(int v) { return new ServerConfig(address, v, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
     /**
      * {@return a copy with this listen backlog}
      *
      * @param v the backlog
      */
-    public ServerConfig withBacklog(int v) { return new ServerConfig(address, port, v, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
+    public ServerConfig withBacklog(int v) { return new ServerConfig(address, port, v, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
     /**
      * {@return a copy in this thread mode}
      *
      * @param v the mode
      */
-    public ServerConfig withThreadMode(ThreadMode v) { return new ServerConfig(address, port, backlog, v, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
+    public ServerConfig withThreadMode(ThreadMode v) { return new ServerConfig(address, port, backlog, v, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
     /**
      * {@return a copy with this platform pool size}
      *
      * @param v the number of platform threads
      */
-    public ServerConfig withPlatformPoolSize(int v) { return new ServerConfig(address, port, backlog, threadMode, v, platformQueueSize, maxConnections, overLimit, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
+    public ServerConfig withPlatformPoolSize(int v) { return new ServerConfig(address, port, backlog, threadMode, v, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
     /**
      * {@return a copy with this platform queue size}
      *
      * @param v connections that may wait for a thread
      */
-    public ServerConfig withPlatformQueueSize(int v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, v, maxConnections, overLimit, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
+    public ServerConfig withPlatformQueueSize(int v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, v, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
     /**
      * {@return a copy with this connection limit}
      *
      * @param v the most connections open at once
      */
-    public ServerConfig withMaxConnections(int v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, v, overLimit, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
+    public ServerConfig withMaxConnections(int v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, v, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
     /**
      * {@return a copy with this over-limit action}
      *
      * @param v what to do past the connection limit
      */
-    public ServerConfig withOverLimit(OverLimit v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, v, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
+    public ServerConfig withOverLimit(OverLimit v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, v, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
+
+    /**
+     * {@return a copy admitting at most this many requests at once}
+     *
+     * @param v the limit, at least 1
+     */
+    public ServerConfig withMaxConcurrentRequests(int v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, v, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
+
+    /**
+     * {@return a copy in which a request waits at most this long for admission}
+     *
+     * @param v a positive duration
+     */
+    public ServerConfig withAdmissionTimeout(Duration v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, v, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
     /**
      * {@return a copy with this request-line limit}
      *
      * @param v bytes
      */
-    public ServerConfig withMaxRequestLineBytes(int v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, v, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
+    public ServerConfig withMaxRequestLineBytes(int v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, v, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
     /**
      * {@return a copy with this header-section limit}
      *
      * @param v bytes
      */
-    public ServerConfig withMaxHeaderBytes(int v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxRequestLineBytes, v, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
+    public ServerConfig withMaxHeaderBytes(int v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, v, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
     /**
      * {@return a copy with this header-count limit}
      *
      * @param v fields
      */
-    public ServerConfig withMaxHeaderCount(int v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxRequestLineBytes, maxHeaderBytes, v, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
+    public ServerConfig withMaxHeaderCount(int v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, v, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
     /**
      * {@return a copy with this body limit}
      *
      * @param v bytes
      */
-    public ServerConfig withMaxBodyBytes(long v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, v, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
+    public ServerConfig withMaxBodyBytes(long v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, v, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
     /**
      * {@return a copy with this header timeout}
      *
      * @param v the time allowed
      */
-    public ServerConfig withHeaderTimeout(Duration v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, v, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
+    public ServerConfig withHeaderTimeout(Duration v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, v, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
     /**
      * {@return a copy with this idle timeout}
      *
      * @param v the time allowed
      */
-    public ServerConfig withIdleTimeout(Duration v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, v, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
+    public ServerConfig withIdleTimeout(Duration v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, v, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
     /**
      * {@return a copy with this body timeout}
      *
      * @param v the time allowed without progress
      */
-    public ServerConfig withBodyTimeout(Duration v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, v, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
+    public ServerConfig withBodyTimeout(Duration v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, v, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
     /**
      * {@return a copy with this write timeout}
      *
      * @param v the time allowed without progress
      */
-    public ServerConfig withWriteTimeout(Duration v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, v, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
+    public ServerConfig withWriteTimeout(Duration v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, v, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
     /**
      * {@return a copy with this request deadline}
      *
      * @param v the time a request may take
      */
-    public ServerConfig withRequestTimeout(Duration v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, v, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
+    public ServerConfig withRequestTimeout(Duration v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, v, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
     /**
      * {@return a copy with this client-gone check delay}
      *
      * @param v how long a handler runs before watching
      */
-    public ServerConfig withClientGoneCheckAfter(Duration v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, v, shutdownGrace, accessLog, meterRegistry); }
+    public ServerConfig withClientGoneCheckAfter(Duration v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, v, shutdownGrace, accessLog, meterRegistry); }
     /**
      * {@return a copy with this shutdown grace}
      *
      * @param v the time in-flight requests get
      */
-    public ServerConfig withShutdownGrace(Duration v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, v, accessLog, meterRegistry); }
+    public ServerConfig withShutdownGrace(Duration v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, v, accessLog, meterRegistry); }
     /**
      * {@return a copy with the access log on or off}
      *
      * @param v on
      */
-    public ServerConfig withAccessLog(boolean v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, v, meterRegistry); }
+    public ServerConfig withAccessLog(boolean v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, v, meterRegistry); }
     /**
      * {@return a copy recording meters in this registry}
      *
      * @param v the registry, or null for none
      */
-    public ServerConfig withMeterRegistry(MeterRegistry v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, v); }
+    public ServerConfig withMeterRegistry(MeterRegistry v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, v); }
 
     /** {@return the shortest connection timeout: the sweeper checks several times within it} */
     Duration shortestTimeout() {

@@ -58,6 +58,7 @@ final class ServerImpl implements HttpServer {
     private final HttpMetrics metrics;
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final Semaphore permits;
+    private final Admission admission;
     private final AtomicLong ids = new AtomicLong();
     private final ReentrantLock stateLock = new ReentrantLock();
     private final Condition stateChanged = stateLock.newCondition();
@@ -74,6 +75,7 @@ final class ServerImpl implements HttpServer {
         this.parser = new RequestHeadParser(config);
         this.threads = ThreadSource.of(config);
         this.permits = new Semaphore(config.maxConnections());
+        this.admission = new Admission(config.maxConcurrentRequests(), config.admissionTimeout());
         this.metrics = HttpMetrics.of(config.meterRegistry(), this);
     }
 
@@ -347,6 +349,10 @@ final class ServerImpl implements HttpServer {
 
     HttpMetrics metrics() {
         return metrics;
+    }
+
+    Admission admission() {
+        return admission;
     }
 
     ClientGoneWatcher watcher() {

@@ -126,6 +126,9 @@ public final class Comparison {
         if (contender.pool() > 0) {
             serveArgs.addAll(List.of("--pool", Integer.toString(contender.pool())));
         }
+        // Without a limit of its own, a contender's admission limit is its connection limit: never binding.
+        int limit = contender.limit() > 0 ? contender.limit() : maxConnections;
+        serveArgs.addAll(List.of("--max-requests", Integer.toString(limit)));
         if (backendPort > 0) {
             serveArgs.addAll(List.of("--backend", "127.0.0.1:" + backendPort));
         }

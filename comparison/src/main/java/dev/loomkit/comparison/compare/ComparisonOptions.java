@@ -41,6 +41,8 @@ record ComparisonOptions(List<Scenario> scenarios, List<Contender> contenders, L
         };
         List<Contender> contenders = switch (profile) {
             case "quick" -> List.of(Contender.parse("virtual"), Contender.parse("platform-200"));
+            case "full" -> List.of(Contender.parse("virtual"), Contender.parse("virtual-limit-1000"),
+                    Contender.parse("platform-200"), Contender.parse("platform-1000"));
             default -> List.of(Contender.parse("virtual"), Contender.parse("platform-200"), Contender.parse("platform-1000"));
         };
         List<Integer> points = profile.equals("quick") ? List.of(10, 100, 1_000) : List.of(10, 100, 1_000, 5_000, 10_000);
@@ -99,9 +101,12 @@ record ComparisonOptions(List<Scenario> scenarios, List<Contender> contenders, L
         return """
                 ./loomkit run [--quick | --full] [options]   compare virtual threads with platform-thread pools
                   --quick                 io and cpu, virtual and platform-200, 10/100/1000 connections (under a minute)
-                  --full                  every scenario, three modes, 10..10000 connections, three repeats
+                  --full                  every scenario, four modes (with virtual-limit-1000), 10..10000
+                                          connections, three repeats
                   --scenarios io,cpu,...  io, cpu, mixed, fanout, impatient, idle
                   --modes virtual,platform-200,platform-1000
+                                          virtual or platform-N, optionally with -limit-M: at most M
+                                          requests in flight, the rest wait up to 1 s, then 503
                   --connections 10,100,1000,5000,10000
                   --warmup MS --duration MS --timeout MS --repeats N
                   --rate R                open loop at R requests/s in total (default: closed loop)

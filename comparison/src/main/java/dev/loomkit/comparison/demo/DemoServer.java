@@ -124,13 +124,15 @@ public final class DemoServer {
     }
 
     /** Options of {@code serve}, parsed strictly. */
-    record Options(ThreadMode mode, int port, int pool, int maxConnections, boolean accessLog, InetSocketAddress backend,
-                   int backendConnections) {
+    record Options(ThreadMode mode, int port, int pool, int maxConnections, int maxRequests, int admissionTimeoutMs,
+                   boolean accessLog, InetSocketAddress backend, int backendConnections) {
         static Options parse(java.util.List<String> args) {
             ThreadMode mode = ThreadMode.VIRTUAL;
             int port = 8080;
             int pool = 200;
             int max = 10_000;
+            int maxRequests = ServerConfig.defaults().maxConcurrentRequests();
+            int admissionMs = (int) ServerConfig.defaults().admissionTimeout().toMillis();
             boolean access = false;
             InetSocketAddress backend = null;
             int backendConnections = 8_000;
@@ -141,14 +143,17 @@ public final class DemoServer {
                     case "--port" -> port = intValue(args, ++i, a);
                     case "--pool" -> pool = intValue(args, ++i, a);
                     case "--max-connections" -> max = intValue(args, ++i, a);
+                    case "--max-requests" -> maxRequests = intValue(args, ++i, a);
+                    case "--admission-timeout" -> admissionMs = intValue(args, ++i, a);
                     case "--access-log" -> access = true;
                     case "--backend" -> backend = hostPort(value(args, ++i, a));
                     case "--backend-connections" -> backendConnections = intValue(args, ++i, a);
                     default -> throw new IllegalArgumentException("unknown option '" + a + "'; options: --mode virtual|platform, --port N, --pool N, "
-                            + "--max-connections N, --access-log, --backend host:port, --backend-connections N");
+                            + "--max-connections N, --max-requests N, --admission-timeout MS, --access-log, --backend host:port, "
+                            + "--backend-connections N");
                 }
             }
-            return new Options(mode, port, pool, max, access, backend, backendConnections);
+            return new Options(mode, port, pool, max, maxRequests, admissionMs, access, backend, backendConnections);
         }
 
         static InetSocketAddress hostPort(String v) {
@@ -192,7 +197,8 @@ public final class DemoServer {
         registry.config().commonTags("mode", o.mode().label());
         var toolkit = ToolkitMetrics.bindTo(registry);
         var config = ServerConfig.defaults().withPort(o.port()).withThreadMode(o.mode()).withPlatformPoolSize(o.pool())
-                .withMaxConnections(o.maxConnections()).withAccessLog(o.accessLog()).withMeterRegistry(registry);
+                .withMaxConnections(o.maxConnections()).withMaxConcurrentRequests(o.maxRequests())
+                .withAdmissionTimeout(java.time.Duration.ofMillis(o.admissionTimeoutMs())).withAccessLog(o.accessLog()).withMeterRegistry(registry);
         var backend = o.backend() == null ? null : new BackendClient(o.backend(), o.backendConnections());
         HttpServer server = HttpServer.start(config, router(registry, backend));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -77,8 +77,17 @@ class ComparisonTest {
         assertThrows(IllegalArgumentException.class, () -> ComparisonOptions.parse(List.of("--loadgen", "wrk", "--scenarios", "impatient")));
         var quick = ComparisonOptions.parse(List.of("--quick"));
         assertEquals(List.of(10, 100, 1_000), quick.points());
+        for (String bad : List.of("virtual-limit-0", "virtual-limit-", "platform-200-limit-x", "platform--limit-5", "-limit-5")) {
+            var e = assertThrows(IllegalArgumentException.class, () -> Contender.parse(bad), bad);
+            assertTrue(e.getMessage().contains("-limit-M"), e.getMessage());
+        }
+        var limited = Contender.parse("virtual-limit-1000");
+        assertEquals(1_000, limited.limit());
+        assertEquals("virtual-limit-1000", limited.name());
+        assertEquals("platform-200-limit-50", Contender.parse("platform-200-limit-50").name());
         var full = ComparisonOptions.parse(List.of("--full"));
         assertEquals(3, full.repeats());
+        assertTrue(full.contenders().contains(limited), full.contenders().toString());
         assertEquals(Scenario.values().length, full.scenarios().size());
     }
 

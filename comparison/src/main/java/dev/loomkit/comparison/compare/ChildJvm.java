@@ -4,10 +4,13 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -15,6 +18,22 @@ import java.util.concurrent.TimeUnit;
  * given JVM flags; its standard output is read line by line, its errors go to a log file.
  */
 final class ChildJvm implements AutoCloseable {
+    /**
+     * Where {@code setsid} exists and Linux's autogroup scheduling is on, each child starts in a
+     * session of its own, hence a scheduling group of its own: the kernel then shares the cores
+     * between the JVMs, not between their threads. Without it, a server with 1,000 runnable
+     * platform threads gets about 1,000 shares to the load generator's few, the generator is
+     * starved, and its latencies measure its own waiting: a bias against the pools, and it would
+     * grow with the pool.
+     */
+    private static final String SETSID = findSetsid();
+    private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
+
+    static {
+        // Children in sessions of their own do not get the terminal's Ctrl-C: stop them on the way out.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(Process::destroyForcibly), "child-jvm-reaper"));
+    }
+
     private final String name;
     private final Process process;
     private final BufferedReader out;
@@ -28,6 +47,9 @@ final class ChildJvm implements AutoCloseable {
     static ChildJvm start(String name, List<String> jvmFlags, List<String> args, Path log) throws IOException {
         String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> command = new ArrayList<>();
+        if (SETSID != null) {
+            command.add(SETSID); // not a group leader, so setsid execs in place: the pid stays the JVM's
+        }
         command.add(java);
         command.add("--enable-preview");
         command.addAll(jvmFlags);
@@ -36,7 +58,32 @@ final class ChildJvm implements AutoCloseable {
         command.add("dev.loomkit.comparison.Main");
         command.addAll(args);
         var pb = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        return new ChildJvm(name, pb.start());
+        Process process = pb.start();
+        LIVE.add(process);
+        return new ChildJvm(name, process);
+    }
+
+    /** {@return how the children are scheduled, for the report} */
+    static String scheduling() {
+        return SETSID != null
+                ? "each JVM in a scheduling group of its own (setsid, autogroup on): the cores are shared between processes, not threads"
+                : "all JVMs in one scheduling group (no setsid, or autogroup off): the cores are shared between threads";
+    }
+
+    private static String findSetsid() {
+        try {
+            if (!Files.readString(Path.of("/proc/sys/kernel/sched_autogroup_enabled")).strip().equals("1")) {
+                return null;
+            }
+        } catch (IOException e) {
+            return null;
+        }
+        for (String candidate : List.of("/usr/bin/setsid", "/bin/setsid")) {
+            if (Files.isExecutable(Path.of(candidate))) {
+                return candidate;
+            }
+        }
+        return null;
     }
 
     long pid() {
@@ -78,5 +125,6 @@ final class ChildJvm implements AutoCloseable {
             process.destroyForcibly();
             process.waitFor(10, TimeUnit.SECONDS);
         }
+        LIVE.remove(process);
     }
 }

@@ -48,6 +48,7 @@ public final class Comparison {
         out.println("loomkit comparison: virtual threads against platform-thread pools");
         out.println("machine: " + machine.summary());
         out.println("server JVM flags (identical for every mode): --enable-preview " + String.join(" ", ComparisonOptions.SERVER_FLAGS));
+        out.println("scheduling: " + ChildJvm.scheduling());
         out.printf(Locale.ROOT, "load: %s%s, %d ms warm-up + %d ms measured per point, timeout %d ms, %d repeat(s); CPU unit: %d hashes = 1 ms here%n",
                 options.wrk() ? "wrk, " : "built-in generator, ", options.rate() > 0 ? "open loop at " + (long) options.rate() + " req/s" : "closed loop",
                 options.warmup().toMillis(), options.duration().toMillis(), options.timeout().toMillis(), options.repeats(), unitsPerMs);

@@ -38,7 +38,8 @@ final class Report {
         Files.writeString(dir.resolve("results.csv"), PointResult.CSV_HEADER + "\n"
                 + results.stream().map(PointResult::csv).collect(Collectors.joining("\n")) + "\n");
         Files.writeString(dir.resolve("results.json"), "{\"machine\":\"" + jsonEsc(machine.summary()) + "\",\"serverFlags\":\""
-                + jsonEsc(String.join(" ", ComparisonOptions.SERVER_FLAGS)) + "\",\"hashUnitsPerMs\":" + unitsPerMs + ",\"results\":[\n"
+                + jsonEsc(String.join(" ", ComparisonOptions.SERVER_FLAGS)) + "\",\"scheduling\":\"" + jsonEsc(ChildJvm.scheduling())
+                + "\",\"hashUnitsPerMs\":" + unitsPerMs + ",\"results\":[\n"
                 + results.stream().map(PointResult::json).collect(Collectors.joining(",\n")) + "\n]}\n");
 
         var html = new StringBuilder();
@@ -57,7 +58,8 @@ final class Report {
                 .append(", ").append(options.warmup().toMillis()).append(" ms warm-up and ").append(options.duration().toMillis())
                 .append(" ms measured per point, timeout ").append(options.timeout().toMillis()).append(" ms, ").append(options.repeats())
                 .append(" repeat(s)). Load generator, server and backend share the machine's cores, as on any one-box benchmark: "
-                        + "absolute numbers are this machine's; the ratios between modes in one run are the result.</p>\n");
+                        + "absolute numbers are this machine's; the ratios between modes in one run are the result. Scheduling: "
+                        + esc(ChildJvm.scheduling()) + ".</p>\n");
         if (!skipped.isEmpty()) {
             html.append("<p class=\"note\">Skipped: ").append(esc(String.join("; ", skipped))).append("</p>\n");
         }

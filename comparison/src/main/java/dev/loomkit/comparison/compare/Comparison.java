@@ -47,7 +47,7 @@ public final class Comparison {
         }
         out.println("loomkit comparison: virtual threads against platform-thread pools");
         out.println("machine: " + machine.summary());
-        out.println("server JVM flags (identical for every mode): --enable-preview " + String.join(" ", ComparisonOptions.SERVER_FLAGS));
+        out.println("server JVM flags (identical for every mode): --enable-preview " + String.join(" ", options.serverFlags()));
         out.println("scheduling: " + ChildJvm.scheduling());
         out.printf(Locale.ROOT, "load: %s%s, %d ms warm-up + %d ms measured per point, timeout %d ms, %d repeat(s); CPU unit: %d hashes = 1 ms here%n",
                 options.wrk() ? "wrk, " : "built-in generator, ", options.rate() > 0 ? "open loop at " + (long) options.rate() + " req/s" : "closed loop",
@@ -134,7 +134,7 @@ public final class Comparison {
             serveArgs.addAll(List.of("--backend", "127.0.0.1:" + backendPort));
         }
         Path log = options.out().resolve("server-" + scenario.id + "-" + contender.name() + ".log");
-        try (var server = ChildJvm.start("server " + contender.name(), ComparisonOptions.SERVER_FLAGS, serveArgs, log)) {
+        try (var server = ChildJvm.start("server " + contender.name(), options.serverFlags(), serveArgs, log)) {
             String ready = server.awaitLine("demo server on http://");
             int port = Integer.parseInt(ready.replaceAll("^demo server on http://[^:]+:(\\d+).*$", "$1"));
             double baselineMb = ProcStats.read(server.pid()).rssKb() / 1024.0; // the fresh server, before any load

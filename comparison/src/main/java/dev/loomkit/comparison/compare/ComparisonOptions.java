@@ -22,15 +22,23 @@ import java.util.List;
  * @param out         where the report goes
  * @param wrk         drive the points with wrk instead of the built-in load generator
  * @param pointsGiven whether --connections chose the points (else the idle scenario adds the largest allowed)
+ * @param extraServerFlags JVM flags added to every server JVM alike ({@code --server-flag})
  */
 record ComparisonOptions(List<Scenario> scenarios, List<Contender> contenders, List<Integer> points, Duration warmup,
                          Duration duration, Duration timeout, int repeats, double rate, int sources, Path out,
-                         boolean wrk, boolean pointsGiven) {
+                         boolean wrk, boolean pointsGiven, List<String> extraServerFlags) {
 
     /** Identical for every server JVM: the comparison measures the thread model, not the flags. */
     static final List<String> SERVER_FLAGS = List.of("-Xms1g", "-Xmx1g", "-XX:+UseG1GC", "-Xss1m");
     static final List<String> CLIENT_FLAGS = List.of("-Xms512m", "-Xmx2g", "-XX:+UseParallelGC");
     static final List<String> BACKEND_FLAGS = List.of("-Xms512m", "-Xmx1g", "-XX:+UseParallelGC");
+
+    /** {@return the flags of every server JVM: the fixed ones, then any added with --server-flag} */
+    List<String> serverFlags() {
+        List<String> all = new ArrayList<>(SERVER_FLAGS);
+        all.addAll(extraServerFlags);
+        return List.copyOf(all);
+    }
 
     static ComparisonOptions parse(List<String> args) {
         String profile = args.contains("--quick") ? "quick" : args.contains("--full") ? "full" : "default";
@@ -55,6 +63,7 @@ record ComparisonOptions(List<Scenario> scenarios, List<Contender> contenders, L
         int sources = 4;
         boolean wrk = false;
         boolean pointsGiven = false;
+        List<String> extraServerFlags = new ArrayList<>();
         Path out = Path.of("reports", java.time.LocalDateTime.now().withNano(0).toString().replace(':', '-'));
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
@@ -73,6 +82,13 @@ record ComparisonOptions(List<Scenario> scenarios, List<Contender> contenders, L
                 case "--rate" -> rate = number(value(args, ++i, a), a);
                 case "--sources" -> sources = (int) number(value(args, ++i, a), a);
                 case "--out" -> out = Path.of(value(args, ++i, a));
+                case "--server-flag" -> {
+                    String flag = value(args, ++i, a);
+                    if (!flag.startsWith("-")) {
+                        throw new IllegalArgumentException("--server-flag takes one JVM flag, such as -Djdk.pollerMode=1; got '" + flag + "'");
+                    }
+                    extraServerFlags.add(flag);
+                }
                 case "--loadgen" -> {
                     String v = value(args, ++i, a);
                     if (!v.equals("builtin") && !v.equals("wrk")) {
@@ -94,7 +110,7 @@ record ComparisonOptions(List<Scenario> scenarios, List<Contender> contenders, L
             throw new IllegalArgumentException("--rate (open loop) is the built-in load generator's; wrk runs closed loop");
         }
         return new ComparisonOptions(scenarios, contenders, points, warmup, duration, timeout, repeats, rate, sources, out, wrk,
-                pointsGiven);
+                pointsGiven, List.copyOf(extraServerFlags));
     }
 
     static String help() {
@@ -113,6 +129,7 @@ record ComparisonOptions(List<Scenario> scenarios, List<Contender> contenders, L
                   --sources N             loopback source addresses for client sockets (default 4)
                   --loadgen builtin|wrk   who drives the load (wrk: closed loop, whole seconds, no p99.9)
                   --out DIR               report directory (default reports/<time>)
+                  --server-flag F         add JVM flag F to every server JVM alike (repeatable)
                 ./loomkit run bench [--out DIR]   JMH microbenchmarks and parked-thread memory (a few minutes);
                                           with --out pointing at a comparison report, adds them to it
                 ./loomkit run demo        the toolkit demo

@@ -38,7 +38,7 @@ final class Report {
         Files.writeString(dir.resolve("results.csv"), PointResult.CSV_HEADER + "\n"
                 + results.stream().map(PointResult::csv).collect(Collectors.joining("\n")) + "\n");
         Files.writeString(dir.resolve("results.json"), "{\"machine\":\"" + jsonEsc(machine.summary()) + "\",\"serverFlags\":\""
-                + jsonEsc(String.join(" ", ComparisonOptions.SERVER_FLAGS)) + "\",\"scheduling\":\"" + jsonEsc(ChildJvm.scheduling())
+                + jsonEsc(String.join(" ", options.serverFlags())) + "\",\"scheduling\":\"" + jsonEsc(ChildJvm.scheduling())
                 + "\",\"hashUnitsPerMs\":" + unitsPerMs + ",\"results\":[\n"
                 + results.stream().map(PointResult::json).collect(Collectors.joining(",\n")) + "\n]}\n");
 
@@ -53,7 +53,7 @@ final class Report {
                 """);
         html.append("<p class=\"note\">Measured ").append(DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now()))
                 .append(" on ").append(esc(machine.summary())).append(".<br>Every server ran in a JVM of its own with the same flags: <code>--enable-preview ")
-                .append(esc(String.join(" ", ComparisonOptions.SERVER_FLAGS))).append("</code>. The load came from another JVM (")
+                .append(esc(String.join(" ", options.serverFlags()))).append("</code>. The load came from another JVM (")
                 .append(options.rate() > 0 ? "open loop at " + (long) options.rate() + " req/s, latency from when each request was due" : "closed loop")
                 .append(", ").append(options.warmup().toMillis()).append(" ms warm-up and ").append(options.duration().toMillis())
                 .append(" ms measured per point, timeout ").append(options.timeout().toMillis()).append(" ms, ").append(options.repeats())

@@ -85,6 +85,10 @@ class ComparisonTest {
         assertEquals(1_000, limited.limit());
         assertEquals("virtual-limit-1000", limited.name());
         assertEquals("platform-200-limit-50", Contender.parse("platform-200-limit-50").name());
+        assertThrows(IllegalArgumentException.class, () -> ComparisonOptions.parse(List.of("--server-flag", "Xmx2g")));
+        var flagged = ComparisonOptions.parse(List.of("--server-flag", "-Djdk.pollerMode=1"));
+        assertEquals("-Djdk.pollerMode=1", flagged.serverFlags().getLast());
+        assertTrue(flagged.serverFlags().containsAll(ComparisonOptions.SERVER_FLAGS));
         var full = ComparisonOptions.parse(List.of("--full"));
         assertEquals(3, full.repeats());
         assertTrue(full.contenders().contains(limited), full.contenders().toString());

@@ -99,6 +99,24 @@ final class ChildJvm implements AutoCloseable {
         return line;
     }
 
+    /** Writes one line to the child's standard input. */
+    void send(String line) throws IOException {
+        var w = process.outputWriter(StandardCharsets.UTF_8);
+        w.write(line);
+        w.newLine();
+        w.flush();
+    }
+
+    /** Reads lines until one starts with {@code prefix} and contains {@code part}, and returns it. */
+    String awaitLine(String prefix, String part) throws IOException {
+        for (String line; ; ) {
+            line = awaitLine(prefix);
+            if (line.contains(part)) {
+                return line;
+            }
+        }
+    }
+
     /** Reads lines until one starts with {@code prefix}, and returns it. */
     String awaitLine(String prefix) throws IOException {
         for (String line; ; ) {

@@ -150,7 +150,7 @@ public final class Comparison {
             List<String> loadArgs = List.of("load", "--target", "127.0.0.1:" + port, "--path", scenario.path(unitsPerMs),
                     "--points", String.join(",", plan), "--warmup", Long.toString(options.warmup().toMillis()),
                     "--duration", Long.toString(options.duration().toMillis()), "--timeout", Long.toString(options.timeout().toMillis()),
-                    "--rate", Double.toString(options.rate()), "--sources", Integer.toString(options.sources()));
+                    "--rate", Double.toString(options.rate()), "--sources", Integer.toString(options.sources()), "--paced", "true");
             if (scenario.abandon() != null || scenario == Scenario.IDLE) {
                 loadArgs = new ArrayList<>(loadArgs);
                 if (scenario.abandon() != null) {
@@ -167,14 +167,20 @@ public final class Comparison {
                     int repeat = i % options.repeats();
                     table.progress(String.format(Locale.ROOT, "  ... %s, %s, %,d connections (point %d of %d, %s elapsed)",
                             scenario.id, contender.name(), connections, done + 1, total, elapsed(started)));
-                    load.awaitLine("{\"point\":" + i + ",");
-                    ProcStats before = ProcStats.read(server.pid());
+                    // The generator holds each window until the samples before it are taken, and
+                    // the next point until the samples after it are: a slow /metrics answer from an
+                    // overloaded server must not shift the samples off the window.
+                    String prefix = "{\"point\":" + i + ",";
+                    load.awaitLine(prefix, "\"phase\":\"warm\"");
                     long[] subtasksBefore = ServerMeters.requestSubtasks(port);
+                    ProcStats before = ProcStats.read(server.pid());
                     var sampler = new RssSampler(server.pid());
-                    String end = load.awaitLine("{\"point\":" + i + ",");
+                    load.send("go");
+                    String end = load.awaitLine(prefix, "\"phase\":\"end\"");
                     ProcStats after = ProcStats.read(server.pid());
-                    long[] subtasksAfter = ServerMeters.requestSubtasks(port);
                     sampler.stop();
+                    long[] subtasksAfter = ServerMeters.requestSubtasks(port);
+                    load.send("next");
                     PointResult r = result(scenario, contender, connections, repeat, end, before, after, sampler,
                             subtasksBefore, subtasksAfter, baselineMb);
                     results.add(r);

@@ -23,6 +23,7 @@ public final class LoadCommand {
         double abandonShare = 0;
         Duration abandonAfter = Duration.ZERO;
         boolean idle = false;
+        boolean paced = false;
         for (int i = 0; i + 1 < args.size(); i += 2) {
             String v = args.get(i + 1);
             switch (args.get(i)) {
@@ -42,6 +43,7 @@ public final class LoadCommand {
                 case "--rate" -> rate = Double.parseDouble(v);
                 case "--sources" -> sources = Integer.parseInt(v);
                 case "--idle" -> idle = Boolean.parseBoolean(v);
+                case "--paced" -> paced = Boolean.parseBoolean(v);
                 case "--abandon" -> {
                     String[] f = v.split(":");
                     abandonShare = Double.parseDouble(f[0]);
@@ -54,6 +56,8 @@ public final class LoadCommand {
             throw new IllegalArgumentException("load needs --target host:port and --points");
         }
         new LoadGenerator(new LoadGenerator.Plan(target, path, points, warmup, duration, timeout, rate, sources,
-                abandonShare, abandonAfter, idle), out).run();
+                abandonShare, abandonAfter, idle), out, paced
+                ? new java.io.BufferedReader(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8))
+                : null).run();
     }
 }

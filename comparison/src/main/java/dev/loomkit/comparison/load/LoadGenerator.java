@@ -47,6 +47,8 @@ public final class LoadGenerator {
 
     private final Plan plan;
     private final PrintStream out;
+    /** Paced by the harness: it says "go" to open a point's window and "next" to start the next point. */
+    private final java.io.BufferedReader control;
     private final byte[] request;
 
     private volatile boolean measuring;
@@ -62,9 +64,15 @@ public final class LoadGenerator {
     private volatile String firstError;
     private final Semaphore connecting = new Semaphore(256); // stay within the server's listen backlog
 
-    public LoadGenerator(Plan plan, PrintStream out) {
+    /**
+     * @param plan    what to run
+     * @param out     where the JSON lines go
+     * @param control where the harness's "go" and "next" come from, or {@code null} to run unpaced
+     */
+    public LoadGenerator(Plan plan, PrintStream out, java.io.BufferedReader control) {
         this.plan = plan;
         this.out = out;
+        this.control = control;
         this.request = ("GET " + plan.path() + " HTTP/1.1\r\nHost: loomkit\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
     }
 
@@ -87,6 +95,12 @@ public final class LoadGenerator {
         }
         started.await();
         sleep(plan.warmup());
+        // The harness samples the server before the window opens; its sampling can be slow (an
+        // overloaded server answers its /metrics late), so the window waits for it rather than
+        // leaving part of the window outside its samples. The warm-up load goes on meanwhile.
+        out.printf(Locale.ROOT, "{\"point\":%d,\"connections\":%d,\"phase\":\"warm\"}%n", index, connections);
+        out.flush();
+        awaitControl("go");
         recorder.reset();
         ok.reset();
         errors.reset();
@@ -127,6 +141,24 @@ public final class LoadGenerator {
         }
         for (Thread t : threads) {
             t.join(Duration.ofSeconds(30));
+        }
+        awaitControl("next");
+    }
+
+    private void awaitControl(String word) {
+        if (control == null) {
+            return;
+        }
+        try {
+            String line = control.readLine();
+            if (line == null) {
+                throw new IllegalStateException("the harness went away (end of input) while the load generator waited for '" + word + "'");
+            }
+            if (!line.strip().equals(word)) {
+                throw new IllegalStateException("expected '" + word + "' from the harness, got '" + line + "'");
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

@@ -12,4 +12,6 @@ module dev.loomkit.toolkit {
     exports dev.loomkit.toolkit;
     exports dev.loomkit.toolkit.sync;
     exports dev.loomkit.toolkit.metrics;
+    // For loomkit's own server only: scopes whose deadline the host keeps.
+    exports dev.loomkit.toolkit.host to dev.loomkit.server;
 }

@@ -1,5 +1,6 @@
 package dev.loomkit.toolkit;
 
+import dev.loomkit.toolkit.host.HostedScopes;
 import dev.loomkit.toolkit.internal.ScopeCancelledEvent;
 import dev.loomkit.toolkit.internal.Timers;
 import dev.loomkit.toolkit.internal.ToolkitProbe;
@@ -29,6 +30,21 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Lifecycle: {@code OPEN -> JOINING -> JOINED -> CLOSED}, driven by the owner only. Cancellation is
  * orthogonal and may come from any thread, once: the first {@link Cancellation} wins.
+ *
+ * <p><b>Pay for what is used.</b> Opening a scope allocates this object and nothing else. What only
+ * some scopes need is made on first use:
+ * <ul>
+ *   <li>the JDK scope and the task bookkeeping ({@link Forks}), at the first fork (owner thread);</li>
+ *   <li>the set of children, when the first child needs to be reached (any thread, by CAS);</li>
+ *   <li>the hook queue, at the first {@link #onCancel} (any thread, by CAS);</li>
+ *   <li>the deadline timer, once something must be woken when the deadline passes: a task or a
+ *       hook ({@link #reachable()}).</li>
+ * </ul>
+ * Until then the two things that would otherwise arrive asynchronously are applied when someone
+ * looks ({@link #settle()}): a passed deadline, and an ancestor's cancellation. Every read of the
+ * cancellation state ({@code isCancelled}, {@code cancelReason}, {@code join}, {@code close}) settles
+ * first, so an observer cannot tell a lazy scope from an eager one, except that a deadline is now
+ * seen exactly when it passes instead of when a timer thread gets round to it.
  */
 final class ScopeImpl<T, R> implements Scope<T, R> {
     private static final Logger LOG = LoggerFactory.getLogger(Scope.class);
@@ -55,6 +71,40 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
         }
     }
 
+    /**
+     * What a scope that has forked needs: made by the owner at its first fork, then never replaced.
+     * {@code running} is written by the tasks' threads and read by any canceller; {@code unfinished}
+     * is counted up by the owner and down by the tasks.
+     */
+    private static final class Forks {
+        final JdkScope jdk;
+        final Set<TaskImpl<?>> running = ConcurrentHashMap.newKeySet();
+        final AtomicInteger unfinished = new AtomicInteger();
+
+        Forks(JdkScope jdk) {
+            this.jdk = jdk;
+        }
+    }
+
+    private static final VarHandle CHILDREN, HOOKS, REACHABLE;
+
+    static {
+        try {
+            var lookup = MethodHandles.lookup();
+            CHILDREN = lookup.findVarHandle(ScopeImpl.class, "children", Set.class);
+            HOOKS = lookup.findVarHandle(ScopeImpl.class, "hooks", ConcurrentLinkedQueue.class);
+            REACHABLE = lookup.findVarHandle(ScopeImpl.class, "reachable", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+        HostedScopes.install(new HostedScopes.Impl() {
+            @Override
+            public <V> V call(ScopeConfig config, Runnable onCancel, Scope.Body<Object, Void, V> body) throws Exception {
+                return ScopeImpl.call(config, JoinPolicy.failFast(), Objects.requireNonNull(onCancel, "onCancel"), body);
+            }
+        });
+    }
+
     private final String name;
     private final ScopeImpl<?, ?> parent;
     private final JoinPolicy<T, R> policy;
@@ -63,21 +113,24 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
     private final Duration stragglerAfter;
     private final boolean hasDeadline;
     private final long deadlineNanos; // System.nanoTime() base; meaningful only if hasDeadline
-    private final JdkScope jdk;
+    /** The effective deadline is this scope's own, not one inherited: this scope's timer keeps it. */
+    private final boolean ownsDeadline;
+    /** Hosted ({@link HostedScopes}): the host keeps the deadline and is told of the cancellation. */
+    private final Runnable hostHook;
     private final ToolkitProbe probe;
 
     private volatile int state = OPEN;
     private volatile Cancellation cancellation;
-    private final Set<TaskImpl<?>> running = ConcurrentHashMap.newKeySet();
-    private final AtomicInteger unfinished = new AtomicInteger();
-    private final Set<ScopeImpl<?, ?>> children = ConcurrentHashMap.newKeySet();
-    private final ConcurrentLinkedQueue<Hook> hooks = new ConcurrentLinkedQueue<>();
-    private volatile ScheduledFuture<?> deadlineTimer;
+    private volatile Forks forks;                          // owner writes once, any thread reads
+    private volatile Set<ScopeImpl<?, ?>> children;         // made by CAS; children add and remove themselves
+    private volatile ConcurrentLinkedQueue<Hook> hooks;     // made by CAS at the first hook
+    private volatile ScheduledFuture<?> deadlineTimer;      // set once, by the thread that made this reachable
+    private volatile boolean reachable;                     // set by CAS: registered with the parent, timer armed
     private volatile ScheduledFuture<?> stragglerTimer;
     private String nextThreadName; // owner-only: names the thread the JDK scope asks for in fork
     private volatile boolean ownerWaiting; // the owner is parked in join
 
-    private ScopeImpl(ScopeConfig config, JoinPolicy<T, R> policy, ScopeImpl<?, ?> parent) {
+    private ScopeImpl(ScopeConfig config, JoinPolicy<T, R> policy, ScopeImpl<?, ?> parent, Runnable hostHook) {
         this.name = config.name();
         this.parent = parent;
         this.policy = Objects.requireNonNull(policy, "policy");
@@ -85,21 +138,15 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
         this.threads = config.threadFactory() != null ? config.threadFactory()
                 : parent != null ? parent.threads : DEFAULT_THREADS;
         this.stragglerAfter = config.stragglerAfter();
-        long now = System.nanoTime();
-        long own = ownDeadline(config, now);
+        this.hostHook = hostHook;
+        long own = config.timeout() == null && config.deadline() == null ? Long.MIN_VALUE : ownDeadline(config, System.nanoTime());
         boolean ownSet = own != Long.MIN_VALUE;
         boolean parentSet = parent != null && parent.hasDeadline;
         this.hasDeadline = ownSet || parentSet;
-        this.deadlineNanos = !ownSet ? (parentSet ? parent.deadlineNanos : 0)
-                : !parentSet ? own : (own - parent.deadlineNanos < 0 ? own : parent.deadlineNanos);
+        this.ownsDeadline = ownSet && (!parentSet || own - parent.deadlineNanos < 0);
+        this.deadlineNanos = ownsDeadline ? own : parentSet ? parent.deadlineNanos : 0;
         this.probe = ToolkitProbe.current();
-        this.jdk = new JdkScope(name, this::newThread);
         probe.scopeOpened(name);
-        // A deadline inherited from the parent needs no timer here: the parent's cancellation reaches
-        // this scope as PARENT_CANCELLED, whose root is the deadline.
-        if (ownSet && (!parentSet || own - parent.deadlineNanos < 0)) {
-            deadlineTimer = Timers.schedule(() -> cancel(CancelReason.deadline(name)), own - now);
-        }
     }
 
     /** The own deadline as a nanoTime value, or Long.MIN_VALUE for none. */
@@ -123,37 +170,47 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
     }
 
     static <T, R> Scope<T, R> open(ScopeConfig config, JoinPolicy<T, R> policy) {
-        return open(config, policy, current());
+        return open(config, policy, current(), null);
     }
 
     static <T, R, V> V call(ScopeConfig config, JoinPolicy<T, R> policy, Scope.Body<T, R, V> body) throws Exception {
+        return call(config, policy, null, body);
+    }
+
+    private static <T, R, V> V call(ScopeConfig config, JoinPolicy<T, R> policy, Runnable hostHook,
+                                    Scope.Body<T, R, V> body) throws Exception {
         Objects.requireNonNull(body, "body");
+        Objects.requireNonNull(config, "config");
         ScopeImpl<?, ?> parent = current();
+        if (CURRENT.isBound() && CURRENT.get() instanceof Frame.Owner frame && frame.thread == Thread.currentThread()) {
+            // This thread already runs a body under an owner frame: point it here for the duration.
+            // The JDK scope, if this scope forks, captures the same binding that its forks run under.
+            try (var scope = open(config, policy, parent, hostHook)) {
+                frame.set(scope);
+                return body.run(scope);
+            } finally {
+                frame.set(parent);
+            }
+        }
         var frame = new Frame.Owner();
         // Bound before the scope opens, so that the JDK scope captures this binding and forks from
         // the body (made under the same binding) pass its structure check.
         return ScopedValue.where(CURRENT, frame).call(() -> {
-            try (var scope = open(config, policy, parent)) {
+            try (var scope = open(config, policy, parent, hostHook)) {
                 frame.set(scope);
                 return body.run(scope);
             }
         });
     }
 
-    private static <T, R> ScopeImpl<T, R> open(ScopeConfig config, JoinPolicy<T, R> policy, ScopeImpl<?, ?> parent) {
+    private static <T, R> ScopeImpl<T, R> open(ScopeConfig config, JoinPolicy<T, R> policy, ScopeImpl<?, ?> parent,
+                                               Runnable hostHook) {
         Objects.requireNonNull(config, "config");
-        var scope = new ScopeImpl<>(config, policy, parent);
-        if (parent != null) {
-            // Register, then look: either the parent's cancel() sees this child or this sees it.
-            parent.children.add(scope);
-            Cancellation pc = parent.cancellation;
-            if (pc != null) {
-                scope.cancel(CancelReason.parentCancelled(parent.name, pc.reason));
-            }
-        }
-        if (scope.hasDeadline && scope.deadlineNanos - System.nanoTime() <= 0) {
-            scope.cancel(CancelReason.deadline(scope.name)); // already late: no race with the timer
-        }
+        var scope = new ScopeImpl<>(config, policy, parent, hostHook);
+        // A parent already cancelled, or a deadline already passed: the scope opens cancelled. A
+        // cancellation that comes later reaches it when it forks or hooks (then it registers with
+        // its parent), or when anyone looks.
+        scope.settle();
         return scope;
     }
 
@@ -194,10 +251,16 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
             case CLOSED -> throw new IllegalStateException("scope '" + name + "' is closed: cannot fork '" + taskName + "'");
             default -> throw new IllegalStateException("scope '" + name + "' has already joined: cannot fork '" + taskName + "' after join");
         }
+        Forks f = forks;
+        if (f == null) {
+            f = new Forks(new JdkScope(name, this::newThread));
+            forks = f;
+            makeReachable();
+        }
         var task = new TaskImpl<U>(this, taskName, body);
         policy.onFork(task);
         probe.taskForked(name);
-        unfinished.incrementAndGet();
+        f.unfinished.incrementAndGet();
         if (isCancelled()) {
             task.cancelBeforeStart();
             taskEnded(task);
@@ -205,7 +268,7 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
         }
         nextThreadName = name + "/" + taskName;
         try {
-            jdk.fork(task);
+            f.jdk.fork(task);
         } catch (RuntimeException | Error e) {
             // No thread was started (the factory refused, or a structure violation): the task is over.
             if (task.cancelBeforeStart()) {
@@ -235,40 +298,43 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
             default -> throw new IllegalStateException("scope '" + name + "' has already joined: join may be called once");
         }
         state = JOINING;
-        try {
-            // Wait for every task to end, not only until the scope is cancelled (when the JDK's join
-            // returns): the policy's result then covers all outcomes, e.g. every suppressed failure.
-            awaitTasksEnded();
-            jdk.join();
-        } catch (InterruptedException e) {
-            state = JOINED;
-            // An interrupt that is part of a cancellation (a parent cancelled, which interrupts this
-            // owner as one of its tasks) is reported as that cancellation, with the interrupt status
-            // kept for the code above. Only a bare interrupt is an InterruptedException.
-            Cancellation pc = parent == null ? null : parent.cancellation;
-            if (pc != null) {
-                cancel(CancelReason.parentCancelled(parent.name, pc.reason));
+        Forks f = forks;
+        if (f != null) {
+            try {
+                // Wait for every task to end, not only until the scope is cancelled (when the JDK's
+                // join returns): the policy's result then covers all outcomes, e.g. every suppressed
+                // failure.
+                awaitTasksEnded(f);
+                f.jdk.join();
+            } catch (InterruptedException e) {
+                state = JOINED;
+                // An interrupt that is part of a cancellation (a parent cancelled, which interrupts
+                // this owner as one of its tasks) is reported as that cancellation, with the
+                // interrupt status kept for the code above. Only a bare interrupt is an
+                // InterruptedException.
+                Cancellation c = settle();
+                if (c != null && !c.byPolicy) {
+                    Thread.currentThread().interrupt();
+                    throw ScopeCancelledException.of(name, c.reason);
+                }
+                cancel(CancelReason.ownerInterrupted(name));
+                throw e;
             }
-            Cancellation c = cancellation;
-            if (c != null && !c.byPolicy) {
-                Thread.currentThread().interrupt();
-                throw ScopeCancelledException.of(name, c.reason);
-            }
-            cancel(CancelReason.ownerInterrupted(name));
-            throw e;
         }
+        // Settled before the state moves on: tasks that ended at or after the deadline make a late
+        // scope, whether or not a timer had fired yet.
+        Cancellation c = settle();
         state = JOINED;
-        Cancellation c = cancellation;
         if (c != null && !c.byPolicy) {
             throw ScopeCancelledException.of(name, c.reason);
         }
         return policy.result();
     }
 
-    private void awaitTasksEnded() throws InterruptedException {
+    private void awaitTasksEnded(Forks f) throws InterruptedException {
         ownerWaiting = true;
         try {
-            while (unfinished.get() > 0) {
+            while (f.unfinished.get() > 0) {
                 LockSupport.park(this);
                 if (Thread.interrupted()) {
                     throw new InterruptedException("interrupted while joining scope '" + name + "'");
@@ -286,11 +352,17 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
         if (s == CLOSED) {
             return;
         }
-        if (s < JOINED && unfinished.get() > 0) {
-            cancel(CancelReason.abandoned(name));
+        Forks f = forks;
+        if (s < JOINED) {
+            settle(); // a deadline that passed, or a parent's cancellation, is counted as it would have been
+            if (f != null && f.unfinished.get() > 0) {
+                cancel(CancelReason.abandoned(name));
+            }
         }
         try {
-            jdk.close();
+            if (f != null) {
+                f.jdk.close();
+            }
         } catch (IllegalStateException e) {
             if (s >= JOINING) {
                 return; // join was interrupted before the JDK scope joined: not a misuse
@@ -298,10 +370,13 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
             throw new IllegalStateException("scope '" + name + "': the owner forked tasks but did not join before close", e);
         } finally {
             state = CLOSED;
-            hooks.clear();
+            var h = hooks;
+            if (h != null) {
+                h.clear();
+            }
             cancelTimer(deadlineTimer);
             cancelTimer(stragglerTimer);
-            if (parent != null) {
+            if (reachable && parent != null) {
                 parent.children.remove(this);
             }
             probe.scopeClosed(name);
@@ -312,6 +387,70 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
         if (timer != null) {
             timer.cancel(false);
         }
+    }
+
+    // ---- reaching this scope asynchronously (any thread) ---------------------------------------
+
+    /**
+     * Called once this scope has something a cancellation must reach at once (a task, a hook): from
+     * now on its parent's cancellation is pushed to it, and its own deadline fires by timer. Each
+     * ancestor on the way up is made reachable too, since the cancellation that must arrive here may
+     * start anywhere above. Idempotent; any thread.
+     */
+    private void makeReachable() {
+        if (reachable || !REACHABLE.compareAndSet(this, false, true)) {
+            return;
+        }
+        if (parent != null) {
+            parent.makeReachable();
+            // Register, then look: either the parent's cancel() sees this child or settle() sees it.
+            parent.childSet().add(this);
+            if (state == CLOSED) {
+                parent.childSet().remove(this); // closed while this was registering
+            }
+        }
+        if (ownsDeadline && hostHook == null) {
+            long delay = deadlineNanos - System.nanoTime();
+            ScheduledFuture<?> timer = Timers.schedule(() -> cancel(CancelReason.deadline(name)), delay);
+            deadlineTimer = timer;
+            if (state == CLOSED) {
+                timer.cancel(false); // closed while this was being scheduled
+            }
+        }
+        settle();
+    }
+
+    @SuppressWarnings("unchecked")
+    private Set<ScopeImpl<?, ?>> childSet() {
+        Set<ScopeImpl<?, ?>> set = children;
+        if (set == null) {
+            Set<ScopeImpl<?, ?>> made = ConcurrentHashMap.newKeySet();
+            set = CHILDREN.compareAndSet(this, (Set<ScopeImpl<?, ?>>) null, made) ? made : children;
+        }
+        return set;
+    }
+
+    /**
+     * Applies what may not have reached this scope yet, and returns its cancellation: an ancestor's
+     * cancellation (looked up the chain, which settles each ancestor in turn), then a passed
+     * deadline. Any thread; a closed scope is left as it is.
+     */
+    private Cancellation settle() {
+        Cancellation c = cancellation;
+        if (c != null || state == CLOSED) {
+            return c;
+        }
+        if (parent != null) {
+            Cancellation pc = parent.settle();
+            if (pc != null) {
+                cancel(CancelReason.parentCancelled(parent.name, pc.reason));
+                return cancellation;
+            }
+        }
+        if (hasDeadline && System.nanoTime() - deadlineNanos >= 0) {
+            cancel(CancelReason.deadline(name));
+        }
+        return cancellation;
     }
 
     // ---- cancellation (any thread) -----------------------------------------------------------
@@ -332,28 +471,42 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
         }
         probe.scopeCancelled(name, reason);
         // Children first: a child's owner is one of our tasks, and once interrupted it closes the
-        // child; cancelling the child before that gives its tasks the parent's reason.
-        var childReason = CancelReason.parentCancelled(name, reason);
-        for (ScopeImpl<?, ?> child : children) {
-            child.cancel(childReason);
+        // child; cancelling the child before that gives its tasks the parent's reason. Children not
+        // registered have nothing to wake and find out when they look.
+        Set<ScopeImpl<?, ?>> kids = children;
+        if (kids != null) {
+            var childReason = CancelReason.parentCancelled(name, reason);
+            for (ScopeImpl<?, ?> child : kids) {
+                child.cancel(childReason);
+            }
         }
         // Claim the hooks registered now (each will run, even if its registration is closed from
         // here on), then interrupt, then run them: a task that a hook wakes, by closing its socket
         // say, already sees its interrupt, so its exception reads as the cancellation it is.
-        List<Hook> claimed = new ArrayList<>();
-        for (Hook hook : hooks) {
-            if (hook.claim()) {
-                claimed.add(hook);
+        List<Hook> claimed = List.of();
+        var h = hooks;
+        if (h != null) {
+            claimed = new ArrayList<>();
+            for (Hook hook : h) {
+                if (hook.claim()) {
+                    claimed.add(hook);
+                }
             }
         }
-        for (TaskImpl<?> task : running) {
-            Thread t = task.thread();
-            if (t != Thread.currentThread()) {
-                t.interrupt();
+        Forks f = forks;
+        if (f != null) {
+            for (TaskImpl<?> task : f.running) {
+                Thread t = task.thread();
+                if (t != Thread.currentThread()) {
+                    t.interrupt();
+                }
             }
+        }
+        if (hostHook != null) {
+            runHook(hostHook);
         }
         claimed.forEach(Hook::run);
-        if (unfinished.get() == 0) {
+        if (f == null || f.unfinished.get() == 0) {
             reportCancelEnd(c);
         } else {
             stragglerTimer = Timers.schedule(this::reportStragglers, stragglerAfter.toNanos());
@@ -361,29 +514,38 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
         return true;
     }
 
+    private void runHook(Runnable action) {
+        try {
+            action.run();
+        } catch (RuntimeException | Error e) {
+            LOG.error("on-cancel hook of scope '{}' failed", name, e);
+        }
+    }
+
     @Override
     public boolean isCancelled() {
-        return cancellation != null;
+        return settle() != null;
     }
 
     @Override
     public Optional<CancelReason> cancelReason() {
-        Cancellation c = cancellation;
+        Cancellation c = settle();
         return c == null ? Optional.empty() : Optional.of(c.reason);
     }
 
     // ---- tasks (their own threads) -----------------------------------------------------------
 
     void taskStarted(TaskImpl<?> task) {
-        running.add(task);
+        forks.running.add(task);
     }
 
     @SuppressWarnings("unchecked")
     void taskEnded(TaskImpl<?> task) {
-        running.remove(task);
+        Forks f = forks;
+        f.running.remove(task);
         probe.taskEnded(name, task.outcome());
         policy.onComplete((Task<? extends T>) task).ifPresent(reason -> cancel(reason, true));
-        if (unfinished.decrementAndGet() == 0) {
+        if (f.unfinished.decrementAndGet() == 0) {
             Cancellation c = cancellation;
             if (c != null) {
                 reportCancelEnd(c);
@@ -415,7 +577,7 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
 
     private void reportStragglers() {
         Cancellation c = cancellation;
-        for (TaskImpl<?> task : running) {
+        for (TaskImpl<?> task : forks.running) {
             Thread t = task.thread();
             if (task.stragglerReported || t == null || !t.isAlive()) {
                 continue;
@@ -449,9 +611,7 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
         void run() {
             hooks.remove(this);
             try {
-                action.run();
-            } catch (RuntimeException | Error e) {
-                LOG.error("on-cancel hook of scope '{}' failed", name, e);
+                runHook(action);
             } finally {
                 state.set(DONE);
             }
@@ -465,6 +625,16 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
         }
     }
 
+    @SuppressWarnings("unchecked")
+    private ConcurrentLinkedQueue<Hook> hookQueue() {
+        ConcurrentLinkedQueue<Hook> q = hooks;
+        if (q == null) {
+            var made = new ConcurrentLinkedQueue<Hook>();
+            q = HOOKS.compareAndSet(this, (ConcurrentLinkedQueue<Hook>) null, made) ? made : hooks;
+        }
+        return q;
+    }
+
     @Override
     public Registration onCancel(Runnable action) {
         Objects.requireNonNull(action, "hook");
@@ -472,7 +642,8 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
             throw new IllegalStateException("scope '" + name + "' is closed: cannot register an on-cancel hook");
         }
         var hook = new Hook(action);
-        hooks.add(hook);
+        hookQueue().add(hook);
+        makeReachable(); // a hook must run when the deadline passes or an ancestor is cancelled
         if (isCancelled() && hook.claim()) {
             hook.run(); // register, then look: as in cancel(), one of the two claims it
         }
@@ -501,6 +672,21 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
         return hasDeadline ? Optional.of(Duration.ofNanos(Math.max(0, deadlineNanos - System.nanoTime()))) : Optional.empty();
     }
 
+    /** {@return whether the scope has forked and so holds a JDK scope} (tests) */
+    boolean hasForked() {
+        return forks != null;
+    }
+
+    /** {@return whether a deadline timer was armed for this scope} (tests) */
+    boolean hasDeadlineTimer() {
+        return deadlineTimer != null;
+    }
+
+    /** {@return whether the parent pushes its cancellation to this scope} (tests) */
+    boolean isRegistered() {
+        return reachable;
+    }
+
     @Override
     public String toString() {
         Cancellation c = cancellation;
@@ -509,6 +695,6 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
             case JOINING -> "joining";
             case JOINED -> "joined";
             default -> "closed";
-        } + (c == null ? "" : ", cancelled: " + c.reason) + ", running=" + running.size() + "]";
+        } + (c == null ? "" : ", cancelled: " + c.reason) + ", running=" + (forks == null ? 0 : forks.running.size()) + "]";
     }
 }

@@ -55,6 +55,14 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
     private long reportedIn;
     private long reportedOut;
 
+    /** The request scope's hosted hook, made once: wakes the handler on any cancellation. */
+    final Runnable interruptHandler = this::interruptHandler;
+    /**
+     * The request being handled, for the sweeper's deadline check: written by this connection's
+     * thread at the start and end of the handler phase, read by the sweeper.
+     */
+    private volatile Exchange handled;
+
     final ReentrantLock lock = new ReentrantLock();
     final Condition watchSettled = lock.newCondition();
     // Guarded by lock:
@@ -207,6 +215,19 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
         } finally {
             lock.unlock();
         }
+        handled = ex;
+    }
+
+    /**
+     * Sweeper: applies the deadline of the request being handled once it has passed. The request
+     * scope arms no timer of its own (a request that ends in time, nearly all of them, then costs
+     * none); looking at it applies the passed deadline, and its hosted hook wakes the handler.
+     */
+    void checkDeadline(long now) {
+        Exchange ex = handled;
+        if (ex != null) {
+            ex.expireIfDue(now);
+        }
     }
 
     /** On-cancel hook of the request scope: wakes the handler, unless it is inside channel I/O. */
@@ -225,6 +246,7 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
 
     /** Leaves the handler phase: no interrupt can arrive after this, and the channel is blocking again. */
     void endHandling() {
+        handled = null;
         boolean watched;
         lock.lock();
         try {
@@ -275,8 +297,14 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
         }
         boolean arm = false;
         try {
+            // A virtual thread that is RUNNABLE is computing or waiting for a core, not blocked on
+            // a call the watch could cut short. Under CPU overload nearly every handler is, and
+            // watching them all would add work exactly when there is no room for it. (A platform
+            // thread blocked in a socket read is RUNNABLE too, so platform handlers are watched
+            // regardless; their pool bounds how many there are.)
             if (handling && !inBodyRead && watch == Watch.NONE && !clientGone && exchange != null
-                    && exchange.bodyComplete() && now - handlingSince >= afterNanos) {
+                    && exchange.bodyComplete() && now - handlingSince >= afterNanos
+                    && !(thread.isVirtual() && thread.getState() == Thread.State.RUNNABLE)) {
                 watch = Watch.ARMING;
                 arm = true;
             }

@@ -4,6 +4,7 @@ import dev.loomkit.toolkit.CancelReason;
 import dev.loomkit.toolkit.JoinPolicy;
 import dev.loomkit.toolkit.Scope;
 import dev.loomkit.toolkit.ScopeConfig;
+import dev.loomkit.toolkit.host.HostedScopes;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
@@ -41,6 +42,8 @@ final class Exchange {
     private final long outBefore;
     private BodyInputStream body;
     private volatile Scope<Object, Void> scope;
+    /** When the request scope's deadline passes (nanoTime base); read by the sweeper. */
+    private volatile long deadlineNanos;
     private boolean continueSent;
     private int status;
     private String uri = "UNKNOWN";
@@ -87,15 +90,20 @@ final class Exchange {
     }
 
     private boolean handle(Router.Match match) throws IOException {
-        Duration timeout = match.route().timeout() != null ? match.route().timeout() : config.requestTimeout();
+        Duration timeout = match.route().timeout();
+        ScopeConfig scopeConfig = timeout == null ? conn.server.requestScope() : conn.server.requestScope().withTimeout(timeout);
+        // No later than the scope's own deadline, so the sweeper never looks too late; looking early
+        // changes nothing.
+        deadlineNanos = System.nanoTime() + (timeout == null ? config.requestTimeout() : timeout).toNanos();
         var request = new RequestImpl(head, match, body, conn.remote);
         try {
-            return Scope.call(ScopeConfig.named("request").withTimeout(timeout).withThreadFactory(conn.server.subtaskThreads()),
-                    JoinPolicy.failFast(), s -> {
-                        scope = s;
-                        request.attach(s);
-                        return handleInScope(match.route().handler(), request, s);
-                    });
+            // A hosted scope: the sweeper keeps its deadline and its one hook wakes this handler, so
+            // a request that forks nothing costs no timer entry and no hook registration.
+            return HostedScopes.call(scopeConfig, conn.interruptHandler, s -> {
+                scope = s;
+                request.attach(s);
+                return handleInScope(match.route().handler(), request, s);
+            });
         } catch (IOException e) {
             throw e;
         } catch (IllegalStateException e) {
@@ -114,8 +122,9 @@ final class Exchange {
         boolean admitted = false;
         conn.beginHandling(this);
         // The wait for admission is part of handling: the deadline, shutdown and the client
-        // leaving end it like any other blocking call of the handler.
-        try (var hook = s.onCancel(conn::interruptHandler)) {
+        // leaving end it like any other blocking call of the handler (the scope's hosted hook
+        // interrupts this thread).
+        try {
             admitted = admission.tryEnter();
             if (admitted) {
                 response = handler.handle(request);
@@ -135,6 +144,14 @@ final class Exchange {
             if (admitted) {
                 admission.exit();
             }
+        }
+    }
+
+    /** Sweeper: if the request's deadline has passed, cancels its scope (by looking at it). */
+    void expireIfDue(long now) {
+        Scope<Object, Void> s = scope;
+        if (s != null && now - deadlineNanos >= 0) {
+            s.isCancelled(); // a hosted scope applies its passed deadline when looked at
         }
     }
 

@@ -64,6 +64,17 @@ public final class Router {
         return path.length() <= 1 ? new String[0] : path.substring(1).split("/", -1);
     }
 
+    /** {@return the shortest timeout a route sets, or null if none sets one} */
+    Duration shortestTimeout() {
+        Duration shortest = null;
+        for (Route r : routes) {
+            if (r.timeout != null && (shortest == null || r.timeout.compareTo(shortest) < 0)) {
+                shortest = r.timeout;
+            }
+        }
+        return shortest;
+    }
+
     Match match(String method, String path) {
         String[] parts = split(path);
         String wanted = method.equals("HEAD") ? "GET" : method;

@@ -259,7 +259,7 @@ public record ServerConfig(InetAddress address, int port, int backlog, ThreadMod
     /** {@return the shortest connection timeout: the sweeper checks several times within it} */
     Duration shortestTimeout() {
         Duration d = headerTimeout;
-        for (Duration t : new Duration[] {idleTimeout, bodyTimeout, writeTimeout, clientGoneCheckAfter}) {
+        for (Duration t : new Duration[] {idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter}) {
             if (t.compareTo(d) < 0) {
                 d = t;
             }

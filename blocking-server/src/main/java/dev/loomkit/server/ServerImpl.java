@@ -67,6 +67,8 @@ final class ServerImpl implements HttpServer {
     private InetSocketAddress boundAddress;
     private Thread acceptor;
     private Sweeper sweeper;
+    /** The request scope's configuration for routes without a timeout of their own, made once. */
+    private final ScopeConfig requestScope;
     private ClientGoneWatcher watcher;
 
     ServerImpl(ServerConfig config, Router router) {
@@ -77,6 +79,7 @@ final class ServerImpl implements HttpServer {
         this.permits = new Semaphore(config.maxConnections());
         this.admission = new Admission(config.maxConcurrentRequests(), config.admissionTimeout());
         this.metrics = HttpMetrics.of(config.meterRegistry(), this);
+        this.requestScope = ScopeConfig.named("request").withTimeout(config.requestTimeout()).withThreadFactory(threads.subtasks());
     }
 
     // ---- lifecycle -------------------------------------------------------------------------------
@@ -102,7 +105,7 @@ final class ServerImpl implements HttpServer {
             }
             int port = boundAddress.getPort();
             watcher.start("loomkit-watcher-" + port);
-            sweeper = new Sweeper(this, config);
+            sweeper = new Sweeper(this, config, router.shortestTimeout());
             sweeper.start("loomkit-sweeper-" + port);
             state = State.RUNNING;
             acceptor = Thread.ofPlatform().name("loomkit-acceptor-" + port).start(this::acceptorMain);
@@ -357,6 +360,10 @@ final class ServerImpl implements HttpServer {
 
     ClientGoneWatcher watcher() {
         return watcher;
+    }
+
+    ScopeConfig requestScope() {
+        return requestScope;
     }
 
     ThreadFactory subtaskThreads() {

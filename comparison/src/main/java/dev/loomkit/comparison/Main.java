@@ -5,6 +5,7 @@ import dev.loomkit.comparison.bench.Microbenchmarks;
 import dev.loomkit.comparison.bench.ParkedThreads;
 import dev.loomkit.comparison.compare.Comparison;
 import dev.loomkit.comparison.demo.Backend;
+import dev.loomkit.comparison.demo.BareServer;
 import dev.loomkit.comparison.demo.DemoServer;
 import dev.loomkit.comparison.load.LoadCommand;
 import java.util.List;
@@ -40,6 +41,7 @@ public final class Main {
                     new ToolkitDemo(out).run();
                 }
                 case "serve" -> DemoServer.serve(rest);
+                case "bare" -> BareServer.serve(rest);
                 case "backend" -> Backend.serve(rest.isEmpty() ? 0 : Integer.parseInt(rest.getFirst()));
                 case "load" -> LoadCommand.run(rest, out);
                 case "bench" -> new Microbenchmarks(rest, out).run();

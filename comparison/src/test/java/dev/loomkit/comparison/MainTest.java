@@ -26,6 +26,18 @@ class MainTest {
     }
 
     @Test
+    void testBareTakesOnlyAPortAndHelpNamesIt() throws Exception {
+        var err = new ByteArrayOutputStream();
+        int code = Main.run(List.of("bare", "--bogus"), System.out, new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals(2, code);
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("bare takes only --port N"), err.toString(StandardCharsets.UTF_8));
+        var out = new ByteArrayOutputStream();
+        assertEquals(0, Main.run(List.of("--help"), new PrintStream(out, true, StandardCharsets.UTF_8), System.err));
+        String help = out.toString(StandardCharsets.UTF_8);
+        assertTrue(help.contains("bare-virtual") && help.contains("./loomkit run bare"), help);
+    }
+
+    @Test
     void testUnknownArgumentsAreRejected() throws Exception {
         var err = new ByteArrayOutputStream();
         int code = Main.run(List.of("--bogus"), System.out, new PrintStream(err, true, StandardCharsets.UTF_8));

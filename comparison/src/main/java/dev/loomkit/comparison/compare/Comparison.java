@@ -13,7 +13,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The main job: for each scenario and each contender, starts the demo server in a JVM of its own,
+ * The main job: for each scenario and each contender, starts the demo server (or, for
+ * {@code bare-virtual}, the bare reference server) in a JVM of its own,
  * drives it from a load-generator JVM at each point, samples the server's process between the
  * points' start and end, prints a table as it goes, and writes CSV, JSON and an HTML report.
  */
@@ -23,6 +24,12 @@ public final class Comparison {
     private static final int FD_MARGIN = 300;
     /** The most backend sockets a server opens (see BackendClient); with clients, under the fd limit. */
     private static final int BACKEND_CONNECTIONS = 8_000;
+
+    /** What the bare-virtual reference is, for the console and the report. */
+    static final String BARE_NOTE = "a reference, not a server: a blocking ServerSocket, a virtual thread per connection, "
+            + "only the request line parsed, /hello and /sleep, no timeouts, limits, scopes or metrics. Without /metrics "
+            + "its server meters are absent (-1 in the CSV and JSON); RSS, threads, CPU and context switches come from /proc "
+            + "as for the others";
 
     private final ComparisonOptions options;
     private final PrintStream out;
@@ -52,6 +59,9 @@ public final class Comparison {
         out.printf(Locale.ROOT, "load: %s%s, %d ms warm-up + %d ms measured per point, timeout %d ms, %d repeat(s); CPU unit: %d hashes = 1 ms here%n",
                 options.wrk() ? "wrk, " : "built-in generator, ", options.rate() > 0 ? "open loop at " + (long) options.rate() + " req/s" : "closed loop",
                 options.warmup().toMillis(), options.duration().toMillis(), options.timeout().toMillis(), options.repeats(), unitsPerMs);
+        if (options.contenders().stream().anyMatch(Contender::bare)) {
+            out.println(Contender.BARE + ": " + BARE_NOTE);
+        }
         out.println("report: " + dir.toAbsolutePath());
         out.println();
         var table = new ConsoleTable(out);
@@ -120,23 +130,11 @@ public final class Comparison {
 
     private int runContender(Scenario scenario, Contender contender, List<Integer> points, long unitsPerMs, int backendPort,
                              ConsoleTable table, List<PointResult> results, int done, int total, long started) throws Exception {
-        // The server's connection limit must not be what a point measures: room for the largest point.
-        int maxConnections = Math.max(12_000, points.getLast() + 1_000);
-        List<String> serveArgs = new ArrayList<>(List.of("serve", "--mode", contender.mode().label(), "--port", "0",
-                "--max-connections", Integer.toString(maxConnections), "--backend-connections", Integer.toString(BACKEND_CONNECTIONS)));
-        if (contender.pool() > 0) {
-            serveArgs.addAll(List.of("--pool", Integer.toString(contender.pool())));
-        }
-        // Without a limit of its own, a contender's admission limit is its connection limit: never binding.
-        int limit = contender.limit() > 0 ? contender.limit() : maxConnections;
-        serveArgs.addAll(List.of("--max-requests", Integer.toString(limit)));
-        if (backendPort > 0) {
-            serveArgs.addAll(List.of("--backend", "127.0.0.1:" + backendPort));
-        }
         Path log = options.out().resolve("server-" + scenario.id + "-" + contender.name() + ".log");
-        try (var server = ChildJvm.start("server " + contender.name(), options.serverFlags(), serveArgs, log)) {
-            String ready = server.awaitLine("demo server on http://");
-            int port = Integer.parseInt(ready.replaceAll("^demo server on http://[^:]+:(\\d+).*$", "$1"));
+        try (var server = ChildJvm.start("server " + contender.name(), options.serverFlags(), serverArgs(contender, points, backendPort), log)) {
+            // Both servers print "<name> server on http://host:port ..." once they listen.
+            String ready = server.awaitLine(contender.bare() ? "bare server on http://" : "demo server on http://");
+            int port = Integer.parseInt(ready.replaceAll("^\\w+ server on http://[^:]+:(\\d+).*$", "$1"));
             double baselineMb = ProcStats.read(server.pid()).rssKb() / 1024.0; // the fresh server, before any load
             if (options.wrk()) {
                 return runWithWrk(scenario, contender, points, unitsPerMs, port, server, baselineMb, table, results, done, total, started);
@@ -172,14 +170,14 @@ public final class Comparison {
                     // overloaded server must not shift the samples off the window.
                     String prefix = "{\"point\":" + i + ",";
                     load.awaitLine(prefix, "\"phase\":\"warm\"");
-                    long[] subtasksBefore = ServerMeters.requestSubtasks(port);
+                    long[] subtasksBefore = serverMeters(contender, port);
                     ProcStats before = ProcStats.read(server.pid());
                     var sampler = new RssSampler(server.pid());
                     load.send("go");
                     String end = load.awaitLine(prefix, "\"phase\":\"end\"");
                     ProcStats after = ProcStats.read(server.pid());
                     sampler.stop();
-                    long[] subtasksAfter = ServerMeters.requestSubtasks(port);
+                    long[] subtasksAfter = serverMeters(contender, port);
                     load.send("next");
                     PointResult r = result(scenario, contender, connections, repeat, end, before, after, sampler,
                             subtasksBefore, subtasksAfter, baselineMb);
@@ -193,6 +191,32 @@ public final class Comparison {
         return done;
     }
 
+    /** {@return the command line of the contender's server JVM: the demo server, or the bare reference} */
+    private static List<String> serverArgs(Contender contender, List<Integer> points, int backendPort) {
+        if (contender.bare()) {
+            return List.of("bare", "--port", "0"); // no options: no limits, no backend, nothing to tune
+        }
+        // The server's connection limit must not be what a point measures: room for the largest point.
+        int maxConnections = Math.max(12_000, points.getLast() + 1_000);
+        List<String> serveArgs = new ArrayList<>(List.of("serve", "--mode", contender.mode().label(), "--port", "0",
+                "--max-connections", Integer.toString(maxConnections), "--backend-connections", Integer.toString(BACKEND_CONNECTIONS)));
+        if (contender.pool() > 0) {
+            serveArgs.addAll(List.of("--pool", Integer.toString(contender.pool())));
+        }
+        // Without a limit of its own, a contender's admission limit is its connection limit: never binding.
+        int limit = contender.limit() > 0 ? contender.limit() : maxConnections;
+        serveArgs.addAll(List.of("--max-requests", Integer.toString(limit)));
+        if (backendPort > 0) {
+            serveArgs.addAll(List.of("--backend", "127.0.0.1:" + backendPort));
+        }
+        return serveArgs;
+    }
+
+    /** {@return the server's request subtasks, {completed, cancelled}; absent (-1) for the bare reference, which has no /metrics} */
+    private static long[] serverMeters(Contender contender, int port) {
+        return contender.bare() ? new long[] {-1, -1} : ServerMeters.requestSubtasks(port);
+    }
+
     private int runWithWrk(Scenario scenario, Contender contender, List<Integer> points, long unitsPerMs, int port, ChildJvm server,
                            double baselineMb, ConsoleTable table, List<PointResult> results, int done, int total, long started) throws Exception {
         String url = "http://127.0.0.1:" + port + scenario.path(unitsPerMs);
@@ -202,11 +226,11 @@ public final class Comparison {
                         scenario.id, contender.name(), connections, done + 1, total, elapsed(started)));
                 WrkLoad.run(url, connections, options.warmup(), options.timeout());
                 ProcStats before = ProcStats.read(server.pid());
-                long[] subtasksBefore = ServerMeters.requestSubtasks(port);
+                long[] subtasksBefore = serverMeters(contender, port);
                 var sampler = new RssSampler(server.pid());
                 WrkLoad.Result w = WrkLoad.run(url, connections, options.duration(), options.timeout());
                 ProcStats after = ProcStats.read(server.pid());
-                long[] subtasksAfter = ServerMeters.requestSubtasks(port);
+                long[] subtasksAfter = serverMeters(contender, port);
                 sampler.stop();
                 var r = new PointResult(scenario.id, contender.name(), connections, repeat, w.seconds(), w.ok(), w.throughput(),
                         w.p50(), w.p90(), w.p99(), Double.NaN, w.max(), w.errors(), w.non2xx(), w.timeouts(), 0,

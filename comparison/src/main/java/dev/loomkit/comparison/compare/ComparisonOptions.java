@@ -44,7 +44,8 @@ record ComparisonOptions(List<Scenario> scenarios, List<Contender> contenders, L
         String profile = args.contains("--quick") ? "quick" : args.contains("--full") ? "full" : "default";
         List<Scenario> scenarios = switch (profile) {
             case "quick" -> List.of(Scenario.IO, Scenario.CPU);
-            case "full" -> List.of(Scenario.values());
+            // hello and sleep are asked for by name: they measure a server's own cost, not the comparison's workloads
+            case "full" -> List.of(Scenario.IO, Scenario.CPU, Scenario.MIXED, Scenario.FANOUT, Scenario.IMPATIENT, Scenario.IDLE);
             default -> List.of(Scenario.IO, Scenario.CPU, Scenario.MIXED);
         };
         List<Contender> contenders = switch (profile) {
@@ -106,6 +107,7 @@ record ComparisonOptions(List<Scenario> scenarios, List<Contender> contenders, L
         if (wrk && (scenarios.contains(Scenario.IMPATIENT) || scenarios.contains(Scenario.IDLE))) {
             throw new IllegalArgumentException("the impatient and idle scenarios need the built-in load generator: wrk can neither walk away nor sit idle");
         }
+        refuseUnservable(scenarios, contenders);
         if (wrk && rate > 0) {
             throw new IllegalArgumentException("--rate (open loop) is the built-in load generator's; wrk runs closed loop");
         }
@@ -113,16 +115,34 @@ record ComparisonOptions(List<Scenario> scenarios, List<Contender> contenders, L
                 pointsGiven, List.copyOf(extraServerFlags));
     }
 
+    /** The bare-virtual reference serves /hello and /sleep only: say so before a run, not as errors in its table. */
+    private static void refuseUnservable(List<Scenario> scenarios, List<Contender> contenders) {
+        for (Contender c : contenders) {
+            List<Scenario> refused = scenarios.stream().filter(s -> c.refusal(s) != null).toList();
+            if (!refused.isEmpty()) {
+                List<Scenario> servable = Arrays.stream(Scenario.values()).filter(s -> c.refusal(s) == null).toList();
+                throw new IllegalArgumentException(c.refusal(refused.getFirst()) + ": it runs only the "
+                        + Scenario.ids(servable) + " scenarios, and this run asks for " + Scenario.ids(refused)
+                        + "; choose with --scenarios (e.g. --scenarios hello,sleep), or leave " + c.name() + " out of --modes");
+            }
+        }
+    }
+
     static String help() {
         return """
                 ./loomkit run [--quick | --full] [options]   compare virtual threads with platform-thread pools
                   --quick                 io and cpu, virtual and platform-200, 10/100/1000 connections (under a minute)
-                  --full                  every scenario, four modes (with virtual-limit-1000), 10..10000
+                  --full                  the six scenarios from io to idle, four modes (with virtual-limit-1000), 10..10000
                                           connections, three repeats
-                  --scenarios io,cpu,...  io, cpu, mixed, fanout, impatient, idle
+                  --scenarios io,cpu,...  io, cpu, mixed, fanout, impatient, idle; and, asked for by name,
+                                          hello (GET /hello: the server's own cost alone) and
+                                          sleep (Thread.sleep(50) in the handler); neither starts the backend
                   --modes virtual,platform-200,platform-1000
                                           virtual or platform-N, optionally with -limit-M: at most M
-                                          requests in flight, the rest wait up to 1 s, then 503
+                                          requests in flight, the rest wait up to 1 s, then 503;
+                                          or bare-virtual: the reference, the least a virtual-thread-per-
+                                          connection server can do (/hello and /sleep only, so the hello,
+                                          sleep and idle scenarios; no /metrics, so no server meters)
                   --connections 10,100,1000,5000,10000
                   --warmup MS --duration MS --timeout MS --repeats N
                   --rate R                open loop at R requests/s in total (default: closed loop)
@@ -133,7 +153,8 @@ record ComparisonOptions(List<Scenario> scenarios, List<Contender> contenders, L
                 ./loomkit run bench [--out DIR]   JMH microbenchmarks and parked-thread memory (a few minutes);
                                           with --out pointing at a comparison report, adds them to it
                 ./loomkit run demo        the toolkit demo
-                ./loomkit serve ...       the demo server alone""";
+                ./loomkit serve ...       the demo server alone
+                ./loomkit run bare [--port N]   the bare-virtual reference server alone""";
     }
 
     private static String value(List<String> args, int i, String option) {

@@ -4,27 +4,49 @@ import dev.loomkit.server.ThreadMode;
 
 /**
  * A server configuration under comparison: a thread mode, for platform threads a pool size, and
- * optionally a limit on requests in flight (the server's admission control).
+ * optionally a limit on requests in flight (the server's admission control); or the
+ * {@code bare-virtual} reference, which is not the demo server at all but the least a
+ * virtual-thread-per-connection server can do (see {@code BareServer}).
  *
  * @param mode  the thread mode
  * @param pool  the pool size (platform only)
  * @param limit the most requests in flight, or 0 for none below the connection count
+ * @param bare  whether this is the bare-virtual reference (virtual threads, no pool, no limit)
  */
-record Contender(ThreadMode mode, int pool, int limit) {
+record Contender(ThreadMode mode, int pool, int limit, boolean bare) {
     private static final String LIMIT = "-limit-";
+    static final String BARE = "bare-virtual";
 
     String name() {
+        if (bare) {
+            return BARE;
+        }
         String base = mode == ThreadMode.VIRTUAL ? "virtual" : "platform-" + pool;
         return limit > 0 ? base + LIMIT + limit : base;
     }
 
+    /** {@return why this contender cannot run the scenario, or null if it can} */
+    String refusal(Scenario scenario) {
+        return bare && scenario.needsDemoRoutes()
+                ? BARE + " serves only /hello and /sleep, not the " + scenario.id + " scenario's " + scenario.path(1).replaceAll("\\?.*", "")
+                : null;
+    }
+
     /**
-     * Parses {@code virtual} or {@code platform-N}, either optionally followed by {@code -limit-M}.
+     * Parses {@code virtual} or {@code platform-N}, either optionally followed by {@code -limit-M},
+     * or {@code bare-virtual}.
      *
      * @throws IllegalArgumentException naming the accepted forms
      */
     static Contender parse(String s) {
         String v = s.strip();
+        if (v.equals(BARE)) {
+            return new Contender(ThreadMode.VIRTUAL, 0, 0, true);
+        }
+        if (v.startsWith(BARE + "-")) {
+            throw new IllegalArgumentException("'" + s + "': " + BARE + " is a reference with no admission control, "
+                    + "pool or options; use " + BARE + " alone");
+        }
         int limit = 0;
         int at = v.indexOf(LIMIT);
         if (at > 0) {
@@ -32,10 +54,10 @@ record Contender(ThreadMode mode, int pool, int limit) {
             v = v.substring(0, at);
         }
         if (v.equals("virtual")) {
-            return new Contender(ThreadMode.VIRTUAL, 0, limit);
+            return new Contender(ThreadMode.VIRTUAL, 0, limit, false);
         }
         if (v.startsWith("platform-")) {
-            return new Contender(ThreadMode.PLATFORM, positive(v.substring(9), s), limit);
+            return new Contender(ThreadMode.PLATFORM, positive(v.substring(9), s), limit, false);
         }
         throw unknown(s);
     }
@@ -54,6 +76,7 @@ record Contender(ThreadMode mode, int pool, int limit) {
 
     private static IllegalArgumentException unknown(String s) {
         return new IllegalArgumentException("unknown mode '" + s + "'; use virtual or platform-N (e.g. platform-200), "
-                + "optionally with -limit-M for at most M requests in flight (e.g. virtual-limit-1000)");
+                + "optionally with -limit-M for at most M requests in flight (e.g. virtual-limit-1000), "
+                + "or " + BARE + " (the reference: a bare virtual-thread-per-connection server, /hello and /sleep only)");
     }
 }

@@ -60,6 +60,9 @@ final class Report {
                 .append(" repeat(s)). Load generator, server and backend share the machine's cores, as on any one-box benchmark: "
                         + "absolute numbers are this machine's; the ratios between modes in one run are the result. Scheduling: "
                         + esc(ChildJvm.scheduling()) + ".</p>\n");
+        if (options.contenders().stream().anyMatch(Contender::bare)) {
+            html.append("<p class=\"note\">").append(Contender.BARE).append(": ").append(esc(Comparison.BARE_NOTE)).append(".</p>\n");
+        }
         if (!skipped.isEmpty()) {
             html.append("<p class=\"note\">Skipped: ").append(esc(String.join("; ", skipped))).append("</p>\n");
         }

@@ -1,0 +1,69 @@
+package dev.loomkit.comparison.compare;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.loomkit.server.ThreadMode;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(10)
+class ContenderTest {
+
+    @Test
+    void testBareVirtualParses() {
+        var bare = Contender.parse(" bare-virtual ");
+        assertTrue(bare.bare());
+        assertEquals("bare-virtual", bare.name());
+        assertEquals(ThreadMode.VIRTUAL, bare.mode());
+        assertEquals(0, bare.limit());
+        assertFalse(Contender.parse("virtual").bare(), "the demo server in virtual mode is another contender");
+        assertEquals("virtual", Contender.parse("virtual").name());
+        assertEquals("platform-200-limit-50", Contender.parse("platform-200-limit-50").name());
+    }
+
+    @Test
+    void testBareVirtualTakesNoLimitAndUnknownModesNameIt() {
+        var limited = assertThrows(IllegalArgumentException.class, () -> Contender.parse("bare-virtual-limit-100"));
+        assertTrue(limited.getMessage().contains("no admission control"), limited.getMessage());
+        for (String bad : List.of("bare", "bare-platform-200", "green")) {
+            var e = assertThrows(IllegalArgumentException.class, () -> Contender.parse(bad), bad);
+            assertTrue(e.getMessage().contains("bare-virtual"), e.getMessage());
+        }
+    }
+
+    @Test
+    void testBareVirtualRunsOnlyWhatItServes() {
+        var bare = Contender.parse("bare-virtual");
+        for (Scenario s : List.of(Scenario.HELLO, Scenario.SLEEP, Scenario.IDLE)) {
+            assertNull(bare.refusal(s), s.id);
+        }
+        for (Scenario s : List.of(Scenario.IO, Scenario.CPU, Scenario.MIXED, Scenario.FANOUT, Scenario.IMPATIENT)) {
+            String refusal = bare.refusal(s);
+            assertTrue(refusal != null && refusal.contains("only /hello and /sleep") && refusal.contains(s.id), s.id + ": " + refusal);
+        }
+        for (Scenario s : Scenario.values()) {
+            assertNull(Contender.parse("platform-200").refusal(s), "the demo server runs every scenario: " + s.id);
+        }
+    }
+
+    @Test
+    void testAnIncompatiblePairIsRefusedBeforeTheRunWithAClearMessage() {
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> ComparisonOptions.parse(List.of("--scenarios", "hello,io", "--modes", "virtual,bare-virtual")));
+        assertEquals("bare-virtual serves only /hello and /sleep, not the io scenario's /backend: it runs only the idle, hello, sleep "
+                + "scenarios, and this run asks for io; choose with --scenarios (e.g. --scenarios hello,sleep), or leave bare-virtual "
+                + "out of --modes", e.getMessage());
+        // The default scenarios (io, cpu, mixed) are all refused.
+        var defaults = assertThrows(IllegalArgumentException.class, () -> ComparisonOptions.parse(List.of("--modes", "bare-virtual")));
+        assertTrue(defaults.getMessage().contains("asks for io, cpu, mixed"), defaults.getMessage());
+        var ok = ComparisonOptions.parse(List.of("--scenarios", "hello,sleep,idle", "--modes", "virtual,bare-virtual"));
+        assertEquals(List.of(Contender.parse("virtual"), Contender.parse("bare-virtual")), ok.contenders());
+        var wrk = ComparisonOptions.parse(List.of("--scenarios", "hello,sleep", "--modes", "bare-virtual", "--loadgen", "wrk"));
+        assertTrue(wrk.wrk());
+    }
+}

@@ -47,6 +47,7 @@ final class Exchange {
     private boolean continueSent;
     private int status;
     private String uri = "UNKNOWN";
+    private Router.Route route;
     private Throwable failure;
 
     Exchange(Connection conn, RequestHead head) {
@@ -76,11 +77,12 @@ final class Exchange {
                 keep = respond(r, false);
                 return keep;
             }
-            uri = match.route().template();
+            route = match.route();
+            uri = route.template();
             keep = handle(match);
             return keep;
         } finally {
-            server.metrics().requestEnded(head.method(), uri, status, failure, System.nanoTime() - startNanos);
+            server.metrics().requestEnded(head.method(), route, uri, status, failure, System.nanoTime() - startNanos);
             conn.reportBytes();
             if (config.accessLog()) {
                 ACCESS.info("{} \"{} {} {}\" {} {} {}ms", conn.remote, head.method(), head.target(), head.version(), status,

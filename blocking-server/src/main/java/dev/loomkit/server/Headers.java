@@ -44,6 +44,16 @@ public final class Headers {
         return fields.isEmpty() ? EMPTY : new Headers(List.copyOf(fields));
     }
 
+    /** {@return headers over this list, which the caller hands over and never touches again} */
+    static Headers owning(List<Field> fields) {
+        return fields.isEmpty() ? EMPTY : new Headers(java.util.Collections.unmodifiableList(fields));
+    }
+
+    /** {@return headers of one field} */
+    static Headers single(String name, String value) {
+        return new Headers(List.of(new Field(name, value)));
+    }
+
     /**
      * {@return the first value of the named field}
      *

@@ -11,7 +11,10 @@ import java.util.Arrays;
  * within the configured limits, so an idle connection holds one small buffer.
  */
 final class HttpInput {
-    static final int INITIAL_SIZE = 4 * 1024;
+    /** Enough for a typical request head; an idle connection holds this much and no more. */
+    static final int INITIAL_SIZE = 1024;
+    /** A buffer grown for a larger head is kept up to this size, so that such clients do not allocate per request. */
+    private static final int KEEP_SIZE = 4 * 1024;
 
     private final SocketChannel channel;
     private final int maxSize;
@@ -68,7 +71,7 @@ final class HttpInput {
 
     /** Drops a grown buffer once it is empty, so that one large head does not pin memory for the connection's life. */
     void shrinkIfIdle() {
-        if (pos == lim && buf.length > INITIAL_SIZE) {
+        if (pos == lim && buf.length > KEEP_SIZE) {
             buf = new byte[INITIAL_SIZE];
             view = ByteBuffer.wrap(buf);
             pos = 0;

@@ -29,14 +29,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 sealed interface HttpMetrics permits HttpMetrics.Noop, HttpMetrics.Micrometer {
 
-    static HttpMetrics of(MeterRegistry registry, ServerImpl server) {
-        return registry == null ? new Noop() : new Micrometer(registry, server);
+    static HttpMetrics of(MeterRegistry registry, ServerImpl server, int routes) {
+        return registry == null ? new Noop() : new Micrometer(registry, server, routes);
     }
 
     default void requestStarted() {
     }
 
-    default void requestEnded(String method, String uri, int status, Throwable failure, long nanos) {
+    /**
+     * A request ended.
+     *
+     * @param route the route that served it, or null
+     */
+    default void requestEnded(String method, Router.Route route, String uri, int status, Throwable failure, long nanos) {
     }
 
     default void bytes(long received, long sent) {
@@ -73,8 +78,18 @@ sealed interface HttpMetrics permits HttpMetrics.Noop, HttpMetrics.Micrometer {
         private record Key(String method, String uri, int status, String exception) {
         }
 
+        /** Methods that get a tag value of their own; any other is "_OTHER", so clients cannot add series. */
+        private static final java.util.Set<String> KNOWN_METHODS =
+                java.util.Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH");
+
         private final MeterRegistry registry;
         private final AtomicInteger active = new AtomicInteger();
+        /**
+         * The timer of a route's plain success (status 200, no exception), by route index and GET or
+         * HEAD: the common case records without building a key or looking one up. Filled on first
+         * use; a race registers the same meter twice, which Micrometer answers with the same timer.
+         */
+        private final Timer[] ok;
         private final ConcurrentHashMap<Key, Timer> timers = new ConcurrentHashMap<>();
         private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
         private final Counter rejected;
@@ -83,8 +98,9 @@ sealed interface HttpMetrics permits HttpMetrics.Noop, HttpMetrics.Micrometer {
         private final Counter bytesIn;
         private final Counter bytesOut;
 
-        Micrometer(MeterRegistry registry, ServerImpl server) {
+        Micrometer(MeterRegistry registry, ServerImpl server, int routes) {
             this.registry = registry;
+            this.ok = new Timer[routes * 2];
             Gauge.builder("http.server.connections.active", server, ServerImpl::openConnections)
                     .description("Open connections").register(registry);
             Gauge.builder("http.server.requests.active", active, AtomicInteger::get)
@@ -104,13 +120,28 @@ sealed interface HttpMetrics permits HttpMetrics.Noop, HttpMetrics.Micrometer {
         }
 
         @Override
-        public void requestEnded(String method, String uri, int status, Throwable failure, long nanos) {
+        public void requestEnded(String method, Router.Route route, String uri, int status, Throwable failure, long nanos) {
             active.decrementAndGet();
+            if (route != null && status == 200 && failure == null) {
+                int slot = route.index * 2 + (method.equals("HEAD") ? 1 : 0);
+                Timer t = ok[slot];
+                if (t == null) {
+                    t = timer(new Key(method, uri, status, "none"));
+                    ok[slot] = t;
+                }
+                t.record(nanos, TimeUnit.NANOSECONDS);
+                return;
+            }
             String exception = failure == null ? "none" : failure.getClass().getSimpleName();
-            timers.computeIfAbsent(new Key(method, uri, status, exception), k -> Timer.builder("http.server.requests")
+            String m = KNOWN_METHODS.contains(method) ? method : "_OTHER";
+            timer(new Key(m, uri, status, exception)).record(nanos, TimeUnit.NANOSECONDS);
+        }
+
+        private Timer timer(Key key) {
+            return timers.computeIfAbsent(key, k -> Timer.builder("http.server.requests")
                     .tag("method", k.method()).tag("uri", k.uri()).tag("status", Integer.toString(k.status()))
                     .tag("outcome", Outcome.forStatus(k.status()).name()).tag("exception", k.exception())
-                    .register(registry)).record(nanos, TimeUnit.NANOSECONDS);
+                    .register(registry));
         }
 
         @Override

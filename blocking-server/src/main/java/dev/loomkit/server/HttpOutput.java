@@ -9,12 +9,18 @@ import java.nio.channels.SocketChannel;
  * Each channel write arms the write timeout, which the sweeper enforces; no timer is set per write.
  */
 final class HttpOutput {
-    private static final int SIZE = 8 * 1024;
+    /**
+     * Room for a response head and a short body, written in one call. A larger body goes out in
+     * one gathering write with whatever is buffered, so a bigger buffer would save nothing; a small
+     * one keeps an idle connection small.
+     */
+    private static final int SIZE = 2 * 1024;
 
     private final SocketChannel channel;
     private final Connection connection;
     private final byte[] buf = new byte[SIZE];
     private final ByteBuffer view = ByteBuffer.wrap(buf);
+    private final ByteBuffer[] viewOnly = {view};
     private int count;
     long bytesWritten;
 
@@ -43,12 +49,46 @@ final class HttpOutput {
         write(b, 0, b.length);
     }
 
-    void flush() throws IOException {
+    /** Writes a string of ISO-8859-1 characters (a response head's text), one byte each. */
+    void writeLatin1(String s) throws IOException {
+        int len = s.length();
+        if (len > SIZE - count) {
+            flushBuffer();
+            if (len > SIZE) {
+                write(s.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                return;
+            }
+        }
+        s.getBytes(0, len, buf, count); // deprecated for its lossy charset, which is the one wanted here
+        count += len;
+    }
+
+    /** Writes a non-negative number in decimal. */
+    void writeDecimal(long n) throws IOException {
+        if (20 > SIZE - count) {
+            flushBuffer();
+        }
+        int digits = 1;
+        for (long v = n; v >= 10; v /= 10) {
+            digits++;
+        }
+        int at = count + digits;
+        for (long v = n; at > count; v /= 10) {
+            buf[--at] = (byte) ('0' + v % 10);
+        }
+        count += digits;
+    }
+
+    private void flushBuffer() throws IOException {
         if (count > 0) {
             view.clear().limit(count);
             count = 0;
-            writeFully(new ByteBuffer[] {view});
+            writeFully(viewOnly);
         }
+    }
+
+    void flush() throws IOException {
+        flushBuffer();
     }
 
     private void writeFully(ByteBuffer[] buffers) throws IOException {

@@ -66,13 +66,13 @@ final class RequestHeadParser {
         if (sp1 <= 0 || sp2 < 0 || requestLine.indexOf(' ', sp2 + 1) >= 0) {
             throw new ProtocolException(400, "malformed request line");
         }
-        String method = requestLine.substring(0, sp1);
+        String method = method(requestLine, sp1);
         String target = requestLine.substring(sp1 + 1, sp2);
-        String version = requestLine.substring(sp2 + 1);
         if (!Rfc9110.isToken(method)) {
             throw new ProtocolException(400, "malformed method");
         }
-        boolean http11 = parseVersion(version);
+        boolean http11 = requestLine.length() - sp2 == 9 && requestLine.startsWith("HTTP/1.1", sp2 + 1)
+                || parseVersion(requestLine.substring(sp2 + 1));
         if (target.isEmpty()) {
             throw new ProtocolException(400, "empty request target");
         }
@@ -99,8 +99,20 @@ final class RequestHeadParser {
             }
             fields.add(parseField(line));
         }
-        Headers headers = Headers.of(fields);
+        Headers headers = Headers.owning(fields);
         return frame(method, target, http11, headers);
+    }
+
+    private static final String[] COMMON_METHODS = {"GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH"};
+
+    /** The method, as a shared constant when it is a common one (saves a string per request). */
+    private static String method(String line, int end) {
+        for (String m : COMMON_METHODS) {
+            if (m.length() == end && line.startsWith(m)) {
+                return m;
+            }
+        }
+        return line.substring(0, end);
     }
 
     private static boolean parseVersion(String v) throws ProtocolException {
@@ -149,19 +161,63 @@ final class RequestHeadParser {
 
     /** RFC 9112 section 6: how long the body is, decided once, with every ambiguity refused. */
     private RequestHead frame(String method, String target, boolean http11, Headers headers) throws ProtocolException {
-        List<String> hosts = headers.all("Host");
-        if (http11 && hosts.isEmpty()) {
+        // One pass over the fields picks out the few that frame the message; most requests have
+        // none of them but Host, so this allocates nothing for them.
+        int hosts = 0;
+        List<String> te = null;
+        List<String> cl = null;
+        boolean expectContinue = false;
+        boolean close = false;
+        boolean keep = false;
+        for (Headers.Field f : headers.fields()) {
+            String n = f.name();
+            switch (n.length()) {
+                case 4 -> {
+                    if (n.equalsIgnoreCase("Host")) {
+                        hosts++;
+                    }
+                }
+                case 6 -> {
+                    if (n.equalsIgnoreCase("Expect")) {
+                        if (f.value().equalsIgnoreCase("100-continue")) {
+                            expectContinue = http11;
+                        } else {
+                            throw new ProtocolException(417, "unsupported expectation '" + f.value() + "'");
+                        }
+                    }
+                }
+                case 10 -> {
+                    if (n.equalsIgnoreCase("Connection")) {
+                        for (String token : f.value().split(",")) {
+                            String t = token.strip();
+                            close |= t.equalsIgnoreCase("close");
+                            keep |= t.equalsIgnoreCase("keep-alive");
+                        }
+                    }
+                }
+                case 14 -> {
+                    if (n.equalsIgnoreCase("Content-Length")) {
+                        (cl == null ? cl = new ArrayList<>(1) : cl).add(f.value());
+                    }
+                }
+                case 17 -> {
+                    if (n.equalsIgnoreCase("Transfer-Encoding")) {
+                        (te == null ? te = new ArrayList<>(1) : te).add(f.value());
+                    }
+                }
+                default -> { }
+            }
+        }
+        if (http11 && hosts == 0) {
             throw new ProtocolException(400, "missing Host header");
         }
-        if (hosts.size() > 1) {
+        if (hosts > 1) {
             throw new ProtocolException(400, "more than one Host header");
         }
-        List<String> te = headers.all("Transfer-Encoding");
-        List<String> cl = headers.all("Content-Length");
         boolean chunked = false;
         long length = -1;
-        if (!te.isEmpty()) {
-            if (!cl.isEmpty()) {
+        if (te != null) {
+            if (cl != null) {
                 throw new ProtocolException(400, "both Transfer-Encoding and Content-Length");
             }
             if (!http11) {
@@ -181,7 +237,7 @@ final class RequestHeadParser {
                 throw new ProtocolException(501, "transfer coding " + codings.getFirst() + " is not implemented");
             }
             chunked = true;
-        } else if (!cl.isEmpty()) {
+        } else if (cl != null) {
             for (String value : cl) {
                 for (String part : value.split(",", -1)) {
                     long n = parseLength(part.strip());
@@ -193,14 +249,6 @@ final class RequestHeadParser {
             }
             if (length > maxBody) {
                 throw new ProtocolException(413, "body of " + length + " bytes is over the limit of " + maxBody);
-            }
-        }
-        boolean expectContinue = false;
-        for (String e : headers.all("Expect")) {
-            if (e.equalsIgnoreCase("100-continue")) {
-                expectContinue = http11;
-            } else {
-                throw new ProtocolException(417, "unsupported expectation '" + e + "'");
             }
         }
         String path;
@@ -227,7 +275,7 @@ final class RequestHeadParser {
         if (hash >= 0 || (query != null && query.indexOf('#') >= 0)) {
             throw new ProtocolException(400, "fragment in request target");
         }
-        boolean keepAlive = keepAlive(http11, headers);
+        boolean keepAlive = !close && (http11 || keep);
         return new RequestHead(method, target, path, query, http11, headers, chunked ? -1 : length, chunked,
                 expectContinue && (chunked || length > 0), keepAlive);
     }
@@ -245,19 +293,6 @@ final class RequestHeadParser {
             n = n * 10 + (c - '0');
         }
         return n;
-    }
-
-    private static boolean keepAlive(boolean http11, Headers headers) {
-        boolean close = false;
-        boolean keep = false;
-        for (String v : headers.all("Connection")) {
-            for (String token : v.split(",")) {
-                String t = token.strip();
-                close |= t.equalsIgnoreCase("close");
-                keep |= t.equalsIgnoreCase("keep-alive");
-            }
-        }
-        return !close && (http11 || keep);
     }
 
     /**

@@ -58,8 +58,11 @@ public final class Response {
      * @param text   the body
      */
     public static Response text(int status, String text) {
-        return bytes(status, "text/plain; charset=utf-8", text.getBytes(StandardCharsets.UTF_8));
+        Objects.requireNonNull(text, "text");
+        return new Response(status, TEXT, text.getBytes(StandardCharsets.UTF_8), null);
     }
+
+    private static final Headers TEXT = Headers.single("Content-Type", "text/plain; charset=utf-8");
 
     /**
      * {@return a response with a body of bytes}

@@ -12,19 +12,44 @@ final class ResponseWriter {
     private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
 
     /** The Date field, formatted once a second: formatting per request costs more than the rest of the head. */
-    private static volatile long dateSecond;
-    private static volatile String dateValue = "";
+    private static final byte[] CRLF = {'\r', '\n'};
+    private static final byte[] CLOSE = "Connection: close\r\n".getBytes(StandardCharsets.ISO_8859_1);
+    private static final byte[] KEEP_ALIVE = "Connection: keep-alive\r\n".getBytes(StandardCharsets.ISO_8859_1);
+    private static final byte[] CHUNKED = "Transfer-Encoding: chunked\r\n".getBytes(StandardCharsets.ISO_8859_1);
+    /** Status lines by status code, made on first use; a benign race may make one twice. */
+    private static final byte[][] STATUS_LINES = new byte[600][];
+
+    /** The Date line of the current second; replaced once a second, read by every response. */
+    private record DateLine(long second, String value, byte[] line) {
+    }
+
+    private static volatile DateLine date = new DateLine(-1, "", new byte[0]);
 
     private ResponseWriter() {
     }
 
-    static String date() {
+    private static DateLine dateLine() {
         long now = System.currentTimeMillis() / 1000;
-        if (now != dateSecond) {
-            dateValue = DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC));
-            dateSecond = now;
+        DateLine d = date;
+        if (d.second != now) {
+            String value = DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC));
+            d = new DateLine(now, value, ("Date: " + value + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            date = d;
         }
-        return dateValue;
+        return d;
+    }
+
+    static String date() {
+        return dateLine().value;
+    }
+
+    private static byte[] statusLine(int status) {
+        byte[] line = STATUS_LINES[status];
+        if (line == null) {
+            line = ("HTTP/1.1 " + status + ' ' + HttpStatus.reason(status) + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
+            STATUS_LINES[status] = line;
+        }
+        return line;
     }
 
     static void writeContinue(HttpOutput out) throws IOException {
@@ -36,52 +61,49 @@ final class ResponseWriter {
         return status == 204 || status == 304;
     }
 
-    private static StringBuilder head(int status, Headers fields, boolean http11, boolean close) {
-        var sb = new StringBuilder(128);
-        sb.append("HTTP/1.1 ").append(status).append(' ').append(HttpStatus.reason(status)).append("\r\n");
+    /** Writes the status line, the fields, Date and the connection's fate; the caller ends the head. */
+    private static void head(HttpOutput out, int status, Headers fields, boolean http11, boolean close) throws IOException {
+        out.write(statusLine(status));
         for (Headers.Field f : fields.fields()) {
-            sb.append(f.name()).append(": ").append(f.value()).append("\r\n");
+            out.writeLatin1(f.name());
+            out.writeLatin1(": ");
+            out.writeLatin1(f.value()); // validated: every character is in ISO-8859-1
+            out.write(CRLF);
         }
-        sb.append("Date: ").append(date()).append("\r\n");
+        out.write(dateLine().line);
         if (close) {
-            sb.append("Connection: close\r\n");
+            out.write(CLOSE);
         } else if (!http11) {
-            sb.append("Connection: keep-alive\r\n");
+            out.write(KEEP_ALIVE);
         }
-        return sb;
     }
 
-    /** Writes a response whose body is in memory; with {@code headRequest}, the fields but no body. */
     static void writeFixed(HttpOutput out, Response response, boolean http11, boolean close, boolean headRequest)
             throws IOException {
         int status = response.status();
         byte[] body = response.body();
-        StringBuilder sb = head(status, response.headers(), http11, close);
+        head(out, status, response.headers(), http11, close);
         if (!bodyless(status)) {
-            sb.append("Content-Length: ").append(body.length).append("\r\n");
+            out.writeLatin1("Content-Length: ");
+            out.writeDecimal(body.length);
+            out.write(CRLF);
         }
-        sb.append("\r\n");
-        out.write(sb.toString().getBytes(StandardCharsets.ISO_8859_1));
+        out.write(CRLF);
         if (!headRequest && !bodyless(status)) {
             out.write(body);
         }
         out.flush();
     }
 
-    /**
-     * Writes the head of a streamed response and returns the stream for its body: chunked for
-     * HTTP/1.1, raw until close for HTTP/1.0 (which then must close), nothing for HEAD.
-     */
     static OutputStream startStreaming(HttpOutput out, Response response, boolean http11, boolean close,
                                        boolean headRequest) throws IOException {
         int status = response.status();
         boolean chunked = http11 && !bodyless(status);
-        StringBuilder sb = head(status, response.headers(), http11, close);
+        head(out, status, response.headers(), http11, close);
         if (chunked) {
-            sb.append("Transfer-Encoding: chunked\r\n");
+            out.write(CHUNKED);
         }
-        sb.append("\r\n");
-        out.write(sb.toString().getBytes(StandardCharsets.ISO_8859_1));
+        out.write(CRLF);
         if (headRequest || bodyless(status)) {
             out.flush();
             return OutputStream.nullOutputStream();
@@ -89,7 +111,6 @@ final class ResponseWriter {
         return chunked ? new ChunkedOutputStream(out) : new RawOutputStream(out);
     }
 
-    /** Each flush sends what was written since the last one as one chunk; close sends the last chunk. */
     static final class ChunkedOutputStream extends OutputStream {
         private final HttpOutput out;
         private final byte[] pending = new byte[8 * 1024];

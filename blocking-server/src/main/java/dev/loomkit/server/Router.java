@@ -25,9 +25,26 @@ import java.util.TreeSet;
  */
 public final class Router {
     private final List<Route> routes;
+    /**
+     * Routes without parameters, by method, then path, as ready-made matches: the common case,
+     * found without splitting the path or allocating.
+     */
+    private final Map<String, Map<String, Match>> literal = new java.util.HashMap<>();
 
     private Router(List<Route> routes) {
         this.routes = List.copyOf(routes);
+        for (int i = 0; i < this.routes.size(); i++) {
+            Route r = this.routes.get(i);
+            r.index = i;
+            if (r.literalCount() == r.segments.length) {
+                literal.computeIfAbsent(r.method, m -> new java.util.HashMap<>()).put(r.template, Match.found(r, Map.of()));
+            }
+        }
+    }
+
+    /** {@return how many routes there are; a route's index is below it} */
+    int size() {
+        return routes.size();
     }
 
     /** {@return a new builder} */
@@ -36,7 +53,39 @@ public final class Router {
     }
 
     /** A route: method, template, handler, and an optional deadline of its own. */
-    record Route(String method, String template, String[] segments, Handler handler, Duration timeout) {
+    static final class Route {
+        final String method;
+        final String template;
+        final String[] segments;
+        final Handler handler;
+        final Duration timeout;
+        /** Position in the router, set once when the router is built. */
+        int index;
+
+        Route(String method, String template, String[] segments, Handler handler, Duration timeout) {
+            this.method = method;
+            this.template = template;
+            this.segments = segments;
+            this.handler = handler;
+            this.timeout = timeout;
+        }
+
+        String method() {
+            return method;
+        }
+
+        String template() {
+            return template;
+        }
+
+        Handler handler() {
+            return handler;
+        }
+
+        Duration timeout() {
+            return timeout;
+        }
+
         int literalCount() {
             int n = 0;
             for (String s : segments) {
@@ -76,8 +125,16 @@ public final class Router {
     }
 
     Match match(String method, String path) {
-        String[] parts = split(path);
         String wanted = method.equals("HEAD") ? "GET" : method;
+        Map<String, Match> byPath = literal.get(wanted);
+        if (byPath != null) {
+            // A literal route has the most literal segments a match can have: an exact hit wins.
+            Match exact = byPath.get(path);
+            if (exact != null) {
+                return exact;
+            }
+        }
+        String[] parts = split(path);
         Route best = null;
         for (Route r : routes) {
             if (r.method.equals(wanted) && matches(r.segments, parts) && (best == null || r.literalCount() > best.literalCount())) {

@@ -78,7 +78,7 @@ final class ServerImpl implements HttpServer {
         this.threads = ThreadSource.of(config);
         this.permits = new Semaphore(config.maxConnections());
         this.admission = new Admission(config.maxConcurrentRequests(), config.admissionTimeout());
-        this.metrics = HttpMetrics.of(config.meterRegistry(), this);
+        this.metrics = HttpMetrics.of(config.meterRegistry(), this, router.size());
         this.requestScope = ScopeConfig.named("request").withTimeout(config.requestTimeout()).withThreadFactory(threads.subtasks());
     }
 

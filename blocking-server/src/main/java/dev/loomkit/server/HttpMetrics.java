@@ -138,6 +138,10 @@ sealed interface HttpMetrics permits HttpMetrics.Noop, HttpMetrics.Micrometer {
         }
 
         private Timer timer(Key key) {
+            Timer known = timers.get(key);
+            if (known != null) {
+                return known;
+            }
             return timers.computeIfAbsent(key, k -> Timer.builder("http.server.requests")
                     .tag("method", k.method()).tag("uri", k.uri()).tag("status", Integer.toString(k.status()))
                     .tag("outcome", Outcome.forStatus(k.status()).name()).tag("exception", k.exception())

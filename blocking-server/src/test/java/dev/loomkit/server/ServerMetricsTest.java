@@ -58,4 +58,25 @@ class ServerMetricsTest {
         assertEquals(0.0, registry.get("http.server.connections.active").gauge().value(), "all closed after close()");
         assertEquals(0.0, registry.get("http.server.requests.active").gauge().value());
     }
+
+    @ParameterizedTest
+    @EnumSource(ThreadMode.class)
+    void testMadeUpMethodsShareOneSeriesAndPlainSuccessesOneTimerPerRouteAndMethod(ThreadMode mode) throws Exception {
+        var registry = new SimpleMeterRegistry();
+        var router = Router.builder().get("/hello", r -> Response.text(200, "hi")).build();
+        try (var server = new TestServer(TestServer.config(mode).withMeterRegistry(registry), router); var c = server.raw()) {
+            for (int i = 0; i < 40; i++) {
+                assertEquals(405, c.exchange("MADEUP" + i + " /hello HTTP/1.1\r\nHost: x\r\n\r\n").status());
+            }
+            for (int i = 0; i < 5; i++) {
+                assertEquals(200, c.exchange("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n").status());
+                assertEquals(200, c.send("HEAD /hello HTTP/1.1\r\nHost: x\r\n\r\n").read(true).status());
+            }
+        }
+        var timers = registry.get("http.server.requests").timers();
+        assertEquals(3, timers.size(), "one series for every made-up method, one for GET and one for HEAD: " + timers);
+        assertEquals(40, registry.get("http.server.requests").tags("method", "_OTHER", "status", "405").timer().count());
+        assertEquals(5, registry.get("http.server.requests").tags("method", "GET", "uri", "/hello", "status", "200").timer().count());
+        assertEquals(5, registry.get("http.server.requests").tags("method", "HEAD", "uri", "/hello", "status", "200").timer().count());
+    }
 }

@@ -31,6 +31,12 @@ final class MicrometerProbe implements ToolkitProbe {
     }
 
     private AtomicInteger openGauge(String scope) {
+        // get() first: computeIfAbsent's mapping lambda captures this, and would be allocated on
+        // every call, though it runs only once per scope name.
+        AtomicInteger known = openScopes.get(scope);
+        if (known != null) {
+            return known;
+        }
         return openScopes.computeIfAbsent(scope, s -> {
             var value = new AtomicInteger();
             Gauge.builder("loomkit.scopes.open", value, AtomicInteger::get)

@@ -50,7 +50,7 @@ public final class BareServer implements AutoCloseable {
      * @return the running server
      * @throws IOException if it cannot bind
      */
-    static BareServer start(int port) throws IOException {
+    public static BareServer start(int port) throws IOException {
         var listener = new ServerSocket();
         try {
             listener.bind(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), port), BACKLOG);
@@ -62,7 +62,7 @@ public final class BareServer implements AutoCloseable {
     }
 
     /** {@return the port it listens on} */
-    int port() {
+    public int port() {
         return listener.getLocalPort();
     }
 

@@ -1,0 +1,319 @@
+package dev.loomkit.comparison.bench;
+
+import dev.loomkit.comparison.demo.BareServer;
+import dev.loomkit.server.HttpServer;
+import dev.loomkit.server.Response;
+import dev.loomkit.server.Router;
+import dev.loomkit.server.ServerConfig;
+import dev.loomkit.server.ThreadMode;
+import java.io.BufferedInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The HTTP server's request path, in process: one keep-alive connection on 127.0.0.1, and per
+ * operation a batch of {@value #BATCH} pipelined {@code GET /hello} requests sent in one write, then
+ * the {@value #BATCH} responses read and parsed (status line, header fields up to CR LF CR LF,
+ * {@code Content-Length} bytes of body); any status other than 200 throws. The score is the average
+ * time per request in microseconds ({@link OperationsPerInvocation}): what the server spends on one
+ * request (reading and parsing its head, routing, the handler's {@code Response.text}, writing the
+ * response) plus this client's share and the loopback, which all modes pay alike.
+ *
+ * <p>{@code mode}: the loomkit server ({@link HttpServer}, default limits, no meter registry and no
+ * access log, so no metrics are recorded) with a virtual thread per connection, or with a pool of
+ * {@value #PLATFORM_POOL} platform threads; or {@code bare}, the comparison's reference
+ * {@link BareServer}, the least a virtual-thread-per-connection server can do. The gap between a
+ * loomkit row and the bare row is what the loomkit machinery costs per request. Note that loomkit
+ * flushes each response as it is written, while the bare server writes once per batch of pipelined
+ * answers, so part of the gap is system calls.
+ *
+ * <p>Allocation: with {@code -prof gc}, {@code gc.alloc.rate.norm} is bytes per request, taken from
+ * the JVM-wide count of bytes allocated by all threads: the client and the server run in this one
+ * JVM, so it is the sum of both (and of the carrier threads that run the server's virtual threads).
+ * The client is written to allocate nothing per request once warm (it parses in the stream's own
+ * buffer), and the bare server allocates next to nothing per request, so the {@code bare} row is
+ * roughly the floor of client, JDK socket and JMH overhead; subtract it from a loomkit row for the
+ * server's own allocation. Run it with the profiler through JMH's main class, for example
+ * {@code java --enable-preview -cp <runtime class path> org.openjdk.jmh.Main RequestPathBenchmark -prof gc};
+ * {@code ./loomkit run bench --include RequestPathBenchmark} runs it in the short profile, time only.
+ *
+ * <p>On a small machine the client thread and the server's thread share the cores, and each batch
+ * is one round trip: the client waits while the server works and the other way round.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 2, time = 1)
+@Measurement(iterations = 3, time = 1)
+@Fork(value = 1, jvmArgsAppend = "--enable-preview")
+public class RequestPathBenchmark {
+    /** Requests per pipelined batch, and so per benchmark invocation. */
+    static final int BATCH = 16;
+    /** Platform mode's pool: small, as one connection needs one thread. */
+    static final int PLATFORM_POOL = 4;
+    /** The one request, repeated {@value #BATCH} times in a batch. */
+    static final String REQUEST = "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n";
+    /** What {@code /hello} answers, in both servers. */
+    static final String HELLO = "hello\n";
+
+    @Param({"virtual", "platform", "bare"})
+    String mode;
+
+    private HttpServer server;
+    private BareServer bare;
+    private InetSocketAddress address;
+
+    /** Starts the server of this {@code mode} on a free port. @throws IOException if it cannot bind */
+    @Setup(Level.Trial)
+    public void startServer() throws IOException {
+        if (mode.equals("bare")) {
+            bare = BareServer.start(0);
+            address = new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), bare.port());
+            return;
+        }
+        var config = ServerConfig.defaults()
+                .withAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}))
+                .withPort(0)
+                .withThreadMode(ThreadMode.parse(mode))
+                .withPlatformPoolSize(PLATFORM_POOL);
+        var router = Router.builder().get("/hello", request -> Response.text(200, HELLO)).build();
+        server = HttpServer.start(config, router);
+        address = server.address();
+    }
+
+    /** Closes the server, and with it any connection still open. */
+    @TearDown(Level.Trial)
+    public void stopServer() {
+        if (server != null) {
+            server.close();
+            server = null;
+        }
+        if (bare != null) {
+            bare.close();
+            bare = null;
+        }
+    }
+
+    /** {@return where the server of this trial listens} */
+    InetSocketAddress address() {
+        return address;
+    }
+
+    /**
+     * One batch of {@value #BATCH} pipelined requests and their responses.
+     *
+     * @param client this thread's connection
+     * @return the body bytes received, for the blackhole
+     * @throws IOException if the connection fails, or a response is not a 200
+     */
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public long hello(Client client) throws IOException {
+        return client.exchange();
+    }
+
+    /** One keep-alive connection per benchmark thread, opened once per trial. */
+    @State(Scope.Thread)
+    public static class Client {
+        private static final byte[] BATCH_BYTES = REQUEST.repeat(BATCH).getBytes(StandardCharsets.US_ASCII);
+
+        private Socket socket;
+        private OutputStream out;
+        private ResponseReader in;
+
+        /**
+         * Connects to the trial's server.
+         *
+         * @param bench the benchmark state, whose server is started first
+         * @throws IOException if it cannot connect
+         */
+        @Setup(Level.Trial)
+        public void connect(RequestPathBenchmark bench) throws IOException {
+            connect(bench.address());
+        }
+
+        void connect(InetSocketAddress address) throws IOException {
+            socket = new Socket();
+            socket.setTcpNoDelay(true);
+            socket.setSoTimeout(10_000); // a server that stops answering fails the run instead of hanging it
+            socket.connect(address, 5_000);
+            out = socket.getOutputStream();
+            in = new ResponseReader(socket.getInputStream());
+        }
+
+        /** Closes the connection. @throws IOException if closing fails */
+        @TearDown(Level.Trial)
+        public void close() throws IOException {
+            if (socket != null) {
+                socket.close();
+                socket = null;
+            }
+        }
+
+        /**
+         * Writes one batch in one write, then reads exactly {@value #BATCH} responses.
+         *
+         * @return the body bytes received
+         * @throws IOException if the connection fails, or a response is not a 200
+         */
+        long exchange() throws IOException {
+            out.write(BATCH_BYTES);
+            long bodyBytes = 0;
+            for (int i = 0; i < BATCH; i++) {
+                bodyBytes += in.readResponse();
+            }
+            return bodyBytes;
+        }
+    }
+
+    /**
+     * Reads HTTP/1.1 responses byte by byte in the {@link BufferedInputStream}'s own buffer (its
+     * protected fields), so that reading a response neither allocates nor takes the stream's lock
+     * per byte; only a refill goes through {@link #read()}.
+     */
+    static final class ResponseReader extends BufferedInputStream {
+        private static final byte[] HTTP_1 = "HTTP/1.".getBytes(StandardCharsets.US_ASCII);
+        private static final byte[] CONTENT_LENGTH = "content-length:".getBytes(StandardCharsets.US_ASCII);
+        private static final int MAX_LINE = 8 * 1024;
+        /** The current line, for the status and Content-Length checks and an error's message. */
+        private final byte[] line = new byte[MAX_LINE];
+
+        ResponseReader(InputStream in) {
+            super(in, 16 * 1024);
+        }
+
+        /**
+         * Reads one response: status line, header fields, body.
+         *
+         * @return its body's length
+         * @throws IOException if the stream ends or breaks, the response is malformed, or its status is not 200
+         */
+        int readResponse() throws IOException {
+            int n = readLine();
+            if (n < 12 || !startsWith(n, HTTP_1) || line[8] != ' ' || (n > 12 && line[12] != ' ')) {
+                throw new IOException("malformed status line: " + text(n));
+            }
+            if (line[9] != '2' || line[10] != '0' || line[11] != '0') {
+                throw new IOException("expected 200, got: " + text(n));
+            }
+            long length = -1;
+            while ((n = readLine()) > 0) {
+                if (startsWithIgnoringCase(n, CONTENT_LENGTH)) {
+                    length = decimal(CONTENT_LENGTH.length, n);
+                }
+            }
+            if (length < 0) {
+                throw new IOException("a 200 without a valid Content-Length");
+            }
+            skipBody(length);
+            return (int) length;
+        }
+
+        /** Reads a line up to CR LF into {@link #line}; {@return its length without the CR LF} */
+        private int readLine() throws IOException {
+            int n = 0;
+            while (true) {
+                int b = next();
+                if (b == '\n') {
+                    if (n == 0 || line[n - 1] != '\r') {
+                        throw new IOException("a line not ended by CR LF: " + text(n));
+                    }
+                    return n - 1;
+                }
+                if (n == MAX_LINE) {
+                    throw new IOException("a response line longer than " + MAX_LINE + " bytes");
+                }
+                line[n++] = (byte) b;
+            }
+        }
+
+        private int next() throws IOException {
+            if (pos < count) {
+                return buf[pos++] & 0xff;
+            }
+            int b = read(); // refills the buffer
+            if (b < 0) {
+                throw new EOFException("the server closed the connection mid-batch");
+            }
+            return b;
+        }
+
+        private void skipBody(long length) throws IOException {
+            for (long left = length; left > 0; ) {
+                int available = count - pos;
+                if (available > 0) {
+                    int take = (int) Math.min(left, available);
+                    pos += take;
+                    left -= take;
+                } else {
+                    next();
+                    left--;
+                }
+            }
+        }
+
+        private boolean startsWith(int n, byte[] prefix) {
+            return n >= prefix.length && Arrays.equals(line, 0, prefix.length, prefix, 0, prefix.length);
+        }
+
+        private boolean startsWithIgnoringCase(int n, byte[] lowerCasePrefix) {
+            if (n < lowerCasePrefix.length) {
+                return false;
+            }
+            for (int i = 0; i < lowerCasePrefix.length; i++) {
+                if ((line[i] | 0x20) != lowerCasePrefix[i]) { // the prefix is lower-case letters, '-' and ':'
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** {@return the decimal number in line[from, to), blanks around it allowed, or -1 if there is none} */
+        private long decimal(int from, int to) {
+            while (from < to && (line[from] == ' ' || line[from] == '\t')) {
+                from++;
+            }
+            while (to > from && (line[to - 1] == ' ' || line[to - 1] == '\t')) {
+                to--;
+            }
+            if (from == to || to - from > 18) {
+                return -1;
+            }
+            long value = 0;
+            for (int i = from; i < to; i++) {
+                int d = line[i] - '0';
+                if (d < 0 || d > 9) {
+                    return -1;
+                }
+                value = value * 10 + d;
+            }
+            return value;
+        }
+
+        private String text(int n) {
+            return new String(line, 0, Math.max(0, n), StandardCharsets.ISO_8859_1);
+        }
+    }
+}

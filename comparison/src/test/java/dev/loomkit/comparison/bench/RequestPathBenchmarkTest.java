@@ -1,0 +1,97 @@
+package dev.loomkit.comparison.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The request-path benchmark's code run directly, without JMH: each mode's server, a few batches, and the parser. */
+class RequestPathBenchmarkTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = {"virtual", "platform", "bare"})
+    @Timeout(30)
+    void testEachModeAnswersPipelinedBatchesOnOneConnection(String mode) throws Exception {
+        var bench = new RequestPathBenchmark();
+        bench.mode = mode;
+        bench.startServer();
+        var client = new RequestPathBenchmark.Client();
+        try {
+            client.connect(bench);
+            for (int i = 0; i < 50; i++) {
+                assertEquals(RequestPathBenchmark.BATCH * RequestPathBenchmark.HELLO.length(), bench.hello(client));
+            }
+        } finally {
+            client.close();
+            bench.stopServer();
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void testServerStopsWhileTheClientIsStillConnected() throws Exception {
+        // JMH may tear the benchmark state down before the thread state: the idle connection must not hold the close.
+        var bench = new RequestPathBenchmark();
+        bench.mode = "virtual";
+        bench.startServer();
+        var client = new RequestPathBenchmark.Client();
+        client.connect(bench);
+        client.exchange();
+        long start = System.nanoTime();
+        bench.stopServer();
+        client.close();
+        assertTrue(System.nanoTime() - start < 5_000_000_000L, "closing took " + (System.nanoTime() - start) / 1_000_000 + " ms");
+    }
+
+    @Test
+    @Timeout(10)
+    void testReaderParsesResponsesSplitAcrossReadsAndIgnoresHeaderCase() throws IOException {
+        String two = "HTTP/1.1 200 OK\r\nCONTENT-length:  6 \r\nDate: x\r\n\r\nhello\n"
+                + "HTTP/1.1 200\r\ncontent-length: 11\r\n\r\nhello again";
+        var reader = new RequestPathBenchmark.ResponseReader(oneByteAtATime(two));
+        assertEquals(6, reader.readResponse());
+        assertEquals(11, reader.readResponse());
+        assertThrows(EOFException.class, reader::readResponse);
+    }
+
+    @Test
+    @Timeout(10)
+    void testReaderRejectsErrorsAndMalformedResponses() {
+        assertThrows(IOException.class, () -> read("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"));
+        assertThrows(IOException.class, () -> read("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n"));
+        assertThrows(IOException.class, () -> read("HTTP/1.1 200 OK\r\n\r\n")); // no Content-Length
+        assertThrows(IOException.class, () -> read("HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n"));
+        assertThrows(IOException.class, () -> read("HTTP/1.1 2000 OK\r\nContent-Length: 0\r\n\r\n"));
+        assertThrows(IOException.class, () -> read("HTTP/1.1 200 OK\nContent-Length: 0\r\n\r\n"));
+        assertThrows(EOFException.class, () -> read("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nhel"));
+    }
+
+    private static int read(String response) throws IOException {
+        return new RequestPathBenchmark.ResponseReader(new ByteArrayInputStream(response.getBytes(StandardCharsets.ISO_8859_1))).readResponse();
+    }
+
+    /** A stream that hands out one byte per read, so that every refill path is taken. */
+    private static InputStream oneByteAtATime(String text) {
+        var bytes = new ByteArrayInputStream(text.getBytes(StandardCharsets.ISO_8859_1));
+        return new InputStream() {
+            @Override
+            public int read() {
+                return bytes.read();
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) {
+                return len == 0 ? 0 : bytes.read(b, off, 1);
+            }
+        };
+    }
+}

@@ -256,7 +256,11 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
         } finally {
             lock.unlock();
         }
-        Thread.interrupted(); // a cancellation interrupt that came after the handler's last blocking call
+        // A cancellation interrupt that came after the handler's last blocking call. Looked at first:
+        // clearing takes a virtual thread's interrupt lock, reading does not.
+        if (Thread.currentThread().isInterrupted()) {
+            Thread.interrupted();
+        }
         if (watched) {
             server.watcher().disarm(this);
         }
@@ -269,8 +273,7 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
     void beginBodyRead() throws java.io.InterruptedIOException {
         lock.lock();
         try {
-            if (Thread.interrupted()) {
-                Thread.currentThread().interrupt();
+            if (Thread.currentThread().isInterrupted()) {
                 throw new java.io.InterruptedIOException("request cancelled before reading its body");
             }
             inBodyRead = true;

@@ -83,21 +83,25 @@ final class RequestHeadParser {
             }
         }
 
-        List<Headers.Field> fields = new ArrayList<>();
+        List<Headers.Field> fields = new ArrayList<>(8);
         int headerBytes = 0;
         while (true) {
-            String line = readLine(in, maxHeaderBytes - headerBytes, false);
-            if (line == null) {
-                throw new ProtocolException(400, "connection closed inside the request head");
-            }
-            headerBytes += line.length() + 2;
-            if (line.isEmpty()) {
+            // Fields are parsed where they lie in the input buffer: a name and a value string each,
+            // no string for the line between.
+            int limit = maxHeaderBytes - headerBytes;
+            int lf = lineEnd(in, limit, false);
+            int start = in.pos;
+            int length = lf - start - 1; // without the CRLF
+            checkLine(in.buf, start, lf, limit, false);
+            in.pos = lf + 1;
+            headerBytes += length + 2;
+            if (length == 0) {
                 break;
             }
             if (fields.size() == maxHeaderCount) {
                 throw new ProtocolException(431, "more than " + maxHeaderCount + " header fields");
             }
-            fields.add(parseField(line));
+            fields.add(parseField(in.buf, start, start + length));
         }
         Headers headers = Headers.owning(fields);
         return frame(method, target, http11, headers);
@@ -128,35 +132,43 @@ final class RequestHeadParser {
         return minor >= 1; // RFC 9110 2.5: a higher minor version is served as the highest known
     }
 
-    private static Headers.Field parseField(String line) throws ProtocolException {
-        char first = line.charAt(0);
+    /** Parses the field in {@code b[from, to)}, a line already checked for CR, NUL and its length. */
+    private static Headers.Field parseField(byte[] b, int from, int to) throws ProtocolException {
+        byte first = b[from];
         if (first == ' ' || first == '\t') {
             throw new ProtocolException(400, "obsolete line folding is not accepted");
         }
-        int colon = line.indexOf(':');
-        if (colon <= 0) {
+        int colon = -1;
+        for (int i = from; i < to; i++) {
+            if (b[i] == ':') {
+                colon = i;
+                break;
+            }
+        }
+        if (colon <= from) {
             throw new ProtocolException(400, "header field without a name or colon");
         }
-        for (int i = 0; i < colon; i++) {
-            if (!Rfc9110.isTchar(line.charAt(i))) {
-                throw new ProtocolException(400, line.charAt(i) == ' ' || line.charAt(i) == '\t'
+        for (int i = from; i < colon; i++) {
+            if (!Rfc9110.isTchar(b[i] & 0xff)) {
+                throw new ProtocolException(400, b[i] == ' ' || b[i] == '\t'
                         ? "whitespace before the colon of a header field" : "invalid character in a header name");
             }
         }
         int start = colon + 1;
-        int end = line.length();
-        while (start < end && (line.charAt(start) == ' ' || line.charAt(start) == '\t')) {
+        int end = to;
+        while (start < end && (b[start] == ' ' || b[start] == '\t')) {
             start++;
         }
-        while (end > start && (line.charAt(end - 1) == ' ' || line.charAt(end - 1) == '\t')) {
+        while (end > start && (b[end - 1] == ' ' || b[end - 1] == '\t')) {
             end--;
         }
         for (int i = start; i < end; i++) {
-            if (!Rfc9110.isFieldValueByte(line.charAt(i))) {
+            if (!Rfc9110.isFieldValueByte(b[i] & 0xff)) {
                 throw new ProtocolException(400, "control character in a header field value");
             }
         }
-        return new Headers.Field(line.substring(0, colon), line.substring(start, end));
+        return new Headers.Field(new String(b, from, colon - from, StandardCharsets.ISO_8859_1),
+                new String(b, start, end - start, StandardCharsets.ISO_8859_1));
     }
 
     /** RFC 9112 section 6: how long the body is, decided once, with every ambiguity refused. */
@@ -301,27 +313,29 @@ final class RequestHeadParser {
      * @return the line, or null if the stream ended before any byte of it (only where {@code cleanEof})
      */
     static String readLine(HttpInput in, int limit, boolean requestLine) throws IOException {
+        int lf = lineEnd(in, limit, requestLine);
+        if (lf < 0) {
+            return null;
+        }
+        checkLine(in.buf, in.pos, lf, limit, requestLine);
+        String line = new String(in.buf, in.pos, lf - in.pos - 1, StandardCharsets.ISO_8859_1);
+        in.pos = lf + 1;
+        return line;
+    }
+
+    /**
+     * Finds the LF that ends the line starting at {@code in.pos}, reading more as needed.
+     *
+     * @return the LF's index in {@code in.buf}, or -1 if the stream ended before any byte of the line
+     *         (only where {@code requestLine})
+     */
+    private static int lineEnd(HttpInput in, int limit, boolean requestLine) throws IOException {
         int scanned = 0;
         while (true) {
             byte[] b = in.buf;
             for (int i = in.pos + scanned; i < in.lim; i++) {
-                byte c = b[i];
-                if (c == '\n') {
-                    int len = i - in.pos;
-                    if (len == 0 || b[i - 1] != '\r') {
-                        throw new ProtocolException(400, "line not terminated by CRLF");
-                    }
-                    if (len - 1 > limit) {
-                        throw tooLong(requestLine, limit);
-                    }
-                    for (int j = in.pos; j < i - 1; j++) {
-                        if (b[j] == '\r' || b[j] == 0) {
-                            throw new ProtocolException(400, "bare CR or NUL in the request head");
-                        }
-                    }
-                    String line = new String(b, in.pos, len - 1, StandardCharsets.ISO_8859_1);
-                    in.pos = i + 1;
-                    return line;
+                if (b[i] == '\n') {
+                    return i;
                 }
             }
             scanned = in.lim - in.pos;
@@ -330,9 +344,25 @@ final class RequestHeadParser {
             }
             if (in.fill() < 0) {
                 if (scanned == 0 && requestLine) {
-                    return null;
+                    return -1;
                 }
                 throw new ProtocolException(400, "connection closed inside the request head");
+            }
+        }
+    }
+
+    /** Checks the line {@code b[start, lf)}: ends in CRLF, within the limit, no bare CR or NUL. */
+    private static void checkLine(byte[] b, int start, int lf, int limit, boolean requestLine) throws ProtocolException {
+        int len = lf - start;
+        if (len == 0 || b[lf - 1] != '\r') {
+            throw new ProtocolException(400, "line not terminated by CRLF");
+        }
+        if (len - 1 > limit) {
+            throw tooLong(requestLine, limit);
+        }
+        for (int j = start; j < lf - 1; j++) {
+            if (b[j] == '\r' || b[j] == 0) {
+                throw new ProtocolException(400, "bare CR or NUL in the request head");
             }
         }
     }

@@ -77,7 +77,7 @@ final class ServerImpl implements HttpServer {
         this.parser = new RequestHeadParser(config);
         this.threads = ThreadSource.of(config);
         this.permits = new Semaphore(config.maxConnections());
-        this.admission = new Admission(config.maxConcurrentRequests(), config.admissionTimeout());
+        this.admission = new Admission(config.maxConcurrentRequests(), config.admissionTimeout(), config.maxConnections());
         this.metrics = HttpMetrics.of(config.meterRegistry(), this, router.size());
         this.requestScope = ScopeConfig.named("request").withTimeout(config.requestTimeout()).withThreadFactory(threads.subtasks());
     }

@@ -164,9 +164,15 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
         return best;
     }
 
+    private static final Duration CENTURY = Duration.ofDays(36_500);
+
     private static long saturatedNanos(Duration d) {
-        // Cap at ~100 years so that nanoTime arithmetic cannot overflow.
-        return d.compareTo(Duration.ofDays(36_500)) > 0 ? Duration.ofDays(36_500).toNanos() : d.toNanos();
+        // Capped at ~100 years either way, so that nanoTime arithmetic cannot overflow: a deadline of
+        // Instant.MIN is simply long past, and one of Instant.MAX never comes.
+        if (d.compareTo(CENTURY) > 0) {
+            return CENTURY.toNanos();
+        }
+        return d.compareTo(CENTURY.negated()) < 0 ? -CENTURY.toNanos() : d.toNanos();
     }
 
     static <T, R> Scope<T, R> open(ScopeConfig config, JoinPolicy<T, R> policy) {

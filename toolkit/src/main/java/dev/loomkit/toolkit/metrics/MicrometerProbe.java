@@ -30,7 +30,25 @@ final class MicrometerProbe implements ToolkitProbe {
         this.registry = registry;
     }
 
+    /** The last scope name looked up and its gauge: one immutable pair, so a racy read sees either. */
+    private record LastGauge(String name, AtomicInteger gauge) {
+    }
+
+    private LastGauge last = new LastGauge("", new AtomicInteger());
+
     private AtomicInteger openGauge(String scope) {
+        // Scopes opened over and over (a server's "request") pass the same name object each time:
+        // an identity check finds its gauge without a map lookup.
+        LastGauge l = last;
+        if (l.name == scope) {
+            return l.gauge;
+        }
+        AtomicInteger found = lookUpGauge(scope);
+        last = new LastGauge(scope, found);
+        return found;
+    }
+
+    private AtomicInteger lookUpGauge(String scope) {
         // get() first: computeIfAbsent's mapping lambda captures this, and would be allocated on
         // every call, though it runs only once per scope name.
         AtomicInteger known = openScopes.get(scope);

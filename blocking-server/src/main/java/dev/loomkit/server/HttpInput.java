@@ -12,7 +12,7 @@ import java.util.Arrays;
  */
 final class HttpInput {
     /** Enough for a typical request head; an idle connection holds this much and no more. */
-    static final int INITIAL_SIZE = 1024;
+    static final int INITIAL_SIZE = 512;
     /** A buffer grown for a larger head is kept up to this size, so that such clients do not allocate per request. */
     private static final int KEEP_SIZE = 4 * 1024;
 

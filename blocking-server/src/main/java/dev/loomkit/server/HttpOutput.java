@@ -10,17 +10,19 @@ import java.nio.channels.SocketChannel;
  */
 final class HttpOutput {
     /**
-     * Room for a response head and a short body, written in one call. A larger body goes out in
-     * one gathering write with whatever is buffered, so a bigger buffer would save nothing; a small
-     * one keeps an idle connection small.
+     * Room for a typical response head and a short body, written in one call. A larger body goes
+     * out in one gathering write with whatever is buffered, so a bigger buffer would save nothing,
+     * and a small one keeps an idle connection small. A head that does not fit grows the buffer, up
+     * to {@link #MAX_SIZE}, for the connection's life.
      */
-    private static final int SIZE = 2 * 1024;
+    private static final int SIZE = 512;
+    private static final int MAX_SIZE = 8 * 1024;
 
     private final SocketChannel channel;
     private final Connection connection;
-    private final byte[] buf = new byte[SIZE];
-    private final ByteBuffer view = ByteBuffer.wrap(buf);
-    private final ByteBuffer[] viewOnly = {view};
+    private byte[] buf = new byte[SIZE];
+    private ByteBuffer view = ByteBuffer.wrap(buf);
+    private ByteBuffer[] viewOnly = {view};
     private int count;
     long bytesWritten;
 
@@ -30,7 +32,7 @@ final class HttpOutput {
     }
 
     void write(byte[] b, int off, int len) throws IOException {
-        if (len <= SIZE - count) {
+        if (len <= buf.length - count) {
             System.arraycopy(b, off, buf, count, len);
             count += len;
             return;
@@ -52,11 +54,15 @@ final class HttpOutput {
     /** Writes a string of ISO-8859-1 characters (a response head's text), one byte each. */
     void writeLatin1(String s) throws IOException {
         int len = s.length();
-        if (len > SIZE - count) {
-            flushBuffer();
-            if (len > SIZE) {
-                write(s.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
-                return;
+        if (len > buf.length - count) {
+            if (count + len <= MAX_SIZE) {
+                grow(count + len);
+            } else {
+                flushBuffer();
+                if (len > buf.length) {
+                    write(s.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                    return;
+                }
             }
         }
         s.getBytes(0, len, buf, count); // deprecated for its lossy charset, which is the one wanted here
@@ -64,8 +70,15 @@ final class HttpOutput {
     }
 
     /** Writes a non-negative number in decimal. */
+    private void grow(int needed) {
+        byte[] bigger = java.util.Arrays.copyOf(buf, Math.min(MAX_SIZE, Math.max(needed, buf.length * 2)));
+        buf = bigger;
+        view = ByteBuffer.wrap(bigger);
+        viewOnly = new ByteBuffer[] {view};
+    }
+
     void writeDecimal(long n) throws IOException {
-        if (20 > SIZE - count) {
+        if (20 > buf.length - count) {
             flushBuffer();
         }
         int digits = 1;

@@ -188,14 +188,15 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
         Objects.requireNonNull(body, "body");
         Objects.requireNonNull(config, "config");
         ScopeImpl<?, ?> parent = current();
-        if (CURRENT.isBound() && CURRENT.get() instanceof Frame.Owner frame && frame.thread == Thread.currentThread()) {
-            // This thread already runs a body under an owner frame: point it here for the duration.
-            // The JDK scope, if this scope forks, captures the same binding that its forks run under.
+        if (CURRENT.isBound() && CURRENT.get() instanceof Frame frame && frame.thread() == Thread.currentThread()) {
+            // This thread already runs under a frame of its own (a task's, or an owner's): point it
+            // here for the duration. The JDK scope, if this scope forks, captures the same binding
+            // that its forks run under.
             try (var scope = open(config, policy, parent, hostHook)) {
-                frame.set(scope);
+                frame.enter(scope);
                 return body.run(scope);
             } finally {
-                frame.set(parent);
+                frame.enter(parent);
             }
         }
         var frame = new Frame.Owner();
@@ -203,7 +204,7 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
         // the body (made under the same binding) pass its structure check.
         return ScopedValue.where(CURRENT, frame).call(() -> {
             try (var scope = open(config, policy, parent, hostHook)) {
-                frame.set(scope);
+                frame.enter(scope);
                 return body.run(scope);
             }
         });
@@ -221,7 +222,7 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
     }
 
     static ScopeImpl<?, ?> current() {
-        return CURRENT.isBound() ? CURRENT.get().scope() : null;
+        return CURRENT.isBound() ? CURRENT.get().current() : null;
     }
 
     private Thread newThread(Runnable r) {

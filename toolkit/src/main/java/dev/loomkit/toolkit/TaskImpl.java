@@ -37,12 +37,26 @@ final class TaskImpl<T> implements Task<T>, Frame, Runnable {
         this.body = body;
     }
 
-    @Override
-    public ScopeImpl<? super T, ?> scope() {
+    /** The scope of a {@link Scope#call} nested in this task's body, if one is running; this thread only. */
+    private ScopeImpl<?, ?> inner;
+
+    ScopeImpl<? super T, ?> scope() {
         return scope;
     }
 
-    Thread thread() {
+    @Override
+    public ScopeImpl<?, ?> current() {
+        ScopeImpl<?, ?> in = inner;
+        return in != null ? in : scope;
+    }
+
+    @Override
+    public void enter(ScopeImpl<?, ?> scope) {
+        this.inner = scope == this.scope ? null : scope;
+    }
+
+    @Override
+    public Thread thread() {
         return thread;
     }
 

@@ -173,4 +173,28 @@ class LazyScopeTest {
             return null;
         });
     }
+
+    @ParameterizedTest
+    @EnumSource(ThreadMode.class)
+    void testCallsNestedInATaskUseTheTasksFrameAndRestoreItsScope(ThreadMode mode) throws Exception {
+        try (var outer = Scope.open(mode.config("outer"), JoinPolicy.<String>failFast())) {
+            Task<String> task = outer.fork("task", () -> {
+                StringBuilder seen = new StringBuilder();
+                for (int i = 0; i < 2; i++) {
+                    String inner = Scope.call(mode.config("inner-" + i), JoinPolicy.<String>failFast(), scope -> {
+                        assertSame(scope, Scope.current().orElseThrow());
+                        assertSame(outer, scope.parent().orElseThrow());
+                        Task<String> sub = scope.fork("sub", () -> Scope.current().orElseThrow().name());
+                        scope.join();
+                        return sub.get();
+                    });
+                    seen.append(inner).append(' ');
+                    assertSame(outer, Scope.current().orElseThrow(), "the task's own scope again");
+                }
+                return seen.toString().strip();
+            });
+            outer.join();
+            assertEquals("inner-0 inner-1", task.get());
+        }
+    }
 }

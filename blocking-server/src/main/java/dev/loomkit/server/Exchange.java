@@ -96,7 +96,7 @@ final class Exchange {
         ScopeConfig scopeConfig = timeout == null ? conn.server.requestScope() : conn.server.requestScope().withTimeout(timeout);
         // No later than the scope's own deadline, so the sweeper never looks too late; looking early
         // changes nothing.
-        deadlineNanos = System.nanoTime() + (timeout == null ? config.requestTimeout() : timeout).toNanos();
+        deadlineNanos = startNanos + (timeout == null ? config.requestTimeout() : timeout).toNanos();
         var request = new RequestImpl(head, match, body, conn.remote);
         try {
             // A hosted scope: the sweeper keeps its deadline and its one hook wakes this handler, so
@@ -230,7 +230,9 @@ final class Exchange {
                 }
             }
         } else {
-            ResponseWriter.writeFixed(conn.out, response, head.http11(), close, headRequest);
+            // Pipelined requests already buffered: their responses leave together, in one write.
+            boolean more = !close && !bodyPending && conn.in.hasBuffered();
+            ResponseWriter.writeFixed(conn.out, response, head.http11(), close, headRequest, more);
         }
         return !close && (!bodyPending || body.drain(DRAIN_LIMIT));
     }

@@ -80,6 +80,17 @@ final class ResponseWriter {
 
     static void writeFixed(HttpOutput out, Response response, boolean http11, boolean close, boolean headRequest)
             throws IOException {
+        writeFixed(out, response, http11, close, headRequest, false);
+    }
+
+    /**
+     * Writes a response with a body of known length.
+     *
+     * @param more the client has already sent its next request: leave the response buffered, to go
+     *             out with the next one's (the input flushes it before any read that could block)
+     */
+    static void writeFixed(HttpOutput out, Response response, boolean http11, boolean close, boolean headRequest,
+                           boolean more) throws IOException {
         int status = response.status();
         byte[] body = response.body();
         head(out, status, response.headers(), http11, close);
@@ -92,7 +103,9 @@ final class ResponseWriter {
         if (!headRequest && !bodyless(status)) {
             out.write(body);
         }
-        out.flush();
+        if (!more) {
+            out.flush();
+        }
     }
 
     static OutputStream startStreaming(HttpOutput out, Response response, boolean http11, boolean close,

@@ -165,6 +165,7 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
     }
 
     private static final Duration CENTURY = Duration.ofDays(36_500);
+    private static final Duration MINUS_CENTURY = CENTURY.negated();
 
     private static long saturatedNanos(Duration d) {
         // Capped at ~100 years either way, so that nanoTime arithmetic cannot overflow: a deadline of
@@ -172,7 +173,7 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
         if (d.compareTo(CENTURY) > 0) {
             return CENTURY.toNanos();
         }
-        return d.compareTo(CENTURY.negated()) < 0 ? -CENTURY.toNanos() : d.toNanos();
+        return d.compareTo(MINUS_CENTURY) < 0 ? -CENTURY.toNanos() : d.toNanos();
     }
 
     static <T, R> Scope<T, R> open(ScopeConfig config, JoinPolicy<T, R> policy) {

@@ -27,7 +27,7 @@ abstract sealed class BodyInputStream extends InputStream permits BodyInputStrea
         if (head.contentLength() > 0) {
             return new Fixed(in, exchange, head.contentLength());
         }
-        return new Empty(in, exchange);
+        return Empty.INSTANCE;
     }
 
     /** {@return whether the whole body has been read} */
@@ -99,9 +99,12 @@ abstract sealed class BodyInputStream extends InputStream permits BodyInputStrea
         }
     }
 
+    /** No body: one shared instance, since it never reads and its state never changes. */
     static final class Empty extends BodyInputStream {
-        Empty(HttpInput in, Exchange exchange) {
-            super(in, exchange);
+        static final Empty INSTANCE = new Empty();
+
+        private Empty() {
+            super(null, null);
             done = true;
         }
 

@@ -30,9 +30,16 @@ public final class Headers {
     }
 
     private final List<Field> fields;
+    /** Whether {@link #fields} is a private mutable list that {@link #fields()} must wrap. */
+    private final boolean owned;
 
     private Headers(List<Field> fields) {
+        this(fields, false);
+    }
+
+    private Headers(List<Field> fields, boolean owned) {
         this.fields = fields;
+        this.owned = owned;
     }
 
     /** {@return no fields} */
@@ -44,9 +51,12 @@ public final class Headers {
         return fields.isEmpty() ? EMPTY : new Headers(List.copyOf(fields));
     }
 
-    /** {@return headers over this list, which the caller hands over and never touches again} */
+    /**
+     * {@return headers over this list, which the caller hands over and never touches again} The list
+     * is wrapped unmodifiable only when someone asks for it ({@link #fields()}).
+     */
     static Headers owning(List<Field> fields) {
-        return fields.isEmpty() ? EMPTY : new Headers(java.util.Collections.unmodifiableList(fields));
+        return fields.isEmpty() ? EMPTY : new Headers(fields, true);
     }
 
     /** {@return headers of one field} */
@@ -94,6 +104,11 @@ public final class Headers {
 
     /** {@return the fields in arrival order} */
     public List<Field> fields() {
+        return owned ? java.util.Collections.unmodifiableList(fields) : fields;
+    }
+
+    /** The fields, for the server's own loops, which do not modify them. */
+    List<Field> list() {
         return fields;
     }
 

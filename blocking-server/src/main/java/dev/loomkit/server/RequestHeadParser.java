@@ -44,45 +44,63 @@ final class RequestHeadParser {
             return null;
         }
         start.headStarted();
-        String requestLine = null;
-        for (int empty = 0; requestLine == null; empty++) {
-            requestLine = readLine(in, maxRequestLine, true);
-            if (requestLine == null) {
+        for (int empty = 0; ; empty++) {
+            int lf = lineEnd(in, maxRequestLine, true);
+            if (lf < 0) {
                 return null;
             }
-            if (requestLine.isEmpty()) {
-                if (empty >= MAX_LEADING_EMPTY_LINES) {
-                    throw new ProtocolException(400, "too many empty lines before the request line");
-                }
-                requestLine = null; // RFC 9112 2.2: ignore empty lines before the request line
+            checkLine(in.buf, in.pos, lf, maxRequestLine, true);
+            int from = in.pos;
+            int to = lf - 1;
+            in.pos = lf + 1;
+            if (to > from) {
+                return parseRequestLine(in.buf, from, to, in);
             }
+            if (empty >= MAX_LEADING_EMPTY_LINES) {
+                throw new ProtocolException(400, "too many empty lines before the request line");
+            }
+            // RFC 9112 2.2: ignore empty lines before the request line
         }
-        return parseRest(requestLine, in);
     }
 
-    private RequestHead parseRest(String requestLine, HttpInput in) throws IOException {
-        int sp1 = requestLine.indexOf(' ');
-        int sp2 = sp1 < 0 ? -1 : requestLine.indexOf(' ', sp1 + 1);
-        if (sp1 <= 0 || sp2 < 0 || requestLine.indexOf(' ', sp2 + 1) >= 0) {
+    private static int indexOf(byte[] b, byte c, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (b[i] == c) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static final byte[] HTTP_11 = "HTTP/1.1".getBytes(StandardCharsets.ISO_8859_1);
+
+    /** Parses the request line in {@code b[from, to)}, where it lies in the buffer, then the fields. */
+    private RequestHead parseRequestLine(byte[] b, int from, int to, HttpInput in) throws IOException {
+        int sp1 = indexOf(b, (byte) ' ', from, to);
+        int sp2 = sp1 < 0 ? -1 : indexOf(b, (byte) ' ', sp1 + 1, to);
+        if (sp1 <= from || sp2 < 0 || indexOf(b, (byte) ' ', sp2 + 1, to) >= 0) {
             throw new ProtocolException(400, "malformed request line");
         }
-        String method = method(requestLine, sp1);
-        String target = requestLine.substring(sp1 + 1, sp2);
+        String method = method(b, from, sp1);
         if (!Rfc9110.isToken(method)) {
             throw new ProtocolException(400, "malformed method");
         }
-        boolean http11 = requestLine.length() - sp2 == 9 && requestLine.startsWith("HTTP/1.1", sp2 + 1)
-                || parseVersion(requestLine.substring(sp2 + 1));
-        if (target.isEmpty()) {
+        boolean http11 = java.util.Arrays.equals(b, sp2 + 1, to, HTTP_11, 0, HTTP_11.length)
+                || parseVersion(new String(b, sp2 + 1, to - sp2 - 1, StandardCharsets.ISO_8859_1));
+        if (sp2 == sp1 + 1) {
             throw new ProtocolException(400, "empty request target");
         }
-        for (int i = 0; i < target.length(); i++) {
-            char c = target.charAt(i);
+        for (int i = sp1 + 1; i < sp2; i++) {
+            int c = b[i] & 0xff;
             if (c <= 0x20 || c >= 0x7f) {
                 throw new ProtocolException(400, "invalid character in request target");
             }
         }
+        String target = new String(b, sp1 + 1, sp2 - sp1 - 1, StandardCharsets.ISO_8859_1);
+        return parseFields(method, target, http11, in);
+    }
 
+    private RequestHead parseFields(String method, String target, boolean http11, HttpInput in) throws IOException {
         List<Headers.Field> fields = new ArrayList<>(8);
         int headerBytes = 0;
         while (true) {
@@ -109,14 +127,17 @@ final class RequestHeadParser {
 
     private static final String[] COMMON_METHODS = {"GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH"};
 
-    /** The method, as a shared constant when it is a common one (saves a string per request). */
-    private static String method(String line, int end) {
-        for (String m : COMMON_METHODS) {
-            if (m.length() == end && line.startsWith(m)) {
-                return m;
+    private static final byte[][] COMMON_METHOD_BYTES = java.util.Arrays.stream(COMMON_METHODS)
+            .map(m -> m.getBytes(StandardCharsets.ISO_8859_1)).toArray(byte[][]::new);
+
+    /** The method in {@code b[from, to)}, as a shared constant when it is a common one (saves a string per request). */
+    private static String method(byte[] b, int from, int to) {
+        for (int i = 0; i < COMMON_METHOD_BYTES.length; i++) {
+            if (java.util.Arrays.equals(b, from, to, COMMON_METHOD_BYTES[i], 0, COMMON_METHOD_BYTES[i].length)) {
+                return COMMON_METHODS[i];
             }
         }
-        return line.substring(0, end);
+        return new String(b, from, to - from, StandardCharsets.ISO_8859_1);
     }
 
     private static boolean parseVersion(String v) throws ProtocolException {
@@ -181,7 +202,7 @@ final class RequestHeadParser {
         boolean expectContinue = false;
         boolean close = false;
         boolean keep = false;
-        for (Headers.Field f : headers.fields()) {
+        for (Headers.Field f : headers.list()) {
             String n = f.name();
             switch (n.length()) {
                 case 4 -> {

@@ -64,7 +64,7 @@ final class ResponseWriter {
     /** Writes the status line, the fields, Date and the connection's fate; the caller ends the head. */
     private static void head(HttpOutput out, int status, Headers fields, boolean http11, boolean close) throws IOException {
         out.write(statusLine(status));
-        for (Headers.Field f : fields.fields()) {
+        for (Headers.Field f : fields.list()) {
             out.writeLatin1(f.name());
             out.writeLatin1(": ");
             out.writeLatin1(f.value()); // validated: every character is in ISO-8859-1

@@ -1,5 +1,7 @@
 package dev.loomkit.toolkit;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -14,26 +16,44 @@ final class Policies {
     }
 
     static final class FailFast<T> implements JoinPolicy<T, Void> {
-        private final Queue<Task<? extends T>> failed = new ConcurrentLinkedQueue<>();
+        private static final VarHandle FAILED;
+
+        static {
+            try {
+                FAILED = MethodHandles.lookup().findVarHandle(FailFast.class, "failed", Queue.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        // Made by the first failure: a scope whose tasks all succeed, or that forks none, has none.
+        private volatile Queue<Task<? extends T>> failed;
 
         @Override
+        @SuppressWarnings("unchecked")
         public Optional<CancelReason> onComplete(Task<? extends T> task) {
             if (task.state() != Task.State.FAILED) {
                 return Optional.empty();
             }
-            failed.add(task);
+            Queue<Task<? extends T>> q = failed;
+            if (q == null) {
+                var made = new ConcurrentLinkedQueue<Task<? extends T>>();
+                q = FAILED.compareAndSet(this, (Queue<Task<? extends T>>) null, made) ? made : failed;
+            }
+            q.add(task);
             // Only the first failure asks for cancellation; the scope ignores later requests anyway.
             return Optional.of(CancelReason.siblingFailed(task.name(), task.exception()));
         }
 
         @Override
         public Void result() {
-            Task<? extends T> first = failed.peek();
+            Queue<Task<? extends T>> q = failed;
+            Task<? extends T> first = q == null ? null : q.peek();
             if (first == null) {
                 return null;
             }
             var e = new TaskFailedException("task '" + first.name() + "' failed", first.exception());
-            failed.stream().skip(1).forEach(t -> e.addSuppressed(t.exception()));
+            q.stream().skip(1).forEach(t -> e.addSuppressed(t.exception()));
             throw e;
         }
     }

@@ -188,8 +188,26 @@ final class RequestHeadParser {
                 throw new ProtocolException(400, "control character in a header field value");
             }
         }
-        return new Headers.Field(new String(b, from, colon - from, StandardCharsets.ISO_8859_1),
-                new String(b, start, end - start, StandardCharsets.ISO_8859_1));
+        return new Headers.Field(name(b, from, colon), new String(b, start, end - start, StandardCharsets.ISO_8859_1));
+    }
+
+    /** Field names most requests carry, spelled as clients send them; a name is kept as received. */
+    private static final String[] COMMON_NAMES = {"Host", "User-Agent", "Accept", "Accept-Encoding", "Accept-Language",
+        "Connection", "Content-Length", "Content-Type", "Cookie", "Authorization", "Cache-Control", "host", "user-agent",
+        "accept", "accept-encoding", "connection", "content-length", "content-type"};
+    private static final byte[][] COMMON_NAME_BYTES = java.util.Arrays.stream(COMMON_NAMES)
+            .map(n -> n.getBytes(StandardCharsets.ISO_8859_1)).toArray(byte[][]::new);
+
+    /** The field name in {@code b[from, to)}: a shared constant when it is a common one, byte for byte. */
+    private static String name(byte[] b, int from, int to) {
+        int length = to - from;
+        for (int i = 0; i < COMMON_NAME_BYTES.length; i++) {
+            byte[] known = COMMON_NAME_BYTES[i];
+            if (known.length == length && java.util.Arrays.equals(b, from, to, known, 0, length)) {
+                return COMMON_NAMES[i];
+            }
+        }
+        return new String(b, from, length, StandardCharsets.ISO_8859_1);
     }
 
     /** RFC 9112 section 6: how long the body is, decided once, with every ambiguity refused. */

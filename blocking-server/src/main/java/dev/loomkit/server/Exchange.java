@@ -149,6 +149,11 @@ final class Exchange {
         }
     }
 
+    /** {@return when the exchange started (nanoTime base)} */
+    long startNanos() {
+        return startNanos;
+    }
+
     /** Sweeper: if the request's deadline has passed, cancels its scope (by looking at it). */
     void expireIfDue(long now) {
         Scope<Object, Void> s = scope;

@@ -172,7 +172,11 @@ final class ClientGoneWatcher implements Runnable {
             if (c.watch != Connection.Watch.WATCHING || !key.isValid()) {
                 return null;
             }
-            scratch.clear();
+            int room = c.in.room();
+            if (room == 0) {
+                return ""; // the buffer is full: stop watching, and let TCP hold the rest back
+            }
+            scratch.clear().limit(Math.min(scratch.capacity(), room));
             int n;
             try {
                 n = c.channel.read(scratch);

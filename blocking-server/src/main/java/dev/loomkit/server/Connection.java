@@ -321,7 +321,7 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
             // thread blocked in a socket read is RUNNABLE too, so platform handlers are watched
             // regardless; their pool bounds how many there are.)
             if (handling && !inBodyRead && watch == Watch.NONE && !clientGone && exchange != null
-                    && exchange.bodyComplete() && now - handlingSince >= afterNanos
+                    && exchange.bodyComplete() && now - handlingSince >= afterNanos && in.room() > 0
                     && !(thread.isVirtual() && thread.getState() == Thread.State.RUNNABLE)) {
                 watch = Watch.ARMING;
                 arm = true;

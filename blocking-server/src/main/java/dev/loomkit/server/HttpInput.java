@@ -78,7 +78,15 @@ final class HttpInput {
         return n;
     }
 
+    /** The largest the buffer has been (tests). */
+    int peakSize = INITIAL_SIZE;
+
+    int maxSize() {
+        return maxSize;
+    }
+
     private void resize(int size) {
+        peakSize = Math.max(peakSize, size);
         buf = Arrays.copyOf(buf, size);
         view = ByteBuffer.wrap(buf);
     }
@@ -119,9 +127,22 @@ final class HttpInput {
         return n;
     }
 
-    /** Appends bytes read elsewhere (by the client-gone watcher) as if they had been read here. */
+    /**
+     * {@return how many more bytes may be buffered: the head limit less what is buffered} The
+     * client-gone watcher reads no more than this, so a client that pipelines while its request is
+     * being handled cannot grow the buffer past the head limit; what it sends beyond waits in the
+     * kernel, where TCP's flow control holds it back.
+     */
+    int room() {
+        return Math.max(0, maxSize - (lim - pos));
+    }
+
+    /** Appends bytes read elsewhere (by the client-gone watcher) as if they had been read here; at most {@link #room()}. */
     void pushBack(ByteBuffer data) {
         int n = data.remaining();
+        if (n > room()) {
+            throw new IllegalStateException(n + " bytes pushed back with room for " + room());
+        }
         if (lim + n > buf.length) {
             if (pos > 0) {
                 System.arraycopy(buf, pos, buf, 0, lim - pos);
@@ -129,7 +150,7 @@ final class HttpInput {
                 pos = 0;
             }
             if (lim + n > buf.length) {
-                resize(Math.max(lim + n, buf.length * 2));
+                resize(Math.min(maxSize, Math.max(lim + n, buf.length * 2)));
             }
         }
         data.get(buf, lim, n);

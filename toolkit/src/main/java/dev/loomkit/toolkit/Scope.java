@@ -36,6 +36,12 @@ import java.util.concurrent.Callable;
  * cancellation is logged once with its stack and counted.
  *
  * <h2>Deadlines</h2>
+ * A deadline cancels the scope, with reason {@link CancelReason.Kind#DEADLINE}, when it passes. A
+ * scope with something to wake (a running task, an on-cancel hook) has a timer for it; one with
+ * nothing to wake has none, and is found cancelled by the first look after the deadline
+ * ({@link #isCancelled()}, {@link #cancelReason()}, {@link #join()}, {@link Deadlines}). So a scope
+ * that forks nothing costs no timer, and a {@code join} after tasks that ended late reports the
+ * deadline every time, whether or not a timer thread has run yet.
  * {@snippet :
  * try (var scope = Scope.open(ScopeConfig.named("request").withTimeout(Duration.ofMillis(500)),
  *                             JoinPolicy.failFast())) {

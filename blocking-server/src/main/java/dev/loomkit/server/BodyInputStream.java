@@ -80,16 +80,17 @@ abstract sealed class BodyInputStream extends InputStream permits BodyInputStrea
      * @return whether the body was read to its end within the limit
      */
     boolean drain(long limit) {
-        byte[] skip = new byte[8192];
-        long total = 0;
+        // Counted on the wire, not in body bytes: chunk sizes, extensions and trailers count too,
+        // so no framing can make a small body cost a large read.
+        long start = in.consumed();
+        byte[] skip = new byte[Math.min(8192, (int) Math.max(1, limit))];
         try {
             while (!done) {
                 int n = read(skip, 0, skip.length);
                 if (n < 0) {
                     break;
                 }
-                total += n;
-                if (total > limit) {
+                if (in.consumed() - start > limit) {
                     return false;
                 }
             }
@@ -200,24 +201,77 @@ abstract sealed class BodyInputStream extends InputStream permits BodyInputStrea
 
         private long readChunkSize() throws IOException {
             String line = line(MAX_CHUNK_LINE);
-            int semi = line.indexOf(';');
-            String size = (semi < 0 ? line : line.substring(0, semi));
-            // RFC 9112 allows BWS before the extension's ';'; nothing else around the size.
-            if (semi >= 0) {
-                size = size.stripTrailing();
+            // RFC 9112 7.1: chunk-size [ chunk-ext ] CRLF, chunk-ext = *( BWS ";" BWS ext-name
+            // [ BWS "=" BWS ext-val ] ), BWS being spaces and tabs only. Extensions are checked,
+            // then ignored.
+            int i = 0;
+            long n = 0;
+            while (i < line.length() && Character.digit(line.charAt(i), 16) >= 0 && line.charAt(i) < 0x80) {
+                if (i == 15) {
+                    throw new ProtocolException(400, "chunk size too large '" + line + "'");
+                }
+                n = n << 4 | Character.digit(line.charAt(i), 16);
+                i++;
             }
-            if (size.isEmpty() || size.length() > 15) {
+            if (i == 0) {
                 throw new ProtocolException(400, "invalid chunk size '" + line + "'");
             }
-            long n = 0;
-            for (int i = 0; i < size.length(); i++) {
-                int d = Character.digit(size.charAt(i), 16);
-                if (d < 0) {
-                    throw new ProtocolException(400, "invalid chunk size '" + line + "'");
+            while (i < line.length()) {
+                i = skipBws(line, i);
+                if (i == line.length() || line.charAt(i) != ';') {
+                    throw new ProtocolException(400, "invalid chunk size or extension '" + line + "'");
                 }
-                n = n << 4 | d;
+                i = skipBws(line, i + 1);
+                int nameStart = i;
+                while (i < line.length() && Rfc9110.isTchar(line.charAt(i))) {
+                    i++;
+                }
+                if (i == nameStart) {
+                    throw new ProtocolException(400, "chunk extension without a name '" + line + "'");
+                }
+                int afterName = skipBws(line, i);
+                if (afterName < line.length() && line.charAt(afterName) == '=') {
+                    i = skipBws(line, afterName + 1);
+                    i = extValueEnd(line, i);
+                }
             }
             return n;
+        }
+
+        private static int skipBws(String line, int i) {
+            while (i < line.length() && (line.charAt(i) == ' ' || line.charAt(i) == '\t')) {
+                i++;
+            }
+            return i;
+        }
+
+        /** The end of the token or quoted-string at {@code i}. */
+        private static int extValueEnd(String line, int i) throws ProtocolException {
+            if (i < line.length() && line.charAt(i) == '"') {
+                for (int j = i + 1; j < line.length(); j++) {
+                    char c = line.charAt(j);
+                    if (c == '"') {
+                        return j + 1;
+                    }
+                    if (c == '\\') {
+                        j++;
+                        if (j == line.length() || !Rfc9110.isFieldValueByte(line.charAt(j))) {
+                            throw new ProtocolException(400, "malformed quoted chunk extension value");
+                        }
+                    } else if (!Rfc9110.isFieldValueByte(c)) {
+                        throw new ProtocolException(400, "control character in a chunk extension value");
+                    }
+                }
+                throw new ProtocolException(400, "unterminated quoted chunk extension value");
+            }
+            int start = i;
+            while (i < line.length() && Rfc9110.isTchar(line.charAt(i))) {
+                i++;
+            }
+            if (i == start) {
+                throw new ProtocolException(400, "chunk extension without a value after '='");
+            }
+            return i;
         }
 
         private void readTrailers() throws IOException {
@@ -228,9 +282,7 @@ abstract sealed class BodyInputStream extends InputStream permits BodyInputStrea
                     return;
                 }
                 bytes += line.length() + 2;
-                if (line.indexOf(':') <= 0) {
-                    throw new ProtocolException(400, "malformed trailer field");
-                }
+                RequestHeadParser.checkTrailerField(line); // validated like a header field, then ignored
             }
         }
     }

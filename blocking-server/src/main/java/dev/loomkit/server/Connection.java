@@ -7,6 +7,7 @@ import dev.loomkit.toolkit.ScopeConfig;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
@@ -32,7 +33,11 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
     private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
 
     /** What a blocking I/O under way is: the sweeper's timeout for it, and the metric tag when it expires. */
-    enum Io { NONE, IDLE, HEAD, BODY, WRITE }
+    enum Io { NONE, IDLE, HEAD, BODY, WRITE, LINGER }
+
+    /** How long, and how much, a closing connection reads and discards before it closes. */
+    private static final long LINGER_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
+    private static final int LINGER_BYTES = 64 * 1024;
 
     /** The client-gone watch: none, asked for, on the selector. */
     enum Watch { NONE, ARMING, WATCHING }
@@ -115,6 +120,7 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
             if (channel.isOpen()) {
                 try {
                     out.flush(); // responses held for pipelined requests, should the loop end with some
+                    lingeringClose();
                 } catch (IOException e) {
                     LOG.debug("connection {}: final flush failed: {}", id, e.toString());
                 }
@@ -145,7 +151,7 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
                 ioEnd();
                 server.metrics().protocolError(e.status());
                 LOG.debug("connection {}: rejected request with {}: {}", id, e.status(), e.getMessage());
-                ResponseWriter.writeError(out, e.status(), e.getMessage(), true);
+                ResponseWriter.writeError(out, e.status(), e.getMessage(), true, e.headRequest());
                 return;
             }
             ioEnd();
@@ -156,6 +162,34 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
                 return;
             }
             in.shrinkIfIdle();
+        }
+    }
+
+    /**
+     * RFC 9112 9.6: closes the sending side first, then reads and discards what the client still
+     * sends, until it closes too, for at most {@link #LINGER_NANOS} and {@link #LINGER_BYTES}.
+     * Closing a socket with unread input makes the kernel answer with a reset, and a reset can
+     * destroy the response still on its way (a 400, a 413, an answer to a request whose large body
+     * was not read). A client that closed first costs one read that returns end of stream.
+     */
+    private void lingeringClose() {
+        try {
+            channel.shutdownOutput();
+            ioStart(Io.LINGER); // the sweeper closes the channel when the time is up
+            ByteBuffer skip = ByteBuffer.wrap(in.buf);
+            long total = in.buffered();
+            while (total <= LINGER_BYTES) {
+                skip.clear();
+                int n = channel.read(skip);
+                if (n < 0) {
+                    break;
+                }
+                total += n;
+            }
+        } catch (IOException e) {
+            LOG.debug("connection {}: lingering close ended: {}", id, e.toString());
+        } finally {
+            ioEnd();
         }
     }
 
@@ -177,6 +211,7 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
             case HEAD -> config.headerTimeout().toNanos();
             case BODY -> config.bodyTimeout().toNanos();
             case WRITE -> config.writeTimeout().toNanos();
+            case LINGER -> LINGER_NANOS;
             case NONE -> 0;
         };
     }
@@ -278,6 +313,17 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
      * Before a body read in the handler's thread: no interrupt from now on (it would close the
      * channel). A pending one means the request was cancelled: the read is refused instead.
      */
+    /**
+     * As {@link #beginBodyRead()}, with the read also ending by {@code until} (nanoTime base) unless
+     * that is 0: the budget of skipping a body nobody asked for.
+     */
+    void beginBodyRead(long until) throws java.io.InterruptedIOException {
+        beginBodyRead();
+        if (until != 0 && ioDeadline - until > 0) {
+            ioDeadline = until;
+        }
+    }
+
     void beginBodyRead() throws java.io.InterruptedIOException {
         lock.lock();
         try {

@@ -28,8 +28,12 @@ import org.slf4j.LoggerFactory;
 final class Exchange {
     private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
     private static final Logger ACCESS = LoggerFactory.getLogger("dev.loomkit.server.access");
-    /** Unread body bytes the server will skip to keep a connection; more, and it closes instead. */
+    /**
+     * Unread body the server will skip to keep a connection, counted in bytes on the wire (framing
+     * included), and in time, from the response on; past either, it closes instead.
+     */
     private static final long DRAIN_LIMIT = 64 * 1024;
+    private static final long DRAIN_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
     static final int CLIENT_CLOSED = 499;
     /** Admission timed out: try again soon; the connection stays usable. */
     private static final Response BUSY = Response.text(503, "503 Service Unavailable: server busy, try again\n")
@@ -45,6 +49,8 @@ final class Exchange {
     /** When the request scope's deadline passes (nanoTime base); read by the sweeper. */
     private volatile long deadlineNanos;
     private boolean continueSent;
+    /** While the unread body is skipped: the latest any read may end (nanoTime base), else 0. */
+    private long drainDeadline;
     private int status;
     private String uri = "UNKNOWN";
     private Router.Route route;
@@ -204,7 +210,7 @@ final class Exchange {
 
     private boolean respondError(int errorStatus, String message) throws IOException {
         status = errorStatus;
-        ResponseWriter.writeError(conn.out, errorStatus, message, head.http11());
+        ResponseWriter.writeError(conn.out, errorStatus, message, head.http11(), head.method().equals("HEAD"));
         return false;
     }
 
@@ -239,7 +245,11 @@ final class Exchange {
             boolean more = !close && !bodyPending && conn.in.hasBuffered();
             ResponseWriter.writeFixed(conn.out, response, head.http11(), close, headRequest, more);
         }
-        return !close && (!bodyPending || body.drain(DRAIN_LIMIT));
+        if (close || !bodyPending) {
+            return !close;
+        }
+        drainDeadline = System.nanoTime() + DRAIN_NANOS;
+        return body.drain(DRAIN_LIMIT);
     }
 
     // ---- called by the body stream, in the handler's thread ------------------------------------
@@ -249,7 +259,7 @@ final class Exchange {
         if (s != null && s.isCancelled()) {
             throw new InterruptedIOException("request cancelled: " + s.cancelReason().orElseThrow());
         }
-        conn.beginBodyRead();
+        conn.beginBodyRead(drainDeadline);
         if (head.expectContinue() && !continueSent) {
             continueSent = true;
             try {

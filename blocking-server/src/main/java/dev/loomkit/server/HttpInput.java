@@ -42,6 +42,11 @@ final class HttpInput {
         }
     }
 
+    /** {@return bytes taken from the buffer or the channel so far: read, less what is still buffered} */
+    long consumed() {
+        return bytesRead - (lim - pos);
+    }
+
     boolean hasBuffered() {
         return pos < lim;
     }

@@ -85,6 +85,18 @@ final class RequestHeadParser {
         if (!Rfc9110.isToken(method)) {
             throw new ProtocolException(400, "malformed method");
         }
+        try {
+            return parseTargetAndFields(b, from, to, sp1, sp2, method, in);
+        } catch (ProtocolException e) {
+            if (method.equals("HEAD")) {
+                e.markHeadRequest();
+            }
+            throw e;
+        }
+    }
+
+    private RequestHead parseTargetAndFields(byte[] b, int from, int to, int sp1, int sp2, String method, HttpInput in)
+            throws IOException {
         boolean http11 = java.util.Arrays.equals(b, sp2 + 1, to, HTTP_11, 0, HTTP_11.length)
                 || parseVersion(new String(b, sp2 + 1, to - sp2 - 1, StandardCharsets.ISO_8859_1));
         if (sp2 == sp1 + 1) {
@@ -191,6 +203,24 @@ final class RequestHeadParser {
         return new Headers.Field(name(b, from, colon), new String(b, start, end - start, StandardCharsets.ISO_8859_1));
     }
 
+    /** Checks a trailer field as a header field is checked (RFC 9112 7.1.2). */
+    static void checkTrailerField(String line) throws ProtocolException {
+        byte[] b = line.getBytes(StandardCharsets.ISO_8859_1);
+        for (byte c : b) {
+            if (c == 0 || c == '\r' || c == '\n') {
+                throw new ProtocolException(400, "bare CR, LF or NUL in a trailer field");
+            }
+        }
+        if (b.length == 0) {
+            throw new ProtocolException(400, "malformed trailer field");
+        }
+        try {
+            parseField(b, 0, b.length);
+        } catch (ProtocolException e) {
+            throw new ProtocolException(400, "malformed trailer field: " + e.getMessage());
+        }
+    }
+
     /** Field names most requests carry, spelled as clients send them; a name is kept as received. */
     private static final String[] COMMON_NAMES = {"Host", "User-Agent", "Accept", "Accept-Encoding", "Accept-Language",
         "Connection", "Content-Length", "Content-Type", "Cookie", "Authorization", "Cache-Control", "host", "user-agent",
@@ -215,6 +245,7 @@ final class RequestHeadParser {
         // One pass over the fields picks out the few that frame the message; most requests have
         // none of them but Host, so this allocates nothing for them.
         int hosts = 0;
+        String hostValue = null;
         List<String> te = null;
         List<String> cl = null;
         boolean expectContinue = false;
@@ -226,6 +257,7 @@ final class RequestHeadParser {
                 case 4 -> {
                     if (n.equalsIgnoreCase("Host")) {
                         hosts++;
+                        hostValue = f.value();
                     }
                 }
                 case 6 -> {
@@ -277,7 +309,10 @@ final class RequestHeadParser {
             List<String> codings = new ArrayList<>();
             for (String value : te) {
                 for (String c : value.split(",", -1)) {
-                    codings.add(c.strip().toLowerCase(Locale.ROOT));
+                    String coding = c.strip().toLowerCase(Locale.ROOT);
+                    if (!coding.isEmpty()) { // RFC 9110 5.6.1: empty list elements are ignored
+                        codings.add(coding);
+                    }
                 }
             }
             int chunkedAt = codings.indexOf("chunked");
@@ -302,12 +337,30 @@ final class RequestHeadParser {
                 throw new ProtocolException(413, "body of " + length + " bytes is over the limit of " + maxBody);
             }
         }
+        if (hostValue != null && !isValidHost(hostValue)) {
+            throw new ProtocolException(400, "invalid Host header");
+        }
         String path;
         String query = null;
         String t = target;
-        if (t.startsWith("http://") || t.startsWith("https://")) { // absolute-form: route on its path
-            int slash = t.indexOf('/', t.indexOf("//") + 2);
-            t = slash < 0 ? "/" : t.substring(slash);
+        if (target.indexOf('#') >= 0) {
+            throw new ProtocolException(400, "fragment in request target"); // RFC 9112 3.2: none is sent
+        }
+        int authorityStart = t.regionMatches(true, 0, "http://", 0, 7) ? 7 : t.regionMatches(true, 0, "https://", 0, 8) ? 8 : -1;
+        if (authorityStart > 0) { // absolute-form: route on its path; its authority replaces Host (RFC 9112 3.2.2)
+            // RFC 3986 3.2: the authority ends at the first '/', '?' or '#'.
+            int end = authorityStart;
+            while (end < t.length() && t.charAt(end) != '/' && t.charAt(end) != '?') {
+                end++;
+            }
+            String authority = t.substring(authorityStart, end);
+            if (authority.indexOf('@') >= 0) {
+                throw new ProtocolException(400, "userinfo in the request target's authority"); // RFC 9110 4.2.4
+            }
+            if (authority.isEmpty() || !isValidHost(authority)) {
+                throw new ProtocolException(400, "invalid authority in the request target");
+            }
+            t = end == t.length() ? "/" : t.charAt(end) == '?' ? "/" + t.substring(end) : t.substring(end);
         } else if (t.equals("*")) {
             if (!method.equals("OPTIONS")) {
                 throw new ProtocolException(400, "asterisk-form target is only for OPTIONS");
@@ -322,13 +375,49 @@ final class RequestHeadParser {
         } else {
             path = t;
         }
-        int hash = path.indexOf('#');
-        if (hash >= 0 || (query != null && query.indexOf('#') >= 0)) {
-            throw new ProtocolException(400, "fragment in request target");
-        }
         boolean keepAlive = !close && (http11 || keep);
         return new RequestHead(method, target, path, query, http11, headers, chunked ? -1 : length, chunked,
                 expectContinue && (chunked || length > 0), keepAlive);
+    }
+
+    /**
+     * RFC 9112 3.2 / RFC 3986 3.2.2: {@code uri-host [ ":" port ]}, where the host is an IP literal in
+     * brackets or a reg-name (unreserved, percent-encoded and sub-delims characters, which covers
+     * IPv4 addresses too). Empty is allowed: a client sends an empty Host when the target has no
+     * authority.
+     */
+    static boolean isValidHost(String v) {
+        int end = v.length();
+        int colon = v.lastIndexOf(':');
+        int close = v.lastIndexOf(']');
+        if (colon > close) { // a port
+            for (int i = colon + 1; i < end; i++) {
+                if (v.charAt(i) < '0' || v.charAt(i) > '9') {
+                    return false;
+                }
+            }
+            end = colon;
+        }
+        if (end > 0 && v.charAt(0) == '[') {
+            if (close != end - 1) {
+                return false;
+            }
+            for (int i = 1; i < close; i++) {
+                char c = v.charAt(i);
+                if (!(Character.isLetterOrDigit(c) && c < 0x80 || c == ':' || c == '.')) {
+                    return false;
+                }
+            }
+            return close > 1;
+        }
+        for (int i = 0; i < end; i++) {
+            char c = v.charAt(i);
+            boolean ok = c < 0x80 && (Character.isLetterOrDigit(c) || "-._~%!$&'()*+,;=".indexOf(c) >= 0);
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static long parseLength(String s) throws ProtocolException {

@@ -218,7 +218,8 @@ final class ResponseWriter {
     }
 
     /** Writes a short error response with the given status and message, and asks to close. */
-    static void writeError(HttpOutput out, int status, String message, boolean http11) throws IOException {
-        writeFixed(out, Response.text(status, status + " " + HttpStatus.reason(status) + ": " + message + "\n"), http11, true, false);
+    static void writeError(HttpOutput out, int status, String message, boolean http11, boolean headRequest) throws IOException {
+        writeFixed(out, Response.text(status, status + " " + HttpStatus.reason(status) + ": " + message + "\n"), http11, true,
+                headRequest);
     }
 }

@@ -266,6 +266,14 @@ final class ServerImpl implements HttpServer {
         try {
             channel.configureBlocking(false);
             channel.write(ByteBuffer.wrap(BUSY));
+            // Close the sending side, then take what the client has already sent: closing with
+            // unread input would answer with a reset, which can destroy the 503 on its way. Only
+            // what is there already: the acceptor must not wait for a client.
+            channel.shutdownOutput();
+            ByteBuffer skip = ByteBuffer.allocate(4096);
+            for (int i = 0; i < 16 && channel.read(skip.clear()) > 0; i++) {
+                // discard
+            }
         } catch (IOException e) {
             LOG.debug("writing 503 to a rejected connection failed: {}", e.toString());
         } finally {

@@ -51,7 +51,22 @@ class ServerRejectionTest {
                 Arguments.of("header section too large", 431, "GET /hello HTTP/1.1\r\nHost: x\r\nX-Big: " + "b".repeat(17_000) + "\r\n\r\n"),
                 Arguments.of("too many header fields", 431, "GET /hello HTTP/1.1\r\nHost: x\r\n" + "X-N: 1\r\n".repeat(101) + "\r\n"),
                 Arguments.of("body over the limit, declared", 413, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n"),
-                Arguments.of("unsupported expectation", 417, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nExpect: magic\r\n\r\nx"));
+                Arguments.of("unsupported expectation", 417, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nExpect: magic\r\n\r\nx"),
+                Arguments.of("fragment in an absolute-form target", 400, "GET http://x#/hello HTTP/1.1\r\nHost: x\r\n\r\n"),
+                Arguments.of("userinfo in an absolute-form target", 400, "GET http://u@x/hello HTTP/1.1\r\nHost: x\r\n\r\n"),
+                Arguments.of("Host with a space and a comma", 400, "GET /hello HTTP/1.1\r\nHost: a, b\r\n\r\n"),
+                Arguments.of("Host with a path and userinfo", 400, "GET /hello HTTP/1.1\r\nHost: a b/c@d\r\n\r\n"),
+                Arguments.of("Host with a bad port", 400, "GET /hello HTTP/1.1\r\nHost: a:8x\r\n\r\n"),
+                Arguments.of("vertical tab after a chunk size", 400,
+                        "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\u000b;a\r\nabc\r\n0\r\n\r\n"),
+                Arguments.of("chunk extension without a name", 400,
+                        "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3;=v\r\nabc\r\n0\r\n\r\n"),
+                Arguments.of("chunk extension with a bad value", 400,
+                        "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3;a=\"open\r\nabc\r\n0\r\n\r\n"),
+                Arguments.of("malformed trailer field", 400,
+                        "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX-T : 1\r\n\r\n"),
+                Arguments.of("control character in a trailer", 400,
+                        "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX-T: a\u0001\r\n\r\n"));
     }
 
     @AfterEach
@@ -102,6 +117,37 @@ class ServerRejectionTest {
             var reply = c.exchange("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1E8480\r\n" + "x".repeat(1000));
             assertEquals(413, reply.status());
             assertTrue(c.closedByServer());
+        }
+    }
+
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(ThreadMode.class)
+    void testWellFormedEdgesAreServed(ThreadMode mode) throws Exception {
+        start(mode);
+        try (var c = server.raw()) {
+            // RFC 3986 3.2: the authority ends at '?', so this is path "/" with query "/hello".
+            assertEquals(404, c.exchange("GET http://x?/hello HTTP/1.1\r\nHost: x\r\n\r\n").status());
+            assertEquals(200, c.exchange("GET HTTP://x:80/hello?a=b HTTP/1.1\r\nHost: x\r\n\r\n").status());
+            assertEquals(200, c.exchange("GET /hello HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n").status());
+            assertEquals(200, c.exchange("GET /hello HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").status());
+            assertEquals(200, c.exchange("GET /hello HTTP/1.1\r\nHost: \r\n\r\n").status(), "an empty Host is allowed");
+            // RFC 9110 5.6.1: empty list elements are ignored; RFC 9112 7.1.1: extensions are ignored.
+            var echoed = c.exchange("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: , chunked\r\n\r\n"
+                    + "3 ;a=b; c =\"q\\\"d\"\t;e\r\nabc\r\n0\r\nX-T: ok\r\n\r\n");
+            assertEquals(200, echoed.status());
+            assertEquals("abc", echoed.body());
+        }
+    }
+
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(ThreadMode.class)
+    void testAnErrorToAHeadRequestHasNoBody(ThreadMode mode) throws Exception {
+        start(mode);
+        try (var c = server.raw()) {
+            var reply = c.send("HEAD /hello HTTP/1.1\r\nHost: x\r\nX-A : 1\r\n\r\n").read(true);
+            assertEquals(400, reply.status());
+            assertTrue(Integer.parseInt(reply.header("content-length")) > 0, "the length of the body a GET would get");
+            assertTrue(c.closedByServer(), "end of stream right after the head: no body was sent");
         }
     }
 }

@@ -24,7 +24,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code http.server.requests.cancelled}: counter; tag reason</li>
  *   <li>{@code http.server.timeouts}: counter; tag phase (idle, head, body, write)</li>
  *   <li>{@code http.server.protocol.errors}: counter; tag status</li>
- *   <li>{@code http.server.bytes.received}, {@code http.server.bytes.sent}: counters, bytes</li>
+ *   <li>{@code http.server.received}, {@code http.server.sent}: counters, base unit bytes (Prometheus: {@code http_server_received_bytes_total})</li>
+ *   <li>{@code http.server.accept.failures}: counter, failed accepts (out of file descriptors, say)</li>
  * </ul>
  */
 sealed interface HttpMetrics permits HttpMetrics.Noop, HttpMetrics.Micrometer {
@@ -54,6 +55,10 @@ sealed interface HttpMetrics permits HttpMetrics.Noop, HttpMetrics.Micrometer {
     }
 
     default void rejected() {
+    }
+
+    /** An accept failed (out of file descriptors, say). */
+    default void acceptFailed() {
     }
 
     default void refused() {
@@ -95,6 +100,7 @@ sealed interface HttpMetrics permits HttpMetrics.Noop, HttpMetrics.Micrometer {
         private final Counter rejected;
         private final Counter refused;
         private final Counter forced;
+        private final Counter acceptFailures;
         private final Counter bytesIn;
         private final Counter bytesOut;
 
@@ -110,8 +116,10 @@ sealed interface HttpMetrics permits HttpMetrics.Noop, HttpMetrics.Micrometer {
             refused = Counter.builder("http.server.requests.refused").description("Requests answered 503 because admission timed out").register(registry);
             rejected = Counter.builder("http.server.connections.rejected").description("Connections answered 503 and closed at accept").register(registry);
             forced = Counter.builder("http.server.connections.forced.close").description("Connections cancelled at shutdown after the grace period").register(registry);
-            bytesIn = Counter.builder("http.server.bytes.received").baseUnit("bytes").register(registry);
-            bytesOut = Counter.builder("http.server.bytes.sent").baseUnit("bytes").register(registry);
+            acceptFailures = Counter.builder("http.server.accept.failures")
+                    .description("Accepts that failed, out of file descriptors for one; the acceptor backs off").register(registry);
+            bytesIn = Counter.builder("http.server.received").baseUnit("bytes").description("Bytes read from clients").register(registry);
+            bytesOut = Counter.builder("http.server.sent").baseUnit("bytes").description("Bytes written to clients").register(registry);
         }
 
         @Override
@@ -142,7 +150,7 @@ sealed interface HttpMetrics permits HttpMetrics.Noop, HttpMetrics.Micrometer {
             if (known != null) {
                 return known;
             }
-            return timers.computeIfAbsent(key, k -> Timer.builder("http.server.requests")
+            return timers.computeIfAbsent(key, k -> Timer.builder("http.server.requests").description("HTTP requests served")
                     .tag("method", k.method()).tag("uri", k.uri()).tag("status", Integer.toString(k.status()))
                     .tag("outcome", Outcome.forStatus(k.status()).name()).tag("exception", k.exception())
                     .register(registry));
@@ -157,6 +165,11 @@ sealed interface HttpMetrics permits HttpMetrics.Noop, HttpMetrics.Micrometer {
         @Override
         public void rejected() {
             rejected.increment();
+        }
+
+        @Override
+        public void acceptFailed() {
+            acceptFailures.increment();
         }
 
         @Override

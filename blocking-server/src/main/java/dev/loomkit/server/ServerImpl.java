@@ -205,17 +205,44 @@ final class ServerImpl implements HttpServer {
                 if (state != State.RUNNING) {
                     break;
                 }
-                // e.g. EMFILE: out of file descriptors. Back off briefly rather than spin.
-                LOG.warn("accept failed: {}", e.toString());
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+                acceptFailed(e);
                 continue;
             }
+            acceptBackoffNanos = 0;
             if (config.overLimit() == ServerConfig.OverLimit.REJECT_503 && !permits.tryAcquire()) {
                 reject(channel, "connection limit of " + config.maxConnections() + " reached");
                 continue;
             }
             launch(channel, scope);
         }
+    }
+
+    private static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final long LOG_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
+    // Acceptor thread only:
+    private long acceptBackoffNanos;
+    private long lastAcceptLogNanos;
+    private long acceptFailuresUnlogged;
+
+    /**
+     * Out of file descriptors (EMFILE, ENFILE) or another accept failure: the pending connection
+     * stays in the backlog, so retrying at once would spin and flood the log. Backs off from 10 ms,
+     * doubling to 1 s while failures go on, counts every failure, and logs at most once every 10 s
+     * with the number left unlogged.
+     */
+    private void acceptFailed(IOException e) {
+        metrics.acceptFailed();
+        long now = System.nanoTime();
+        acceptFailuresUnlogged++;
+        if (lastAcceptLogNanos == 0 || now - lastAcceptLogNanos >= LOG_EVERY_NANOS) {
+            LOG.warn("accept failed {} time(s) since the last report, backing off up to {} ms: {}", acceptFailuresUnlogged,
+                    TimeUnit.NANOSECONDS.toMillis(MAX_BACKOFF_NANOS), e.toString());
+            lastAcceptLogNanos = now;
+            acceptFailuresUnlogged = 0;
+        }
+        acceptBackoffNanos = acceptBackoffNanos == 0 ? MIN_BACKOFF_NANOS : Math.min(MAX_BACKOFF_NANOS, acceptBackoffNanos * 2);
+        LockSupport.parkNanos(acceptBackoffNanos);
     }
 
     private boolean acquirePermit() {

@@ -53,8 +53,8 @@ class ServerMetricsTest {
         assertEquals(1.0, registry.get("http.server.requests.cancelled").tag("reason", "deadline").counter().count());
         assertEquals(1.0, registry.get("http.server.connections.rejected").counter().count());
         assertEquals(1.0, registry.get("http.server.protocol.errors").tag("status", "400").counter().count());
-        assertTrue(registry.get("http.server.bytes.received").counter().count() > 100);
-        assertTrue(registry.get("http.server.bytes.sent").counter().count() > 100);
+        assertTrue(registry.get("http.server.received").counter().count() > 100);
+        assertTrue(registry.get("http.server.sent").counter().count() > 100);
         assertEquals(0.0, registry.get("http.server.connections.active").gauge().value(), "all closed after close()");
         assertEquals(0.0, registry.get("http.server.requests.active").gauge().value());
     }

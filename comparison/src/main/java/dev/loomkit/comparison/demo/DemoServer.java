@@ -33,6 +33,8 @@ public final class DemoServer {
      * @param registry where /metrics reads from
      * @param backend  the backend for the I/O routes, or null if there is none (they then answer 503)
      */
+    private static final String OPENMETRICS = "application/openmetrics-text";
+
     public static Router router(PrometheusMeterRegistry registry, BackendClient backend) {
         return Router.builder()
                 .get("/backend", r -> {
@@ -77,8 +79,13 @@ public final class DemoServer {
                     scope.join(); // fail-fast
                     return Response.text(200, n + " subtasks slept " + ms + " ms\n");
                 })
-                .get("/metrics", r -> Response.text(200, registry.scrape())
-                        .withHeader("Cache-Control", "no-store"))
+                .get("/metrics", r -> {
+                    // OpenMetrics for a scraper that asks for it, the Prometheus text format otherwise.
+                    boolean openMetrics = r.headers().all("Accept").stream().anyMatch(a -> a.contains(OPENMETRICS));
+                    String type = openMetrics ? OPENMETRICS + "; version=1.0.0; charset=utf-8" : "text/plain; version=0.0.4; charset=utf-8";
+                    return Response.bytes(200, type, registry.scrape(type).getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                            .withHeader("Cache-Control", "no-store");
+                })
                 .build();
     }
 

@@ -40,6 +40,16 @@ class DemoServerTest {
             assertEquals(200, metrics.statusCode());
             assertTrue(metrics.body().contains("http_server_requests_seconds_count{"), metrics.body());
             assertTrue(metrics.body().contains("uri=\"/fanout\""), metrics.body());
+            // What promtool's check asks of a scrape: every family has help text.
+            long types = metrics.body().lines().filter(l -> l.startsWith("# TYPE ")).count();
+            long helps = metrics.body().lines().filter(l -> l.startsWith("# HELP ")).count();
+            assertEquals(types, helps, "a metric family without help text: " + metrics.body());
+            assertTrue(metrics.body().contains("http_server_received_bytes_total"), metrics.body());
+            var openMetrics = client.send(HttpRequest.newBuilder(URI.create(base + "/metrics"))
+                    .header("Accept", "application/openmetrics-text; version=1.0.0, text/plain;q=0.5").build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertTrue(openMetrics.headers().firstValue("Content-Type").orElseThrow().startsWith("application/openmetrics-text"));
+            assertTrue(openMetrics.body().strip().endsWith("# EOF"), openMetrics.body());
         }
     }
 

@@ -52,7 +52,8 @@ final class Policies {
             if (first == null) {
                 return null;
             }
-            var e = new TaskFailedException("task '" + first.name() + "' failed", first.exception());
+            String scope = first instanceof TaskImpl<?> t ? " of scope '" + t.scope().name() + "'" : "";
+            var e = new TaskFailedException("task '" + first.name() + "'" + scope + " failed", first.exception());
             q.stream().skip(1).forEach(t -> e.addSuppressed(t.exception()));
             throw e;
         }

@@ -128,6 +128,8 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
     private volatile boolean reachable;                     // set by CAS: registered with the parent, timer armed
     private volatile ScheduledFuture<?> stragglerTimer;
     private String nextThreadName; // owner-only: names the thread the JDK scope asks for in fork
+    private boolean forked; // owner-only: fork was called, whether or not a thread started
+    private volatile Throwable policyFailure; // the first exception a policy's onComplete threw
     private volatile boolean ownerWaiting; // the owner is parked in join
 
     private ScopeImpl(ScopeConfig config, JoinPolicy<T, R> policy, ScopeImpl<?, ?> parent, Runnable hostHook) {
@@ -259,6 +261,7 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
             case CLOSED -> throw new IllegalStateException("scope '" + name + "' is closed: cannot fork '" + taskName + "'");
             default -> throw new IllegalStateException("scope '" + name + "' has already joined: cannot fork '" + taskName + "' after join");
         }
+        forked = true;
         Forks f = forks;
         if (f == null) {
             f = new Forks(new JdkScope(name, this::newThread));
@@ -333,6 +336,10 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
         // scope, whether or not a timer had fired yet.
         Cancellation c = settle();
         state = JOINED;
+        Throwable broken = policyFailure;
+        if (broken != null) {
+            throw new IllegalStateException("scope '" + name + "': its join policy failed in onComplete", broken);
+        }
         if (c != null && !c.byPolicy) {
             throw ScopeCancelledException.of(name, c.reason);
         }
@@ -370,6 +377,11 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
         try {
             if (f != null) {
                 f.jdk.close();
+            }
+            if (s == OPEN && forked) {
+                // Forks refused because the scope was cancelled started no thread, so the JDK
+                // scope cannot tell; the misuse is the same.
+                throw new IllegalStateException("the JDK scope saw no thread");
             }
         } catch (IllegalStateException e) {
             if (s >= JOINING) {
@@ -552,7 +564,15 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
         Forks f = forks;
         f.running.remove(task);
         probe.taskEnded(name, task.outcome());
-        policy.onComplete((Task<? extends T>) task).ifPresent(reason -> cancel(reason, true));
+        try {
+            policy.onComplete((Task<? extends T>) task).ifPresent(reason -> cancel(reason, true));
+        } catch (RuntimeException | Error e) {
+            // The policy broke: join reports that, and the siblings are cancelled so that it can.
+            if (policyFailure == null) {
+                policyFailure = e;
+            }
+            cancel(CancelReason.explicit("the join policy failed on task '" + task.name() + "': " + e), true);
+        }
         if (f.unfinished.decrementAndGet() == 0) {
             Cancellation c = cancellation;
             if (c != null) {

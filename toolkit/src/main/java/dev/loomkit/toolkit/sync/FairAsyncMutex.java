@@ -156,6 +156,14 @@ final class FairAsyncMutex implements AsyncMutex {
         return sync.fastAcquire() ? Optional.of(acquiredAtOnce()) : Optional.empty();
     }
 
+    /** The timeout in nanoseconds, 0 for a negative one and Long.MAX_VALUE (292 years) past that. */
+    private static long saturatedNanos(Duration timeout) {
+        if (timeout.isNegative()) {
+            return 0;
+        }
+        return timeout.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : timeout.toNanos();
+    }
+
     @Override
     public Optional<Guard> tryLock(Duration timeout) throws InterruptedException {
         Objects.requireNonNull(timeout, "timeout");
@@ -170,7 +178,7 @@ final class FairAsyncMutex implements AsyncMutex {
         long start = startWaiting();
         boolean got;
         try {
-            got = sync.tryAcquireNanos(1, Math.max(0, timeout.toNanos()));
+            got = sync.tryAcquireNanos(1, saturatedNanos(timeout));
         } catch (InterruptedException e) {
             commit(event, false);
             throw e;

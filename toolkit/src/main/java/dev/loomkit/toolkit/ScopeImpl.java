@@ -86,7 +86,7 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
         }
     }
 
-    private static final VarHandle CHILDREN, HOOKS, REACHABLE;
+    private static final VarHandle CHILDREN, HOOKS, REACHABLE, HOST_HOOK_RAN;
 
     static {
         try {
@@ -94,6 +94,7 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
             CHILDREN = lookup.findVarHandle(ScopeImpl.class, "children", Set.class);
             HOOKS = lookup.findVarHandle(ScopeImpl.class, "hooks", ConcurrentLinkedQueue.class);
             REACHABLE = lookup.findVarHandle(ScopeImpl.class, "reachable", boolean.class);
+            HOST_HOOK_RAN = lookup.findVarHandle(ScopeImpl.class, "hostHookRan", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -126,6 +127,7 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
     private volatile ConcurrentLinkedQueue<Hook> hooks;     // made by CAS at the first hook
     private volatile ScheduledFuture<?> deadlineTimer;      // set once, by the thread that made this reachable
     private volatile boolean reachable;                     // set by CAS: registered with the parent, timer armed
+    private volatile boolean hostHookRan;                   // set by CAS: the hosted hook runs once
     private volatile ScheduledFuture<?> stragglerTimer;
     private String nextThreadName; // owner-only: names the thread the JDK scope asks for in fork
     private boolean forked; // owner-only: fork was called, whether or not a thread started
@@ -458,6 +460,10 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
     private Cancellation settle() {
         Cancellation c = cancellation;
         if (c != null || state == CLOSED) {
+            if (c != null && c.byPolicy && hostHook != null && !hostHookRan && hasDeadline
+                    && System.nanoTime() - deadlineNanos >= 0 && state != CLOSED) {
+                runHostHook(); // a passed deadline wakes the owner of a hosted scope, whoever cancelled first
+            }
             return c;
         }
         if (parent != null) {
@@ -487,6 +493,11 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
         }
         var c = new Cancellation(reason, byPolicy);
         if (!CANCELLATION.compareAndSet(this, (Cancellation) null, c)) {
+            if (!byPolicy && hostHook != null) {
+                // The policy cancelled first, which does not wake the owner; this cancellation from
+                // outside (the deadline, the client leaving) must.
+                runHostHook();
+            }
             return false;
         }
         probe.scopeCancelled(name, reason);
@@ -522,8 +533,11 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
                 }
             }
         }
-        if (hostHook != null) {
-            runHook(hostHook);
+        if (hostHook != null && !byPolicy) {
+            // The host's hook wakes the owner. A cancellation by the scope's own policy (a failure
+            // under fail-fast) finds the owner in join, or reaches it there: waking it would turn
+            // the policy's result into an InterruptedException.
+            runHostHook();
         }
         claimed.forEach(Hook::run);
         if (f == null || f.unfinished.get() == 0) {
@@ -532,6 +546,12 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
             stragglerTimer = Timers.schedule(this::reportStragglers, stragglerAfter.toNanos());
         }
         return true;
+    }
+
+    private void runHostHook() {
+        if (HOST_HOOK_RAN.compareAndSet(this, false, true)) {
+            runHook(hostHook);
+        }
     }
 
     private void runHook(Runnable action) {

@@ -197,4 +197,49 @@ class LazyScopeTest {
             assertEquals("inner-0 inner-1", task.get());
         }
     }
+
+    @Test
+    void testAHostedHookWakesTheOwnerForOutsideCancellationsEvenAfterThePolicyCancelled() throws Exception {
+        Thread owner = Thread.currentThread();
+        var hookRuns = new AtomicInteger();
+        Runnable hook = () -> {
+            hookRuns.incrementAndGet();
+            owner.interrupt();
+        };
+        // A sibling fails (the fail-fast policy cancels, which must not wake the owner), then the
+        // host applies the deadline by looking: that must wake the owner, once.
+        HostedScopes.call(ScopeConfig.named("request").withTimeout(Duration.ofMillis(200)), hook, scope -> {
+            var failed = new CountDownLatch(1);
+            scope.fork("fails", () -> {
+                failed.countDown();
+                throw new IllegalStateException("boom");
+            });
+            failed.await();
+            Await.until("the policy cancelled", scope::isCancelled);
+            assertEquals(0, hookRuns.get(), "a policy cancellation does not interrupt the owner");
+            // The host looks (as the server's sweeper does) until its look has applied the deadline.
+            var host = Thread.ofPlatform().start(() -> Await.until("the deadline applied",
+                    () -> scope.isCancelled() && hookRuns.get() == 1));
+            assertThrows(InterruptedException.class, () -> new CountDownLatch(1).await(20, TimeUnit.SECONDS));
+            host.join();
+            assertThrows(TaskFailedException.class, scope::join, "join still reports the failure");
+            return null;
+        });
+        assertEquals(1, hookRuns.get());
+        assertFalse(Thread.interrupted());
+
+        // The same with an explicit cancellation after the policy's: the owner is woken, once.
+        var runs = new AtomicInteger();
+        HostedScopes.call(ScopeConfig.named("request").withTimeout(Duration.ofSeconds(20)), runs::incrementAndGet, scope -> {
+            scope.fork("fails", () -> {
+                throw new IllegalStateException("boom");
+            });
+            Await.until("the policy cancelled", scope::isCancelled);
+            assertFalse(scope.cancel("client left"));
+            assertFalse(scope.cancel("client left again"));
+            assertEquals(1, runs.get());
+            assertThrows(TaskFailedException.class, scope::join);
+            return null;
+        });
+    }
 }

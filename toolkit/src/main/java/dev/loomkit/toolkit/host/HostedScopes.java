@@ -17,9 +17,11 @@ import java.util.Objects;
  *       ({@link Scope#isCancelled()}, {@code cancelReason}, {@code join}, the task bookkeeping), so a
  *       host applies it by looking: it calls {@code isCancelled()} when its own sweep finds the
  *       deadline due.</li>
- *   <li><b>One hook, given at open.</b> {@code onCancel} runs on the first cancellation, whatever
- *       its cause, in the cancelling thread, as an on-cancel hook would; it must be quick and must
- *       not block. It reaches the owner thread, which the toolkit never interrupts.</li>
+ *   <li><b>One hook, given at open.</b> {@code onCancel} runs on the first cancellation from
+ *       outside the scope's policy (a deadline, an explicit {@code cancel}, a parent), in the
+ *       cancelling thread; it must be quick and must not block. It reaches the owner thread, which
+ *       the toolkit never interrupts. A cancellation by the policy itself (a task failing under
+ *       fail-fast) does not run it: the owner learns of that in {@code join}.</li>
  * </ul>
  * A parent's cancellation reaches a hosted scope's hook only once the scope has forked or
  * registered a hook of its own; before that the host, which owns the parent too, cancels it itself.

@@ -61,7 +61,6 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
     private long reportedOut;
 
     /** The request scope's hosted hook, made once: wakes the handler on any cancellation. */
-    final Runnable interruptHandler = this::interruptHandler;
     /**
      * The request being handled, for the sweeper's deadline check: written by this connection's
      * thread at the start and end of the handler phase, read by the sweeper.
@@ -158,7 +157,7 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
             if (head == null) {
                 return;
             }
-            if (!new Exchange(this, head).run()) {
+            if (!new Exchange(this, head).serve()) {
                 return;
             }
             in.shrinkIfIdle();
@@ -214,6 +213,21 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
             case LINGER -> LINGER_NANOS;
             case NONE -> 0;
         };
+    }
+
+    /** {@return the blocking I/O under way} (this thread) */
+    Io io() {
+        return io;
+    }
+
+    /** Puts back the I/O state that {@link #io()} and {@link #ioDeadline} read before a nested write. */
+    void ioRestore(Io kind, long deadline) {
+        if (kind == Io.NONE) {
+            ioEnd();
+        } else {
+            io = kind;
+            ioDeadline = deadline;
+        }
     }
 
     void ioEnd() {
@@ -273,13 +287,17 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
         }
     }
 
-    /** On-cancel hook of the request scope: wakes the handler, unless it is inside channel I/O. */
-    void interruptHandler() {
+    /**
+     * The request scope's hosted hook, for {@code ex}: wakes its handler, unless that is inside
+     * channel I/O, or is no longer handling {@code ex} (a cancellation that began while {@code ex}
+     * ran can finish after it ended, and must not reach the next request's handler).
+     */
+    void interruptHandler(Exchange ex) {
         lock.lock();
         try {
             // An interrupt during channel I/O would close the channel; body reads check for
             // cancellation themselves right after.
-            if (handling && !inBodyRead && thread != null) {
+            if (handling && !inBodyRead && thread != null && exchange == ex) {
                 thread.interrupt();
             }
         } finally {

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  *   <li>the handler threw {@link HttpException}: its status; anything else: 500, logged once.</li>
  * </ul>
  */
-final class Exchange {
+final class Exchange implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
     private static final Logger ACCESS = LoggerFactory.getLogger("dev.loomkit.server.access");
     /**
@@ -64,7 +64,7 @@ final class Exchange {
     }
 
     /** Serves the request; returns whether the connection may serve another. */
-    boolean run() throws IOException {
+    boolean serve() throws IOException {
         ServerImpl server = conn.server;
         server.metrics().requestStarted();
         body = BodyInputStream.of(head, conn.in, this, config.maxBodyBytes());
@@ -107,7 +107,7 @@ final class Exchange {
         try {
             // A hosted scope: the sweeper keeps its deadline and its one hook wakes this handler, so
             // a request that forks nothing costs no timer entry and no hook registration.
-            return HostedScopes.call(scopeConfig, conn.interruptHandler, s -> {
+            return HostedScopes.call(scopeConfig, this, s -> {
                 scope = s;
                 request.attach(s);
                 return handleInScope(match.route().handler(), request, s);
@@ -128,6 +128,9 @@ final class Exchange {
         Response response = null;
         Admission admission = conn.server.admission();
         boolean admitted = false;
+        // Answers held for pipelined requests go now: a handler may take any time, and the
+        // answers to the requests before it must not wait for it.
+        conn.out.flush();
         conn.beginHandling(this);
         // The wait for admission is part of handling: the deadline, shutdown and the client
         // leaving end it like any other blocking call of the handler (the scope's hosted hook
@@ -153,6 +156,15 @@ final class Exchange {
                 admission.exit();
             }
         }
+    }
+
+    /**
+     * The request scope's hosted hook: wakes this request's handler, and no other. The exchange is
+     * its own hook so that a request allocates no object for it.
+     */
+    @Override
+    public void run() {
+        conn.interruptHandler(this);
     }
 
     /** {@return when the exchange started (nanoTime base)} */

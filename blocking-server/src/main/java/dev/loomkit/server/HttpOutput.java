@@ -105,14 +105,18 @@ final class HttpOutput {
     }
 
     private void writeFully(ByteBuffer[] buffers) throws IOException {
+        // A write may come in the middle of a read's time (held responses flushed before a read
+        // blocks): that read's deadline is put back afterwards, not cleared.
+        Connection.Io before = connection.io();
+        long beforeDeadline = connection.ioDeadline;
         ByteBuffer last = buffers[buffers.length - 1];
-        while (last.hasRemaining()) {
-            connection.ioStart(Connection.Io.WRITE);
-            try {
+        try {
+            while (last.hasRemaining()) {
+                connection.ioStart(Connection.Io.WRITE);
                 bytesWritten += channel.write(buffers);
-            } finally {
-                connection.ioEnd();
             }
+        } finally {
+            connection.ioRestore(before, beforeDeadline);
         }
     }
 }

@@ -315,6 +315,9 @@ final class RequestHeadParser {
                     }
                 }
             }
+            if (codings.isEmpty()) {
+                throw new ProtocolException(400, "Transfer-Encoding without a coding");
+            }
             int chunkedAt = codings.indexOf("chunked");
             if (chunkedAt != codings.size() - 1 || codings.lastIndexOf("chunked") != chunkedAt) {
                 throw new ProtocolException(400, "Transfer-Encoding must end with a single chunked");

@@ -73,6 +73,7 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
     private Thread thread;
     private boolean handling;
     private boolean inBodyRead;
+    private boolean interruptPending; // a cancellation arrived during a body read
     private long handlingSince;
     private Exchange exchange;
     Watch watch = Watch.NONE;
@@ -267,6 +268,7 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
         try {
             handling = true;
             inBodyRead = false;
+            interruptPending = false;
             handlingSince = System.nanoTime();
             exchange = ex;
         } finally {
@@ -297,8 +299,12 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
         try {
             // An interrupt during channel I/O would close the channel; body reads check for
             // cancellation themselves right after.
-            if (handling && !inBodyRead && thread != null && exchange == ex) {
-                thread.interrupt();
+            if (handling && thread != null && exchange == ex) {
+                if (inBodyRead) {
+                    interruptPending = true; // delivered when the read ends
+                } else {
+                    thread.interrupt();
+                }
             }
         } finally {
             lock.unlock();
@@ -312,6 +318,7 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
         lock.lock();
         try {
             handling = false;
+            interruptPending = false;
             exchange = null;
             watched = watch != Watch.NONE;
         } finally {
@@ -360,6 +367,10 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
         lock.lock();
         try {
             inBodyRead = false;
+            if (interruptPending) {
+                interruptPending = false;
+                Thread.currentThread().interrupt(); // the cancellation held off during the read
+            }
         } finally {
             lock.unlock();
         }

@@ -19,6 +19,7 @@ import java.util.concurrent.locks.LockSupport;
  * wakes a blocked handler waits for the sweep.
  */
 final class Sweeper implements Runnable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HttpServer.class);
     private final ServerImpl server;
     private final long tickNanos;
     private final long watchAfterNanos;
@@ -43,9 +44,14 @@ final class Sweeper implements Runnable {
             LockSupport.parkNanos(this, tickNanos);
             long now = System.nanoTime();
             for (Connection c : server.connections()) {
-                c.checkTimeout(now);
-                c.checkDeadline(now);
-                c.maybeWatch(now, watchAfterNanos);
+                try {
+                    c.checkTimeout(now);
+                    c.checkDeadline(now);
+                    c.maybeWatch(now, watchAfterNanos);
+                } catch (RuntimeException | Error e) {
+                    // One connection's trouble must not stop every timeout and deadline of the server.
+                    LOG.error("sweeper: checking {} failed", c, e);
+                }
             }
         }
     }

@@ -17,6 +17,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.StructureViolationException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -65,9 +66,10 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
     }
 
     /** The first cancellation: why, whether the scope's own policy asked for it, and when. */
-    private record Cancellation(CancelReason reason, boolean byPolicy, long atNanos, AtomicBoolean endReported) {
+    private record Cancellation(CancelReason reason, boolean byPolicy, long atNanos, AtomicBoolean endReported,
+                                AtomicBoolean carriedOut) {
         Cancellation(CancelReason reason, boolean byPolicy) {
-            this(reason, byPolicy, System.nanoTime(), new AtomicBoolean());
+            this(reason, byPolicy, System.nanoTime(), new AtomicBoolean(), new AtomicBoolean());
         }
     }
 
@@ -131,6 +133,15 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
     private volatile ScheduledFuture<?> stragglerTimer;
     private String nextThreadName; // owner-only: names the thread the JDK scope asks for in fork
     private boolean forked; // owner-only: fork was called, whether or not a thread started
+    private Thread lastThread; // owner-only: the thread the factory made for the fork under way
+    private TaskImpl<?> nextTask; // owner-only: the task of the fork under way
+    private volatile StructureViolationException structureBroken; // a fork the JDK scope dropped
+    /**
+     * Owner-only: the scope the owner's frame points at when it may fork here: this scope for one
+     * opened by {@link Scope#call}, the enclosing one for {@link Scope#open}. Pointing elsewhere
+     * means a fork from inside the body of a nested call.
+     */
+    private ScopeImpl<?, ?> forkFrom;
     private volatile Throwable policyFailure; // the first exception a policy's onComplete threw
     private volatile boolean ownerWaiting; // the owner is parked in join
 
@@ -198,6 +209,7 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
             // here for the duration. The JDK scope, if this scope forks, captures the same binding
             // that its forks run under.
             try (var scope = open(config, policy, parent, hostHook)) {
+                scope.forkFrom = scope;
                 frame.enter(scope);
                 return body.run(scope);
             } finally {
@@ -209,6 +221,7 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
         // the body (made under the same binding) pass its structure check.
         return ScopedValue.where(CURRENT, frame).call(() -> {
             try (var scope = open(config, policy, parent, hostHook)) {
+                scope.forkFrom = scope;
                 frame.enter(scope);
                 return body.run(scope);
             }
@@ -219,6 +232,7 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
                                                Runnable hostHook) {
         Objects.requireNonNull(config, "config");
         var scope = new ScopeImpl<>(config, policy, parent, hostHook);
+        scope.forkFrom = parent; // a call sets it to the scope itself once its frame points there
         // A parent already cancelled, or a deadline already passed: the scope opens cancelled. A
         // cancellation that comes later reaches it when it forks or hooks (then it registers with
         // its parent), or when anyone looks.
@@ -231,10 +245,26 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
     }
 
     private Thread newThread(Runnable r) {
-        Thread t = threads.newThread(r);
+        TaskImpl<?> task = nextTask;
+        // After the JDK's runnable: if it never ran the task, the JDK scope had been closed under
+        // this one (its first fork came inside a scoped-value binding that has ended). The task
+        // is then ended here, and join reports the broken structure instead of waiting forever.
+        Thread t = threads.newThread(() -> {
+            try {
+                r.run();
+            } finally {
+                if (task.cancelBeforeStart()) {
+                    structureBroken = new StructureViolationException("scope '" + name + "': task '" + task.name()
+                            + "' never ran; the scope's first fork was made inside a ScopedValue binding that has ended "
+                            + "(fork first where the scope was opened)");
+                    taskEnded(task);
+                }
+            }
+        });
         if (t != null) {
             t.setName(nextThreadName);
         }
+        lastThread = t;
         return t;
     }
 
@@ -264,6 +294,13 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
             default -> throw new IllegalStateException("scope '" + name + "' has already joined: cannot fork '" + taskName + "' after join");
         }
         forked = true;
+        ScopeImpl<?, ?> from = current();
+        if (from != forkFrom) {
+            // What the JDK refused when each call bound a scoped value of its own: the fork would
+            // outlive the nested scope's structure. Refused here, at the fork, as before.
+            throw new StructureViolationException("scope '" + name + "': cannot fork '" + taskName + "' from inside the body of scope '"
+                    + (from == null ? "?" : from.name) + "', which was opened after it");
+        }
         Forks f = forks;
         if (f == null) {
             f = new Forks(new JdkScope(name, this::newThread));
@@ -280,6 +317,8 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
             return task;
         }
         nextThreadName = name + "/" + taskName;
+        nextTask = task;
+        lastThread = null;
         try {
             f.jdk.fork(task);
         } catch (RuntimeException | Error e) {
@@ -288,6 +327,16 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
                 taskEnded(task);
             }
             throw e;
+        }
+        Thread started = lastThread;
+        Thread.State st = started == null ? null : started.getState();
+        if ((st == null || st == Thread.State.NEW || st == Thread.State.TERMINATED) && task.cancelBeforeStart()) {
+            // The JDK scope dropped the fork without a word: its container was closed under it,
+            // which happens when its first fork came inside a scoped-value binding that has since
+            // ended. Say so, rather than leave join waiting for a task that will never run.
+            taskEnded(task);
+            throw new StructureViolationException("scope '" + name + "': the fork of '" + taskName + "' started no thread; "
+                    + "the scope's first fork was made inside a ScopedValue binding that has ended (fork first where the scope was opened)");
         }
         // A cancellation between the check above and here is seen by run(), which then ends at once.
         return task;
@@ -338,6 +387,10 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
         // scope, whether or not a timer had fired yet.
         Cancellation c = settle();
         state = JOINED;
+        StructureViolationException dropped = structureBroken;
+        if (dropped != null) {
+            throw dropped;
+        }
         Throwable broken = policyFailure;
         if (broken != null) {
             throw new IllegalStateException("scope '" + name + "': its join policy failed in onComplete", broken);
@@ -391,6 +444,12 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
             }
             throw new IllegalStateException("scope '" + name + "': the owner forked tasks but did not join before close", e);
         } finally {
+            // A cancellation that a look applied is carried out on the timer thread; if that has
+            // not happened yet, it happens now, while the hooks are still there to run.
+            Cancellation c = cancellation;
+            if (c != null) {
+                carryOut(c);
+            }
             state = CLOSED;
             var h = hooks;
             if (h != null) {
@@ -399,7 +458,7 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
             cancelTimer(deadlineTimer);
             cancelTimer(stragglerTimer);
             if (reachable && parent != null) {
-                parent.children.remove(this);
+                parent.childSet().remove(this);
             }
             probe.scopeClosed(name);
         }
@@ -462,19 +521,20 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
         if (c != null || state == CLOSED) {
             if (c != null && c.byPolicy && hostHook != null && !hostHookRan && hasDeadline
                     && System.nanoTime() - deadlineNanos >= 0 && state != CLOSED) {
-                runHostHook(); // a passed deadline wakes the owner of a hosted scope, whoever cancelled first
+                // A passed deadline wakes the owner of a hosted scope, whoever cancelled first.
+                Timers.schedule(this::runHostHook, 0);
             }
             return c;
         }
         if (parent != null) {
             Cancellation pc = parent.settle();
             if (pc != null) {
-                cancel(CancelReason.parentCancelled(parent.name, pc.reason));
+                cancel(CancelReason.parentCancelled(parent.name, pc.reason), false, true);
                 return cancellation;
             }
         }
         if (hasDeadline && System.nanoTime() - deadlineNanos >= 0) {
-            cancel(CancelReason.deadline(name));
+            cancel(CancelReason.deadline(name), false, true);
         }
         return cancellation;
     }
@@ -487,6 +547,17 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
     }
 
     private boolean cancel(CancelReason reason, boolean byPolicy) {
+        return cancel(reason, byPolicy, false);
+    }
+
+    /**
+     * Records the first cancellation and carries it out: children, hooks, interrupts.
+     *
+     * @param deferred carry it out on the timer thread, not in this one: for a cancellation that a
+     *                 mere look ({@link #settle()}) applied, so that a reader never runs other
+     *                 people's hooks or interrupts while holding who knows what lock
+     */
+    private boolean cancel(CancelReason reason, boolean byPolicy, boolean deferred) {
         Objects.requireNonNull(reason, "reason");
         if (state == CLOSED) {
             return false;
@@ -496,11 +567,30 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
             if (!byPolicy && hostHook != null) {
                 // The policy cancelled first, which does not wake the owner; this cancellation from
                 // outside (the deadline, the client leaving) must.
-                runHostHook();
+                if (deferred) {
+                    Timers.schedule(this::runHostHook, 0);
+                } else {
+                    runHostHook();
+                }
             }
             return false;
         }
         probe.scopeCancelled(name, reason);
+        if (deferred && (children != null || hooks != null || forks != null || hostHook != null)) {
+            Timers.schedule(() -> carryOut(c), 0);
+        } else {
+            carryOut(c);
+        }
+        return true;
+    }
+
+    /** Cancels the children, runs the hooks, interrupts the tasks: once, in whichever thread comes first. */
+    private void carryOut(Cancellation c) {
+        if (!c.carriedOut.compareAndSet(false, true)) {
+            return;
+        }
+        CancelReason reason = c.reason;
+        boolean byPolicy = c.byPolicy;
         // Children first: a child's owner is one of our tasks, and once interrupted it closes the
         // child; cancelling the child before that gives its tasks the parent's reason. Children not
         // registered have nothing to wake and find out when they look.
@@ -545,7 +635,6 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
         } else {
             stragglerTimer = Timers.schedule(this::reportStragglers, stragglerAfter.toNanos());
         }
-        return true;
     }
 
     private void runHostHook() {

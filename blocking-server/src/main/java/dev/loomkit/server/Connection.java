@@ -377,16 +377,17 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
     }
 
     /** Sweeper: asks the watcher to watch a handler that has run a while with its body read. */
-    void maybeWatch(long now, long afterNanos) {
+    /** @return whether this armed the watch */
+    boolean maybeWatch(long now, long afterNanos) {
         // Looked at without the lock first: most connections are idle or answer quickly, and taking
         // each one's lock every sweep would make a handler that starts just then park and wait for
         // this thread to unpark it.
         Exchange ex = handled;
         if (ex == null || now - ex.startNanos() < afterNanos) {
-            return;
+            return false;
         }
         if (!lock.tryLock()) {
-            return; // busy: look again at the next sweep
+            return false; // busy: look again at the next sweep
         }
         boolean arm = false;
         try {
@@ -407,6 +408,7 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
         if (arm) {
             server.watcher().arm(this);
         }
+        return arm;
     }
 
     boolean runsIn(Thread t) {

@@ -20,6 +20,15 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class Sweeper implements Runnable {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HttpServer.class);
+    /**
+     * At most this many client-gone watches are armed per sweep. When the cores are saturated,
+     * handlers overrun the watch delay by the thousand (their wake-ups come late), and arming all
+     * of them would spend the time they are short of; with the budget the watch costs a bounded
+     * amount per second however many requests run late, and the handlers left out this sweep are
+     * looked at again in the next.
+     */
+    static final int WATCHES_PER_SWEEP = 64;
+
     private final ServerImpl server;
     private final long tickNanos;
     private final long watchAfterNanos;
@@ -43,11 +52,14 @@ final class Sweeper implements Runnable {
         while (running) {
             LockSupport.parkNanos(this, tickNanos);
             long now = System.nanoTime();
+            int watchBudget = WATCHES_PER_SWEEP;
             for (Connection c : server.connections()) {
                 try {
                     c.checkTimeout(now);
                     c.checkDeadline(now);
-                    c.maybeWatch(now, watchAfterNanos);
+                    if (watchBudget > 0 && c.maybeWatch(now, watchAfterNanos)) {
+                        watchBudget--;
+                    }
                 } catch (RuntimeException | Error e) {
                     // One connection's trouble must not stop every timeout and deadline of the server.
                     LOG.error("sweeper: checking {} failed", c, e);

@@ -25,6 +25,13 @@ import java.util.concurrent.Callable;
  * {@link CancelReason.Kind#PARENT_CANCELLED}; a child's effective deadline is the earlier of its own
  * and its parent's.
  *
+ * <h2>Opening inside a cancelled scope</h2>
+ * Opening never throws for a cancellation: a scope opened while its parent is cancelled, or after
+ * its deadline, opens cancelled (reason {@link CancelReason.Kind#PARENT_CANCELLED} or
+ * {@link CancelReason.Kind#DEADLINE}). Its forks start no thread and end {@link Task.State#CANCELLED},
+ * and {@link #join()} throws {@link ScopeCancelledException}, so the block's own cleanup still runs
+ * in order (see ADR 0005).
+ *
  * <h2>Cancellation</h2>
  * {@link #cancel(CancelReason)} records the first reason, cancels the children, runs the
  * {@linkplain #onCancel on-cancel hooks} and interrupts every running task, so each wakes from
@@ -64,7 +71,6 @@ public sealed interface Scope<T, R> extends AutoCloseable permits ScopeImpl {
      *
      * @param name the scope's name
      * @return the new scope, owned by the calling thread
-     * @throws ScopeCancelledException if the parent scope is already cancelled
      */
     static Scope<Object, Void> open(String name) {
         return open(ScopeConfig.named(name), JoinPolicy.failFast());
@@ -78,7 +84,6 @@ public sealed interface Scope<T, R> extends AutoCloseable permits ScopeImpl {
      * @param <T>    the result type of the tasks
      * @param <R>    the result type of {@code join}
      * @return the new scope, owned by the calling thread
-     * @throws ScopeCancelledException if the parent scope is already cancelled
      */
     static <T, R> Scope<T, R> open(String name, JoinPolicy<T, R> policy) {
         return open(ScopeConfig.named(name), policy);
@@ -92,7 +97,6 @@ public sealed interface Scope<T, R> extends AutoCloseable permits ScopeImpl {
      * @param <T>    the result type of the tasks
      * @param <R>    the result type of {@code join}
      * @return the new scope, owned by the calling thread
-     * @throws ScopeCancelledException if the parent scope is already cancelled
      */
     static <T, R> Scope<T, R> open(ScopeConfig config, JoinPolicy<T, R> policy) {
         return ScopeImpl.open(config, policy);

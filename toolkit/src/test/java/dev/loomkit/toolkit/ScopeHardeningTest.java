@@ -137,4 +137,29 @@ class ScopeHardeningTest {
             assertEquals("task 'payment' of scope 'checkout' failed", e.getMessage());
         }
     }
+
+    @ParameterizedTest
+    @EnumSource(ThreadMode.class)
+    void testAScopeOpenedInsideACancelledOneOpensCancelledAndReportsItAtJoin(ThreadMode mode) throws Exception {
+        var started = new CountDownLatch(1);
+        try (var parent = Scope.open(mode.config("parent"), JoinPolicy.<Object>supervise())) {
+            Task<String> inner = parent.fork("task", () -> {
+                started.countDown();
+                Await.until("the parent cancelled", parent::isCancelled); // opens its scope only after that
+                try (var child = Scope.open("child")) { // does not throw
+                    assertTrue(child.isCancelled());
+                    assertEquals(CancelReason.Kind.PARENT_CANCELLED, child.cancelReason().orElseThrow().kind());
+                    Task<Object> refused = child.fork("work", () -> "never runs");
+                    assertSame(Task.State.CANCELLED, refused.state());
+                    var e = assertThrows(ScopeCancelledException.class, child::join);
+                    return e.reason().root().kind().name();
+                }
+            });
+            started.await();
+            parent.cancel("stop");
+            assertThrows(ScopeCancelledException.class, parent::join);
+            assertSame(Task.State.SUCCEEDED, inner.state(), String.valueOf(inner));
+            assertEquals("EXPLICIT", inner.get());
+        }
+    }
 }

@@ -74,7 +74,12 @@ final class Exchange implements Runnable {
                 keep = respond(Response.text(503, "503 Service Unavailable: server shutting down\n"), true);
                 return keep;
             }
-            Router.Match match = server.router().match(head.method(), head.path());
+            Router.Match match;
+            try {
+                match = server.router().match(head.method(), head.path());
+            } catch (IllegalArgumentException e) { // a path parameter's percent-encoding
+                return respondError(400, e.getMessage());
+            }
             if (match.route() == null) {
                 uri = match.status() == 404 ? "NOT_FOUND" : "UNKNOWN";
                 Response r = match.status() == 404

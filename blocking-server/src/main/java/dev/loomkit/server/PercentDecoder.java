@@ -16,7 +16,7 @@ final class PercentDecoder {
     /**
      * Decodes {@code s}; with {@code plusIsSpace}, '+' means ' ' (query strings).
      *
-     * @throws IllegalArgumentException on a '%' not followed by two hex digits
+     * @throws IllegalArgumentException on a '%' not followed by two hex digits, or bytes that are not UTF-8
      */
     static String decode(String s, boolean plusIsSpace) {
         if (s.indexOf('%') < 0 && !(plusIsSpace && s.indexOf('+') >= 0)) {
@@ -29,8 +29,8 @@ final class PercentDecoder {
                 if (i + 2 >= s.length()) {
                     throw new IllegalArgumentException("truncated percent-encoding in '" + s + "'");
                 }
-                int hi = Character.digit(s.charAt(i + 1), 16);
-                int lo = Character.digit(s.charAt(i + 2), 16);
+                int hi = hex(s.charAt(i + 1));
+                int lo = hex(s.charAt(i + 2));
                 if (hi < 0 || lo < 0) {
                     throw new IllegalArgumentException("invalid percent-encoding in '" + s + "'");
                 }
@@ -43,7 +43,20 @@ final class PercentDecoder {
                 out.write(b, 0, b.length);
             }
         }
-        return out.toString(StandardCharsets.UTF_8);
+        try {
+            // Strict: bytes that are not UTF-8 are refused, not replaced with U+FFFD.
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(out.toByteArray())).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IllegalArgumentException("percent-encoding of bytes that are not UTF-8 in '" + s + "'");
+        }
+    }
+
+    /** An ASCII hex digit's value, or -1 (Character.digit would take other scripts' digits too). */
+    private static int hex(char c) {
+        return c < 0x80 ? Character.digit(c, 16) : -1;
     }
 
     /** Parses a query string into decoded names and values, in order of first appearance. */

@@ -422,6 +422,39 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
         if (s == CLOSED) {
             return;
         }
+        // Scopes this owner opened inside this one and left open (a bug): their tasks would
+        // outlive the structure, and the JDK, closing their containers when this body's binding
+        // ends, would wait for them without end. They are cancelled now, and the misuse reported.
+        String abandonedChild = null;
+        Set<ScopeImpl<?, ?>> kids = children;
+        if (kids != null) {
+            for (ScopeImpl<?, ?> child : kids) {
+                if (child.owner == owner && child.state != CLOSED) {
+                    abandonedChild = child.name;
+                    child.cancel(CancelReason.abandoned(child.name));
+                }
+            }
+        }
+        RuntimeException own = null;
+        try {
+            closeOwn(s);
+        } catch (RuntimeException e) {
+            own = e;
+        }
+        if (abandonedChild != null) {
+            var e = new IllegalStateException("scope '" + name + "' closed with scope '" + abandonedChild
+                    + "', opened inside it, still open; it was cancelled. Close every scope before the one it was opened in");
+            if (own != null) {
+                e.addSuppressed(own);
+            }
+            throw e;
+        }
+        if (own != null) {
+            throw own;
+        }
+    }
+
+    private void closeOwn(int s) {
         Forks f = forks;
         if (s < JOINED) {
             settle(); // a deadline that passed, or a parent's cancellation, is counted as it would have been

@@ -162,4 +162,27 @@ class ScopeHardeningTest {
             assertEquals("EXPLICIT", inner.get());
         }
     }
+
+    @ParameterizedTest
+    @EnumSource(ThreadMode.class)
+    void testACallBodyThatReturnsWithAChildScopeOpenCancelsItAndSaysSo(ThreadMode mode) throws Exception {
+        var taskWoke = new CountDownLatch(1);
+        var started = new CountDownLatch(1);
+        var e = assertThrows(RuntimeException.class, () -> Scope.call(mode.config("outer"), JoinPolicy.failFast(), outer -> {
+            var child = Scope.open(mode.config("forgotten"), JoinPolicy.failFast()); // never closed: a bug
+            child.fork("waits-to-be-cancelled", () -> {
+                started.countDown();
+                try {
+                    new CountDownLatch(1).await();
+                } finally {
+                    taskWoke.countDown();
+                }
+                return null;
+            });
+            started.await();
+            return "done"; // returns with the child open
+        }));
+        assertTrue(taskWoke.await(10, TimeUnit.SECONDS), "the abandoned child's task was cancelled, not waited for");
+        assertTrue(e instanceof java.util.concurrent.StructureViolationException || e instanceof IllegalStateException, String.valueOf(e));
+    }
 }

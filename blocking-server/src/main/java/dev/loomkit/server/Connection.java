@@ -87,7 +87,6 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
         this.remote = (InetSocketAddress) channel.getRemoteAddress();
         this.in = new HttpInput(channel, config.maxRequestLineBytes() + config.maxHeaderBytes() + 4);
         this.out = new HttpOutput(channel, this);
-        this.in.flushBeforeReading(out);
     }
 
     ServerConfig config() {
@@ -118,12 +117,7 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
             LOG.warn("connection {} failed unexpectedly", id, e);
         } finally {
             if (channel.isOpen()) {
-                try {
-                    out.flush(); // responses held for pipelined requests, should the loop end with some
-                    lingeringClose();
-                } catch (IOException e) {
-                    LOG.debug("connection {}: final flush failed: {}", id, e.toString());
-                }
+                lingeringClose();
             }
             io = Io.NONE;
             ioDeadline = 0;

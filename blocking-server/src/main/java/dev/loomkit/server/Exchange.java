@@ -133,9 +133,6 @@ final class Exchange implements Runnable {
         Response response = null;
         Admission admission = conn.server.admission();
         boolean admitted = false;
-        // Answers held for pipelined requests go now: a handler may take any time, and the
-        // answers to the requests before it must not wait for it.
-        conn.out.flush();
         conn.beginHandling(this);
         // The wait for admission is part of handling: the deadline, shutdown and the client
         // leaving end it like any other blocking call of the handler (the scope's hosted hook
@@ -258,9 +255,7 @@ final class Exchange implements Runnable {
                 }
             }
         } else {
-            // Pipelined requests already buffered: their responses leave together, in one write.
-            boolean more = !close && !bodyPending && conn.in.hasBuffered();
-            ResponseWriter.writeFixed(conn.out, response, head.http11(), close, headRequest, more);
+            ResponseWriter.writeFixed(conn.out, response, head.http11(), close, headRequest);
         }
         if (close || !bodyPending) {
             return !close;

@@ -23,23 +23,10 @@ final class HttpInput {
     int lim;
     private ByteBuffer view = ByteBuffer.wrap(buf);
     long bytesRead;
-    /** Responses held back while pipelined requests were buffered; flushed before any read that may block. */
-    private HttpOutput pending;
 
     HttpInput(SocketChannel channel, int maxSize) {
         this.channel = channel;
         this.maxSize = Math.max(INITIAL_SIZE, maxSize);
-    }
-
-    /** Flushes {@code out} before any read from the channel, so that no response waits on the client. */
-    void flushBeforeReading(HttpOutput out) {
-        this.pending = out;
-    }
-
-    private void flushPending() throws IOException {
-        if (pending != null) {
-            pending.flush();
-        }
     }
 
     /** {@return bytes taken from the buffer or the channel so far: read, less what is still buffered} */
@@ -74,7 +61,6 @@ final class HttpInput {
             }
         }
         view.limit(buf.length).position(lim);
-        flushPending();
         int n = channel.read(view);
         if (n > 0) {
             lim += n;
@@ -113,7 +99,6 @@ final class HttpInput {
     int read(byte[] dst, int off, int len) throws IOException {
         if (pos == lim) {
             if (len >= buf.length) {
-                flushPending();
                 int n = channel.read(ByteBuffer.wrap(dst, off, len));
                 if (n > 0) {
                     bytesRead += n;

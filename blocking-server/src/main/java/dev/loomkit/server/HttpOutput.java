@@ -105,8 +105,8 @@ final class HttpOutput {
     }
 
     private void writeFully(ByteBuffer[] buffers) throws IOException {
-        // A write may come in the middle of a read's time (held responses flushed before a read
-        // blocks): that read's deadline is put back afterwards, not cleared.
+        // A write may come in the middle of a read's time (the 100 Continue sent as a body read
+        // begins): that read's deadline is put back afterwards, not cleared.
         Connection.Io before = connection.io();
         long beforeDeadline = connection.ioDeadline;
         ByteBuffer last = buffers[buffers.length - 1];

@@ -78,19 +78,12 @@ final class ResponseWriter {
         }
     }
 
+    /**
+     * Writes a response with a body of known length, and flushes it: each answer leaves as soon as
+     * it is made, so that a slow handler for a pipelined request never delays the ones before it.
+     */
     static void writeFixed(HttpOutput out, Response response, boolean http11, boolean close, boolean headRequest)
             throws IOException {
-        writeFixed(out, response, http11, close, headRequest, false);
-    }
-
-    /**
-     * Writes a response with a body of known length.
-     *
-     * @param more the client has already sent its next request: leave the response buffered, to go
-     *             out with the next one's (the input flushes it before any read that could block)
-     */
-    static void writeFixed(HttpOutput out, Response response, boolean http11, boolean close, boolean headRequest,
-                           boolean more) throws IOException {
         int status = response.status();
         byte[] body = response.body();
         head(out, status, response.headers(), http11, close);
@@ -103,9 +96,7 @@ final class ResponseWriter {
         if (!headRequest && !bodyless(status)) {
             out.write(body);
         }
-        if (!more) {
-            out.flush();
-        }
+        out.flush();
     }
 
     static OutputStream startStreaming(HttpOutput out, Response response, boolean http11, boolean close,

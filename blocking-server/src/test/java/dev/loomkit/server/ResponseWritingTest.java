@@ -40,11 +40,11 @@ class ResponseWritingTest {
 
     @ParameterizedTest
     @EnumSource(ThreadMode.class)
-    void testResponsesHeldForPipelinedRequestsLeaveBeforeTheServerWaitsForMore(ThreadMode mode) throws Exception {
+    void testAnswersToPipelinedRequestsLeaveBeforeTheServerWaitsForMore(ThreadMode mode) throws Exception {
         var router = Router.builder().get("/n", r -> Response.text(200, r.queryParam("i").orElse("?"))).build();
         try (var server = new TestServer(TestServer.config(mode), router); var c = server.raw()) {
-            // Three whole requests and the start of a fourth: the first three answers are held while
-            // more requests are buffered, and must go out once the server has to wait for the rest.
+            // Three whole requests and the start of a fourth: the first three answers must all be out
+            // while the server waits for the rest of the fourth.
             c.send("GET /n?i=1 HTTP/1.1\r\nHost: x\r\n\r\nGET /n?i=2 HTTP/1.1\r\nHost: x\r\n\r\n"
                     + "GET /n?i=3 HTTP/1.1\r\nHost: x\r\n\r\nGET /n?i=4 HT");
             for (int i = 1; i <= 3; i++) {

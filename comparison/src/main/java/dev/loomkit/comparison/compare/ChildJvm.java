@@ -45,11 +45,21 @@ final class ChildJvm implements AutoCloseable {
     }
 
     static ChildJvm start(String name, List<String> jvmFlags, List<String> args, Path log) throws IOException {
+        return start(name, List.of(), jvmFlags, args, log);
+    }
+
+    /**
+     * Starts a child JVM.
+     *
+     * @param cpus a command prefix that places it on some CPUs ({@link CpuPlacement}), or empty
+     */
+    static ChildJvm start(String name, List<String> cpus, List<String> jvmFlags, List<String> args, Path log) throws IOException {
         String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> command = new ArrayList<>();
         if (SETSID != null) {
             command.add(SETSID); // not a group leader, so setsid execs in place: the pid stays the JVM's
         }
+        command.addAll(cpus); // taskset execs in place too
         command.add(java);
         command.add("--enable-preview");
         command.addAll(jvmFlags);

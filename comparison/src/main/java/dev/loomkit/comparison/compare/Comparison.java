@@ -33,10 +33,15 @@ public final class Comparison {
 
     private final ComparisonOptions options;
     private final PrintStream out;
+    private final CpuPlacement placement;
+    /** The backend JVM and its port, or null when no scenario of the run needs it; set by run. */
+    private ChildJvm backend;
+    private int backendPort;
 
     public Comparison(List<String> args, PrintStream out) {
         this.options = ComparisonOptions.parse(args);
         this.out = out;
+        this.placement = CpuPlacement.choose(options.serverCpus());
     }
 
     public static String help() {
@@ -56,6 +61,11 @@ public final class Comparison {
         out.println("machine: " + machine.summary());
         out.println("server JVM flags (identical for every mode): --enable-preview " + String.join(" ", options.serverFlags()));
         out.println("scheduling: " + ChildJvm.scheduling());
+        out.println("CPUs: " + placement.describe());
+        if (!placement.placed()) {
+            out.println("warning: without CPUs of its own the server competes with the load generator and the backend; "
+                    + "an I/O-bound scenario may measure their cost as much as the server's");
+        }
         out.printf(Locale.ROOT, "load: %s%s, %d ms warm-up + %d ms measured per point, timeout %d ms, %d repeat(s); CPU unit: %d hashes = 1 ms here%n",
                 options.wrk() ? "wrk, " : "built-in generator, ", options.rate() > 0 ? "open loop at " + (long) options.rate() + " req/s" : "closed loop",
                 options.warmup().toMillis(), options.duration().toMillis(), options.timeout().toMillis(), options.repeats(), unitsPerMs);
@@ -64,17 +74,16 @@ public final class Comparison {
         }
         out.println("report: " + dir.toAbsolutePath());
         out.println();
-        var table = new ConsoleTable(out);
+        var table = new ConsoleTable(out, placement.serverCount());
         List<PointResult> results = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
         int total = options.scenarios().size() * options.contenders().size() * options.points().size() * options.repeats();
         int done = 0;
         long started = System.nanoTime();
-        ChildJvm backend = null;
-        int backendPort = 0;
         try {
             if (options.scenarios().stream().anyMatch(s -> s.needsBackend)) {
-                backend = ChildJvm.start("backend", ComparisonOptions.BACKEND_FLAGS, List.of("backend"), dir.resolve("backend.log"));
+                backend = ChildJvm.start("backend", placement.othersPrefix(), ComparisonOptions.BACKEND_FLAGS, List.of("backend"),
+                        dir.resolve("backend.log"));
                 String line = backend.awaitLine("backend listening on port ");
                 backendPort = Integer.parseInt(line.substring(line.lastIndexOf(' ') + 1));
             }
@@ -106,7 +115,8 @@ public final class Comparison {
                     continue;
                 }
                 for (Contender contender : options.contenders()) {
-                    done = runContender(scenario, contender, points, unitsPerMs, backendPort, table, results, done, total, started);
+                    done = runContender(scenario, contender, points, unitsPerMs, scenario.needsBackend ? backendPort : 0, table, results,
+                            done, total, started);
                 }
             }
         } finally {
@@ -115,7 +125,7 @@ public final class Comparison {
             }
         }
         out.println();
-        Report.write(dir, machine, options, unitsPerMs, results, skipped);
+        Report.write(dir, machine, options, placement, unitsPerMs, results, skipped);
         out.println("wrote " + dir.resolve("report.html") + ", results.csv, results.json and the charts (*.svg)");
         return dir;
     }
@@ -131,7 +141,8 @@ public final class Comparison {
     private int runContender(Scenario scenario, Contender contender, List<Integer> points, long unitsPerMs, int backendPort,
                              ConsoleTable table, List<PointResult> results, int done, int total, long started) throws Exception {
         Path log = options.out().resolve("server-" + scenario.id + "-" + contender.name() + ".log");
-        try (var server = ChildJvm.start("server " + contender.name(), options.serverFlags(), serverArgs(contender, points, backendPort), log)) {
+        try (var server = ChildJvm.start("server " + contender.name(), placement.serverPrefix(), options.serverFlags(),
+                serverArgs(contender, points, backendPort), log)) {
             // Both servers print "<name> server on http://host:port ..." once they listen.
             String ready = server.awaitLine(contender.bare() ? "bare server on http://" : "demo server on http://");
             int port = Integer.parseInt(ready.replaceAll("^\\w+ server on http://[^:]+:(\\d+).*$", "$1"));
@@ -158,7 +169,7 @@ public final class Comparison {
                     loadArgs.addAll(List.of("--idle", "true"));
                 }
             }
-            try (var load = ChildJvm.start("load generator", ComparisonOptions.CLIENT_FLAGS, loadArgs,
+            try (var load = ChildJvm.start("load generator", placement.othersPrefix(), ComparisonOptions.CLIENT_FLAGS, loadArgs,
                     options.out().resolve("load-" + scenario.id + "-" + contender.name() + ".log"))) {
                 for (int i = 0; i < plan.size(); i++) {
                     int connections = Integer.parseInt(plan.get(i));
@@ -171,16 +182,18 @@ public final class Comparison {
                     String prefix = "{\"point\":" + i + ",";
                     load.awaitLine(prefix, "\"phase\":\"warm\"");
                     long[] subtasksBefore = serverMeters(contender, port);
+                    Sides sidesBefore = sides(backendPort > 0, ProcStats.read(load.pid()).cpuTicks());
                     ProcStats before = ProcStats.read(server.pid());
                     var sampler = new RssSampler(server.pid());
                     load.send("go");
                     String end = load.awaitLine(prefix, "\"phase\":\"end\"");
                     ProcStats after = ProcStats.read(server.pid());
+                    Sides sidesAfter = sides(backendPort > 0, ProcStats.read(load.pid()).cpuTicks());
                     sampler.stop();
                     long[] subtasksAfter = serverMeters(contender, port);
                     load.send("next");
                     PointResult r = result(scenario, contender, connections, repeat, end, before, after, sampler,
-                            subtasksBefore, subtasksAfter, baselineMb);
+                            subtasksBefore, subtasksAfter, baselineMb, sidesBefore, sidesAfter);
                     results.add(r);
                     table.row(r);
                     done++;
@@ -224,11 +237,15 @@ public final class Comparison {
             for (int repeat = 0; repeat < options.repeats(); repeat++) {
                 table.progress(String.format(Locale.ROOT, "  ... %s, %s, %,d connections with wrk (point %d of %d, %s elapsed)",
                         scenario.id, contender.name(), connections, done + 1, total, elapsed(started)));
-                WrkLoad.run(url, connections, options.warmup(), options.timeout());
+                WrkLoad.run(placement.othersPrefix(), placement.othersCount(), url, connections, options.warmup(), options.timeout());
                 ProcStats before = ProcStats.read(server.pid());
                 long[] subtasksBefore = serverMeters(contender, port);
+                Sides sidesBefore = sides(backendPort > 0, ProcStats.reapedChildrenCpuTicks());
                 var sampler = new RssSampler(server.pid());
-                WrkLoad.Result w = WrkLoad.run(url, connections, options.duration(), options.timeout());
+                WrkLoad.Result w = WrkLoad.run(placement.othersPrefix(), placement.othersCount(), url, connections, options.duration(),
+                        options.timeout());
+                // wrk has ended and been waited for: its CPU is now in this process's reaped children's.
+                Sides sidesAfter = sides(backendPort > 0, ProcStats.reapedChildrenCpuTicks());
                 ProcStats after = ProcStats.read(server.pid());
                 long[] subtasksAfter = serverMeters(contender, port);
                 sampler.stop();
@@ -237,7 +254,8 @@ public final class Comparison {
                         Math.max(sampler.peakKb(), after.rssKb()) / 1024.0, Math.max(sampler.peakThreads(), after.threads()),
                         (after.cpuTicks() - before.cpuTicks()) / ProcStats.TICKS_PER_SECOND,
                         after.voluntary() - before.voluntary(), after.involuntary() - before.involuntary(),
-                        0, delta(subtasksBefore, subtasksAfter, 0), delta(subtasksBefore, subtasksAfter, 1), baselineMb);
+                        0, delta(subtasksBefore, subtasksAfter, 0), delta(subtasksBefore, subtasksAfter, 1), baselineMb,
+                        sidesBefore.loadCpu(sidesAfter), sidesBefore.backendCpu(sidesAfter), sidesBefore.backendAnswers(sidesAfter));
                 results.add(r);
                 table.row(r);
                 done++;
@@ -248,7 +266,7 @@ public final class Comparison {
 
     private static PointResult result(Scenario s, Contender c, int connections, int repeat, String json, ProcStats before,
                                       ProcStats after, RssSampler sampler, long[] subtasksBefore, long[] subtasksAfter,
-                                      double baselineMb) {
+                                      double baselineMb, Sides sidesBefore, Sides sidesAfter) {
         Matcher m = NUMBER.matcher(json);
         var values = new java.util.HashMap<String, Double>();
         while (m.find()) {
@@ -261,7 +279,39 @@ public final class Comparison {
                 Math.max(sampler.peakThreads(), after.threads()), (after.cpuTicks() - before.cpuTicks()) / ProcStats.TICKS_PER_SECOND,
                 after.voluntary() - before.voluntary(), after.involuntary() - before.involuntary(),
                 values.getOrDefault("abandoned", 0.0).longValue(), delta(subtasksBefore, subtasksAfter, 0),
-                delta(subtasksBefore, subtasksAfter, 1), baselineMb);
+                delta(subtasksBefore, subtasksAfter, 1), baselineMb, sidesBefore.loadCpu(sidesAfter), sidesBefore.backendCpu(sidesAfter),
+                sidesBefore.backendAnswers(sidesAfter));
+    }
+
+    /**
+     * A reading of what the server's two neighbours spent: the load generator's CPU ticks, and the
+     * backend's CPU ticks and delayed answers (-1 when there is no backend, or it could not say).
+     */
+    private record Sides(long loadTicks, long backendTicks, long backendAnswers) {
+        double loadCpu(Sides after) {
+            return (after.loadTicks - loadTicks) / ProcStats.TICKS_PER_SECOND;
+        }
+
+        double backendCpu(Sides after) {
+            return backendTicks < 0 || after.backendTicks < 0 ? -1 : (after.backendTicks - backendTicks) / ProcStats.TICKS_PER_SECOND;
+        }
+
+        long backendAnswers(Sides after) {
+            return backendAnswers < 0 || after.backendAnswers < 0 ? -1 : after.backendAnswers - backendAnswers;
+        }
+    }
+
+    private Sides sides(boolean withBackend, long loadTicks) {
+        if (!withBackend || backend == null) {
+            return new Sides(loadTicks, -1, -1);
+        }
+        long ticks;
+        try {
+            ticks = ProcStats.read(backend.pid()).cpuTicks();
+        } catch (IOException e) {
+            ticks = -1;
+        }
+        return new Sides(loadTicks, ticks, ServerMeters.backendAnswers(backendPort));
     }
 
     private static long delta(long[] before, long[] after, int i) {

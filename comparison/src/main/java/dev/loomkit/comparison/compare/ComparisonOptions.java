@@ -23,10 +23,12 @@ import java.util.List;
  * @param wrk         drive the points with wrk instead of the built-in load generator
  * @param pointsGiven whether --connections chose the points (else the idle scenario adds the largest allowed)
  * @param extraServerFlags JVM flags added to every server JVM alike ({@code --server-flag})
+ * @param serverCpus  CPUs of the server's own ({@code --server-cpus}): -1 for half, 0 for none (see {@link CpuPlacement})
+ * @param args        the command line as given, for the record of what produced a report
  */
 record ComparisonOptions(List<Scenario> scenarios, List<Contender> contenders, List<Integer> points, Duration warmup,
                          Duration duration, Duration timeout, int repeats, double rate, int sources, Path out,
-                         boolean wrk, boolean pointsGiven, List<String> extraServerFlags) {
+                         boolean wrk, boolean pointsGiven, List<String> extraServerFlags, int serverCpus, List<String> args) {
 
     /** Identical for every server JVM: the comparison measures the thread model, not the flags. */
     static final List<String> SERVER_FLAGS = List.of("-Xms1g", "-Xmx1g", "-XX:+UseG1GC", "-Xss1m");
@@ -65,6 +67,7 @@ record ComparisonOptions(List<Scenario> scenarios, List<Contender> contenders, L
         boolean wrk = false;
         boolean pointsGiven = false;
         List<String> extraServerFlags = new ArrayList<>();
+        int serverCpus = -1;
         Path out = Path.of("reports", java.time.LocalDateTime.now().withNano(0).toString().replace(':', '-'));
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
@@ -83,6 +86,13 @@ record ComparisonOptions(List<Scenario> scenarios, List<Contender> contenders, L
                 case "--rate" -> rate = number(value(args, ++i, a), a);
                 case "--sources" -> sources = (int) number(value(args, ++i, a), a);
                 case "--out" -> out = Path.of(value(args, ++i, a));
+                case "--server-cpus" -> {
+                    String v = value(args, ++i, a);
+                    if (!v.matches("[0-9]{1,4}")) {
+                        throw new IllegalArgumentException("--server-cpus takes a whole number of CPUs (0: no placement), got '" + v + "'");
+                    }
+                    serverCpus = Integer.parseInt(v);
+                }
                 case "--server-flag" -> {
                     String flag = value(args, ++i, a);
                     if (!flag.startsWith("-")) {
@@ -112,7 +122,7 @@ record ComparisonOptions(List<Scenario> scenarios, List<Contender> contenders, L
             throw new IllegalArgumentException("--rate (open loop) is the built-in load generator's; wrk runs closed loop");
         }
         return new ComparisonOptions(scenarios, contenders, points, warmup, duration, timeout, repeats, rate, sources, out, wrk,
-                pointsGiven, List.copyOf(extraServerFlags));
+                pointsGiven, List.copyOf(extraServerFlags), serverCpus, List.copyOf(args));
     }
 
     /** The bare-virtual reference serves /hello and /sleep only: say so before a run, not as errors in its table. */
@@ -150,6 +160,8 @@ record ComparisonOptions(List<Scenario> scenarios, List<Contender> contenders, L
                   --loadgen builtin|wrk   who drives the load (wrk: closed loop, whole seconds, no p99.9)
                   --out DIR               report directory (default reports/<time>)
                   --server-flag F         add JVM flag F to every server JVM alike (repeatable)
+                  --server-cpus N         CPUs of the server's own (taskset); the load generator and backend
+                                          share the rest (default: half, at least 1; 0: all share all)
                 ./loomkit run bench [--out DIR]   JMH microbenchmarks and parked-thread memory (a few minutes);
                                           with --out pointing at a comparison report, adds them to it
                 ./loomkit run demo        the toolkit demo

@@ -5,14 +5,17 @@ import java.util.Locale;
 
 /** The table printed as the run goes, one row per point, with a progress line that the next row replaces. */
 final class ConsoleTable {
-    private static final String FORMAT = "%-14s %7s %11s %9s %9s %9s %9s %9s %7s %7s %8s %8s %7s %7s %10s %10s%n";
+    private static final String FORMAT = "%-14s %7s %11s %9s %9s %9s %9s %9s %7s %7s %8s %8s %7s %7s %6s %10s %10s %8s %8s%n";
     private final PrintStream out;
     /** Only a terminal can have a line rewritten; piped into a file or CI log, \r would be noise. */
     private final boolean terminal;
     private int progressWidth;
+    /** The server's CPUs, for its CPU use in percent of them. */
+    private final int serverCpus;
 
-    ConsoleTable(PrintStream out) {
+    ConsoleTable(PrintStream out, int serverCpus) {
         this.out = out;
+        this.serverCpus = serverCpus;
         this.terminal = out == System.out && System.console() != null && System.console().isTerminal();
     }
 
@@ -21,7 +24,7 @@ final class ConsoleTable {
         out.println();
         out.println(scenario.id + ": " + scenario.description);
         out.printf(Locale.ROOT, FORMAT, "mode", "conns", "req/s", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms",
-                "errors", "503s", "timeouts", "rss MiB", "threads", "cpu s", "vol cs", "invol cs");
+                "errors", "503s", "timeouts", "rss MiB", "threads", "cpu s", "cpu %", "vol cs", "invol cs", "gen us/r", "bk ms/10k");
     }
 
     void progress(String text) {
@@ -46,7 +49,8 @@ final class ConsoleTable {
         out.printf(Locale.ROOT, FORMAT, r.contender(), r.connections(), String.format(Locale.ROOT, "%,.0f", r.throughput()),
                 fmt(r.p50()), fmt(r.p90()), fmt(r.p99()), fmt(r.p999()), fmt(r.max()), r.errors(), r.rejected(), r.timeouts(),
                 String.format(Locale.ROOT, "%.0f", r.peakRssMb()), r.threads(), String.format(Locale.ROOT, "%.1f", r.cpuSeconds()),
-                r.voluntarySwitches(), r.involuntarySwitches());
+                String.format(Locale.ROOT, "%.0f", r.serverCpuPercent(serverCpus)), r.voluntarySwitches(), r.involuntarySwitches(),
+                num(r.loadCpuMicrosPerRequest()), num(r.backendCpuMsPer10k()));
         if (r.scenario().equals("idle")) {
             out.printf(Locale.ROOT, "%14s %,d connections held open and idle; server RSS %.1f KiB per connection above the fresh server's %.0f MiB%n",
                     "", r.requests(), r.rssPerConnectionKb(), r.baselineRssMb());
@@ -56,6 +60,10 @@ final class ConsoleTable {
                     "", r.abandoned(), r.subtasksCompleted(), r.subtasksCancelled());
         }
         out.flush();
+    }
+
+    private static String num(double v) {
+        return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.0f", v);
     }
 
     static String fmt(double ms) {

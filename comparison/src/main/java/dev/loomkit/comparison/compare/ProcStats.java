@@ -45,6 +45,16 @@ record ProcStats(long rssKb, long threads, long cpuTicks, long voluntary, long i
         return new ProcStats(rssAndThreads[0], rssAndThreads[1], cpu, vol, invol);
     }
 
+    /**
+     * {@return the CPU time, in clock ticks, of this process's children that have ended and been
+     * waited for (cutime + cstime): the cost of a child such as wrk, read as a difference across its run}
+     */
+    static long reapedChildrenCpuTicks() throws IOException {
+        String stat = Files.readString(Path.of("/proc/self/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[13]) + Long.parseLong(f[14]); // cutime, cstime (fields 16 and 17)
+    }
+
     /** {@return resident memory (kB) and OS threads now: a cheap reading, for sampling often} */
     static long[] rssAndThreads(long pid) throws IOException {
         long rss = 0;

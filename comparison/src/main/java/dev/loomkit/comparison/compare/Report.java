@@ -33,13 +33,21 @@ final class Report {
     private Report() {
     }
 
-    static void write(Path dir, Machine machine, ComparisonOptions options, long unitsPerMs, List<PointResult> results,
-                      List<String> skipped) throws IOException {
+    static void write(Path dir, Machine machine, ComparisonOptions options, CpuPlacement placement, long unitsPerMs,
+                      List<PointResult> results, List<String> skipped) throws IOException {
         Files.writeString(dir.resolve("results.csv"), PointResult.CSV_HEADER + "\n"
                 + results.stream().map(PointResult::csv).collect(Collectors.joining("\n")) + "\n");
-        Files.writeString(dir.resolve("results.json"), "{\"machine\":\"" + jsonEsc(machine.summary()) + "\",\"serverFlags\":\""
-                + jsonEsc(String.join(" ", options.serverFlags())) + "\",\"scheduling\":\"" + jsonEsc(ChildJvm.scheduling())
-                + "\",\"hashUnitsPerMs\":" + unitsPerMs + ",\"results\":[\n"
+        // What produced the results, so that two reports can be told apart and a result traced to its code.
+        Files.writeString(dir.resolve("results.json"), "{\"time\":\"" + ZonedDateTime.now().withNano(0) + "\",\"commit\":\""
+                + jsonEsc(Provenance.commit()) + "\",\"arguments\":[" + options.args().stream().map(a -> "\"" + jsonEsc(a) + "\"")
+                .collect(Collectors.joining(",")) + "],\"machine\":\"" + jsonEsc(machine.summary()) + "\",\"jdk\":\"" + jsonEsc(machine.jdk())
+                + "\",\"serverFlags\":\"" + jsonEsc("--enable-preview " + String.join(" ", options.serverFlags()))
+                + "\",\"clientFlags\":\"" + jsonEsc("--enable-preview " + String.join(" ", ComparisonOptions.CLIENT_FLAGS))
+                + "\",\"backendFlags\":\"" + jsonEsc("--enable-preview " + String.join(" ", ComparisonOptions.BACKEND_FLAGS))
+                + "\",\"loadGenerator\":\"" + (options.wrk() ? "wrk" : "builtin") + "\",\"scheduling\":\"" + jsonEsc(ChildJvm.scheduling())
+                + "\",\"cpuPlacement\":{\"placed\":" + placement.placed() + ",\"server\":\"" + placement.server() + "\",\"others\":\""
+                + placement.others() + "\",\"serverCpus\":" + placement.serverCount() + ",\"description\":\"" + jsonEsc(placement.describe())
+                + "\"},\"hashUnitsPerMs\":" + unitsPerMs + ",\"results\":[\n"
                 + results.stream().map(PointResult::json).collect(Collectors.joining(",\n")) + "\n]}\n");
 
         var html = new StringBuilder();
@@ -57,9 +65,10 @@ final class Report {
                 .append(options.rate() > 0 ? "open loop at " + (long) options.rate() + " req/s, latency from when each request was due" : "closed loop")
                 .append(", ").append(options.warmup().toMillis()).append(" ms warm-up and ").append(options.duration().toMillis())
                 .append(" ms measured per point, timeout ").append(options.timeout().toMillis()).append(" ms, ").append(options.repeats())
-                .append(" repeat(s)). Load generator, server and backend share the machine's cores, as on any one-box benchmark: "
-                        + "absolute numbers are this machine's; the ratios between modes in one run are the result. Scheduling: "
-                        + esc(ChildJvm.scheduling()) + ".</p>\n");
+                .append(" repeat(s)). CPUs: ").append(esc(placement.describe()))
+                .append(". Absolute numbers are this machine's; the ratios between modes in one run are the result. Scheduling: ")
+                .append(esc(ChildJvm.scheduling())).append(". Commit ").append(esc(Provenance.commit())).append(".</p>\n");
+        html.append(neighbours(results));
         if (options.contenders().stream().anyMatch(Contender::bare)) {
             html.append("<p class=\"note\">").append(Contender.BARE).append(": ").append(esc(Comparison.BARE_NOTE)).append(".</p>\n");
         }
@@ -88,6 +97,29 @@ final class Report {
     }
 
     private record Key(String contender, int connections) {
+    }
+
+    /**
+     * {@return a sentence on what the server's neighbours cost over the run: the load generator per
+     * request and the backend per 10,000 delayed answers; they must stay small beside the server's}
+     */
+    static String neighbours(List<PointResult> results) {
+        double loadCpu = results.stream().filter(r -> r.loadCpuSeconds() >= 0).mapToDouble(PointResult::loadCpuSeconds).sum();
+        long requests = results.stream().filter(r -> r.loadCpuSeconds() >= 0).mapToLong(PointResult::requests).sum();
+        double serverCpu = results.stream().mapToDouble(PointResult::cpuSeconds).sum();
+        long served = results.stream().mapToLong(PointResult::requests).sum();
+        var sb = new StringBuilder("<p class=\"note\">What the neighbours cost over the run: ");
+        if (requests > 0) {
+            sb.append(String.format(Locale.ROOT, "the load generator %.1f µs of CPU per answered request (the servers %.1f µs)",
+                    loadCpu * 1e6 / requests, served == 0 ? 0 : serverCpu * 1e6 / served));
+        }
+        var withBackend = results.stream().filter(r -> r.backendAnswers() > 0 && r.backendCpuSeconds() >= 0).toList();
+        if (!withBackend.isEmpty()) {
+            double cpu = withBackend.stream().mapToDouble(PointResult::backendCpuSeconds).sum();
+            long answers = withBackend.stream().mapToLong(PointResult::backendAnswers).sum();
+            sb.append(String.format(Locale.ROOT, "; the backend %.0f ms of CPU per 10,000 delayed answers (%,d answers)", cpu * 1e3 * 10_000 / answers, answers));
+        }
+        return sb.append(". Per point: the CSV's load_cpu_seconds, backend_cpu_seconds and backend_answers.</p>\n").toString();
     }
 
     private static Map<Key, Double> medians(List<PointResult> rows, ToDoubleFunction<PointResult> value) {

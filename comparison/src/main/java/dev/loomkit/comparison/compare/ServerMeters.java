@@ -31,6 +31,20 @@ final class ServerMeters {
         }
     }
 
+    /** {@return how many delayed answers the backend has sent (its {@code /count}), or -1 if it could not say} */
+    static long backendAnswers(int port) {
+        try {
+            var r = CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/count"))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 ? Long.parseLong(r.body().strip()) : -1;
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            return -1;
+        }
+    }
+
     static long[] parse(String prometheus) {
         long completed = 0;
         long cancelled = 0;

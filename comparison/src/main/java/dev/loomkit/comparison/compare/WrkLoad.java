@@ -42,11 +42,18 @@ final class WrkLoad {
         }
     }
 
-    static Result run(String url, int connections, Duration duration, Duration timeout) throws IOException, InterruptedException {
+    /**
+     * Runs wrk once.
+     *
+     * @param cpus    a command prefix that places it on the load generator's CPUs, or empty
+     * @param threads wrk's threads: one per CPU it may use
+     */
+    static Result run(List<String> cpus, int threads, String url, int connections, Duration duration, Duration timeout)
+            throws IOException, InterruptedException {
         long seconds = Math.max(1, (duration.toMillis() + 999) / 1000);
-        int threads = Math.min(2, connections);
-        List<String> command = List.of("wrk", "-t" + threads, "-c" + connections, "-d" + seconds + "s",
-                "--timeout", Math.max(1, timeout.toSeconds()) + "s", "--latency", url);
+        List<String> command = new java.util.ArrayList<>(cpus);
+        command.addAll(List.of("wrk", "-t" + Math.max(1, Math.min(threads, connections)), "-c" + connections, "-d" + seconds + "s",
+                "--timeout", Math.max(1, timeout.toSeconds()) + "s", "--latency", url));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(seconds + 60, TimeUnit.SECONDS)) {

@@ -62,6 +62,14 @@ class ComparisonTest {
         assertTrue(p50 >= 50 && p50 < 1_000, io16);
         String json = Files.readString(dir.resolve("results.json"));
         assertTrue(json.contains("\"contender\":\"platform-20\""), json);
+        assertTrue(json.contains("\"commit\":\"") && json.contains("\"cpuPlacement\":{") && json.contains("\"arguments\":[\"--scenarios\""), json);
+        // Each I/O point counts what the neighbours spent: the load generator's CPU, the backend's answers.
+        for (String row : csv.stream().filter(r -> r.startsWith("io,")).toList()) {
+            String[] f = row.split(",");
+            assertTrue(Double.parseDouble(f[25]) >= 0, "load generator CPU in " + row);
+            assertTrue(Long.parseLong(f[27]) >= Long.parseLong(f[5]), "backend answers at least one per request in " + row);
+        }
+        assertTrue(console.contains("CPUs: "), console);
         String html = Files.readString(dir.resolve("report.html"));
         assertTrue(html.contains("<svg") && html.contains("io: throughput") && html.contains("platform-20"), "report charts");
         assertTrue(Files.exists(dir.resolve("cpu-p99.svg")));
@@ -93,6 +101,29 @@ class ComparisonTest {
         assertEquals(3, full.repeats());
         assertTrue(full.contenders().contains(limited), full.contenders().toString());
         assertEquals(6, full.scenarios().size(), "every scenario but hello and sleep, which are asked for by name");
+    }
+
+    @Test
+    void testCpuPlacementGivesTheServerItsOwnCpusOrSaysWhyNot() {
+        assertEquals(List.of(0, 1, 2, 3, 8, 10, 11), CpuPlacement.parseList("0-3,8,10-11"));
+        List<Integer> usable = CpuPlacement.usableCpus();
+        var shared = CpuPlacement.choose(0);
+        assertTrue(!shared.placed() && shared.serverPrefix().isEmpty() && shared.describe().contains("--server-cpus 0"), shared.describe());
+        var e = assertThrows(IllegalArgumentException.class, () -> CpuPlacement.choose(usable.size()));
+        assertTrue(e.getMessage().contains("leaves no CPU"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> ComparisonOptions.parse(List.of("--server-cpus", "half")));
+        var chosen = CpuPlacement.choose(-1);
+        if (usable.size() >= 2 && chosen.placed()) {
+            // The two sets split the usable CPUs between them, the server's half (at least one) at the end.
+            List<Integer> server = CpuPlacement.parseList(chosen.server());
+            List<Integer> others = CpuPlacement.parseList(chosen.others());
+            assertEquals(Math.max(1, usable.size() / 2), server.size());
+            assertEquals(usable.size(), server.size() + others.size());
+            assertTrue(server.stream().noneMatch(others::contains));
+            assertEquals(List.of("-c", chosen.server()), chosen.serverPrefix().subList(1, 3));
+        } else {
+            assertTrue(chosen.describe().startsWith("not placed"), chosen.describe());
+        }
     }
 
     @Test

@@ -18,7 +18,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One client connection: reads requests in order, hands each to an {@link Exchange}, and closes.
- * Runs in one thread from the server's thread source, in a "connection" scope.
+ * Runs in one thread from the server's thread source, in a "connection" scope; in
+ * {@link ThreadMode#SELECTOR_POOL} in turns instead, one per burst of requests, each on a pool
+ * thread in a connection scope of its own, with the connection parked on the {@link IdleParker}
+ * between them.
  *
  * <p>Shared with two server threads, each through its own small protocol:
  * <ul>
@@ -43,6 +46,7 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
     enum Watch { NONE, ARMING, WATCHING }
 
     final ServerImpl server;
+    private final ThreadSource threads;
     final SocketChannel channel;
     final long id;
     final InetSocketAddress remote;
@@ -55,6 +59,11 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
     volatile Io expired;
     volatile boolean stopRequested;
     volatile boolean clientGone;
+    /**
+     * On the idle parker's selector, without a thread: written by the parker's thread only, read by
+     * any thread that closes the channel, to tell the parker (which checks again: it is the owner).
+     */
+    volatile boolean parked;
     String clientGoneHow; // guarded by lock
 
     private long reportedIn;
@@ -84,6 +93,7 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
         this.channel = channel;
         this.id = id;
         this.config = server.config();
+        this.threads = server.threadSource();
         this.remote = (InetSocketAddress) channel.getRemoteAddress();
         this.in = new HttpInput(channel, config.maxRequestLineBytes() + config.maxHeaderBytes() + 4);
         this.out = new HttpOutput(channel, this);
@@ -93,6 +103,10 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
         return config;
     }
 
+    /**
+     * Serves the connection: to its end, or, where the thread source parks idle connections, until
+     * it has nothing buffered after a request; it is then parked, and the next turn starts here again.
+     */
     @Override
     public void run() {
         lock.lock();
@@ -102,12 +116,10 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
             lock.unlock();
         }
         Thread.interrupted(); // a pool thread starts clean
+        boolean park = false;
         try {
-            Scope.call(ScopeConfig.named("connection").withThreadFactory(server.subtaskThreads()), JoinPolicy.failFast(),
-                    scope -> {
-                        serve();
-                        return null;
-                    });
+            park = Scope.call(ScopeConfig.named("connection").withThreadFactory(server.subtaskThreads()), JoinPolicy.failFast(),
+                    scope -> serve(threads.parksIdle()));
         } catch (ClosedChannelException | EOFException e) {
             // Closed under us by a timeout or the shutdown, or the client hung up mid-message.
             LOG.debug("connection {} closed: {}", id, expired != null ? expired + " timeout" : e.toString());
@@ -116,27 +128,75 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
         } catch (Exception | Error e) {
             LOG.warn("connection {} failed unexpectedly", id, e);
         } finally {
-            if (channel.isOpen()) {
-                lingeringClose();
-            }
-            io = Io.NONE;
-            ioDeadline = 0;
-            reportBytes();
+            lock.lock();
             try {
-                channel.close();
-            } catch (IOException e) {
-                LOG.debug("connection {}: close failed: {}", id, e.toString());
+                thread = null; // between turns no thread may be interrupted on this connection's behalf
+            } finally {
+                lock.unlock();
             }
-            server.connectionEnded(this);
+            if (park) {
+                reportBytes();
+                ioStart(Io.IDLE); // the sweeper keeps the idle timeout of a parked connection too
+                threads.park(this); // from here on the parker owns it
+            } else {
+                finish();
+            }
         }
     }
 
-    private void serve() throws IOException {
+    /**
+     * Ends the connection: a lingering close if the channel is still open, then the close, the byte
+     * counts and the server's accounting. Exactly once, by its last owner: the connection's thread,
+     * or the idle parker for a connection closed while parked.
+     */
+    void finish() {
+        if (channel.isOpen()) {
+            lingeringClose();
+        }
+        io = Io.NONE;
+        ioDeadline = 0;
+        reportBytes();
+        try {
+            channel.close();
+        } catch (IOException e) {
+            LOG.debug("connection {}: close failed: {}", id, e.toString());
+        }
+        server.connectionEnded(this);
+    }
+
+    /**
+     * Idle parker: the next request began but the pool and its queue are full. Answers 503 without
+     * blocking (the parker must never wait for a client), and finishes the connection.
+     */
+    void refuseBusy() {
+        server.metrics().rejected();
+        try {
+            channel.configureBlocking(false);
+            channel.write(ByteBuffer.wrap(ServerImpl.BUSY));
+            channel.shutdownOutput();
+        } catch (IOException e) {
+            LOG.debug("connection {}: writing 503 failed: {}", id, e.toString());
+        }
+        closeQuietly();
+        io = Io.NONE;
+        ioDeadline = 0;
+        reportBytes();
+        server.connectionEnded(this);
+    }
+
+    /** @return whether to park the connection: it is idle, and its thread source serves requests, not connections */
+    private boolean serve(boolean parkIdle) throws IOException {
         var parser = server.parser();
+        // A turn starts because bytes (or the end of stream) arrived: read them before parking again.
+        boolean first = true;
         while (true) {
             if ((stopRequested || server.isStopping()) && !in.hasBuffered()) {
-                return; // idle at shutdown: nothing is lost by closing now
+                return false; // idle at shutdown: nothing is lost by closing now
             }
+            if (parkIdle && !first && !in.hasBuffered()) {
+                return true;
+            }
+            first = false;
             ioStart(Io.IDLE);
             RequestHead head;
             try {
@@ -146,14 +206,14 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
                 server.metrics().protocolError(e.status());
                 LOG.debug("connection {}: rejected request with {}: {}", id, e.status(), e.getMessage());
                 ResponseWriter.writeError(out, e.status(), e.getMessage(), true, e.headRequest());
-                return;
+                return false;
             }
             ioEnd();
             if (head == null) {
-                return;
+                return false;
             }
             if (!new Exchange(this, head).serve()) {
-                return;
+                return false;
             }
             in.shrinkIfIdle();
         }
@@ -252,6 +312,9 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
             channel.close();
         } catch (IOException e) {
             LOG.debug("connection {}: close failed: {}", id, e.toString());
+        }
+        if (parked) {
+            threads.closed(this); // closing cancels its key silently: the parker must finish it
         }
     }
 

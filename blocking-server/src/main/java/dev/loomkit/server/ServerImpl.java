@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  */
 final class ServerImpl implements HttpServer {
     private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
-    private static final byte[] BUSY = ("HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    static final byte[] BUSY = ("HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
             + "Content-Length: 37\r\nConnection: close\r\n\r\n503 Service Unavailable: server busy\n").getBytes(StandardCharsets.ISO_8859_1);
 
     private enum State { NEW, RUNNING, STOPPING, CLOSED }
@@ -105,12 +105,13 @@ final class ServerImpl implements HttpServer {
             }
             int port = boundAddress.getPort();
             watcher.start("loomkit-watcher-" + port);
+            threads.start("loomkit-parker-" + port);
             sweeper = new Sweeper(this, config, router.shortestTimeout());
             sweeper.start("loomkit-sweeper-" + port);
             state = State.RUNNING;
             acceptor = Thread.ofPlatform().name("loomkit-acceptor-" + port).start(this::acceptorMain);
             LOG.info("server listening on {} with {} threads{}", boundAddress, config.threadMode().label(),
-                    config.threadMode() == ThreadMode.PLATFORM ? " (pool of " + config.platformPoolSize() + ")" : "");
+                    config.threadMode() == ThreadMode.VIRTUAL ? "" : " (pool of " + config.platformPoolSize() + ")");
         } finally {
             stateLock.unlock();
         }
@@ -399,6 +400,10 @@ final class ServerImpl implements HttpServer {
 
     ScopeConfig requestScope() {
         return requestScope;
+    }
+
+    ThreadSource threadSource() {
+        return threads;
     }
 
     ThreadFactory subtaskThreads() {

@@ -9,19 +9,41 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Where the server's threads come from: the one place where the thread modes differ. Built by
- * {@link #of(ServerConfig)}; everything else in the server is the same in both modes.
+ * {@link #of(ServerConfig)}; everything else in the server is the same in every mode.
  */
-sealed interface ThreadSource permits ThreadSource.Virtual, ThreadSource.Platform {
+sealed interface ThreadSource permits ThreadSource.Virtual, ThreadSource.Platform, ThreadSource.SelectorPool {
 
     static ThreadSource of(ServerConfig config) {
         return switch (config.threadMode()) {
             case VIRTUAL -> new Virtual();
             case PLATFORM -> new Platform(config.platformPoolSize(), config.platformQueueSize());
+            case SELECTOR_POOL -> new SelectorPool(config.platformPoolSize(), config.platformQueueSize());
         };
+    }
+
+    /** Once the server listens: starts what the mode runs besides its connection threads. */
+    default void start(String name) throws java.io.IOException {
     }
 
     /** Starts serving a connection; false if the mode has no room for it (platform queue full). */
     boolean launch(Connection connection, Scope<Object, Void> serverScope);
+
+    /**
+     * {@return whether a connection gives up its thread between requests: it then returns from
+     * {@link Connection#run} with nothing buffered, and is {@linkplain #park parked}}
+     */
+    default boolean parksIdle() {
+        return false;
+    }
+
+    /** The connection's thread, giving it up: hold it without a thread until its next request begins. */
+    default void park(Connection connection) {
+        throw new UnsupportedOperationException("this thread mode keeps a thread per connection");
+    }
+
+    /** Any thread: {@code connection}'s channel was just closed; if it is parked, nobody else will finish it. */
+    default void closed(Connection connection) {
+    }
 
     /** {@return the factory for subtasks that handlers fork} */
     ThreadFactory subtasks();
@@ -47,6 +69,67 @@ sealed interface ThreadSource permits ThreadSource.Virtual, ThreadSource.Platfor
         @Override
         public void awaitConnections() {
             // The server scope's join waits for its connection tasks.
+        }
+    }
+
+    /**
+     * A fixed pool of platform threads that serves one request at a time, with idle keep-alive
+     * connections parked on a selector ({@link IdleParker}): Tomcat's NIO connector and Jetty's model.
+     * A connection's turn on a pool thread lasts while it has requests to serve; the queue holds
+     * connections whose next request has begun; when it is full, such a connection gets a 503.
+     */
+    final class SelectorPool implements ThreadSource {
+        private final Platform pool;
+        private volatile IdleParker parker;
+
+        SelectorPool(int size, int queue) {
+            pool = new Platform(size, queue);
+        }
+
+        @Override
+        public void start(String name) throws java.io.IOException {
+            parker = new IdleParker(c -> pool.launch(c, null));
+            parker.start(name);
+        }
+
+        @Override
+        public boolean launch(Connection connection, Scope<Object, Void> serverScope) {
+            // A new connection waits for its first request like any idle one, under the same timeout.
+            connection.ioStart(Connection.Io.IDLE);
+            parker.park(connection);
+            return true;
+        }
+
+        @Override
+        public boolean parksIdle() {
+            return true;
+        }
+
+        @Override
+        public void park(Connection connection) {
+            parker.park(connection);
+        }
+
+        @Override
+        public void closed(Connection connection) {
+            IdleParker p = parker;
+            if (p != null) {
+                p.closed(connection);
+            }
+        }
+
+        @Override
+        public ThreadFactory subtasks() {
+            return pool.subtasks();
+        }
+
+        @Override
+        public void awaitConnections() {
+            pool.awaitConnections();
+            IdleParker p = parker;
+            if (p != null) {
+                p.stop(); // finishes what is still parked
+            }
         }
     }
 

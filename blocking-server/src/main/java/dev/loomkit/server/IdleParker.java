@@ -1,0 +1,161 @@
+package dev.loomkit.server;
+
+import java.io.IOException;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The selector of {@link ThreadMode#SELECTOR_POOL}: holds the keep-alive connections that wait for
+ * their next request, with no thread each, and hands a connection to the pool when its next bytes
+ * arrive (or its client closes: the pool thread reads the end of stream and finishes it). This is
+ * the model of Tomcat's NIO connector and of Jetty: a thread per request, not per connection.
+ *
+ * <p>One platform thread owns the selector and the set of parked connections: {@link #park} and
+ * {@link #closed} only queue, and that thread registers, dispatches and finishes. Whoever parks a
+ * connection gives it up: from then on only this thread, then the pool thread it is handed to,
+ * touch it. A parked connection's idle timeout is the sweeper's, as for the other modes: it
+ * closes the channel, which cancels the key without the selector noticing, so the sweeper (or the
+ * shutdown) tells this thread through {@link #closed}, and this thread finishes the connection.
+ */
+final class IdleParker implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
+
+    private final Selector selector;
+    /** Hands a connection whose next request has begun to the pool; false if the pool refused it. */
+    private final Predicate<Connection> dispatch;
+    private final ConcurrentLinkedQueue<Connection> toPark = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Connection> toFinish = new ConcurrentLinkedQueue<>();
+    private volatile boolean running = true;
+    private Thread thread;
+
+    IdleParker(Predicate<Connection> dispatch) throws IOException {
+        this.selector = Selector.open();
+        this.dispatch = dispatch;
+    }
+
+    void start(String name) {
+        thread = Thread.ofPlatform().daemon().name(name).start(this);
+    }
+
+    /** Any thread that owns {@code c} and gives it up: wait for its next request without a thread. */
+    void park(Connection c) {
+        toPark.add(c);
+        selector.wakeup();
+    }
+
+    /** Any thread: {@code c}'s channel was closed (a timeout, the shutdown); finish it if it is parked. */
+    void closed(Connection c) {
+        toFinish.add(c);
+        selector.wakeup();
+    }
+
+    @Override
+    public void run() {
+        List<Connection> ready = new ArrayList<>();
+        try {
+            while (running) {
+                // Block only with nothing queued: a wakeup consumed by the selectNow below would
+                // otherwise leave a queued connection waiting for the next event.
+                if (toPark.isEmpty() && toFinish.isEmpty()) {
+                    selector.select();
+                } else {
+                    selector.selectNow();
+                }
+                for (Connection c; (c = toPark.poll()) != null; ) {
+                    register(c);
+                }
+                for (Connection c; (c = toFinish.poll()) != null; ) {
+                    SelectionKey key = c.channel.keyFor(selector);
+                    if (c.parked && (key == null || !key.isValid() || !c.channel.isOpen())) {
+                        // Closed while parked: nobody else will ever look at it again.
+                        c.parked = false;
+                        if (key != null) {
+                            key.cancel();
+                        }
+                        c.finish();
+                    }
+                }
+                for (SelectionKey key : selector.selectedKeys()) {
+                    if (key.isValid()) {
+                        key.cancel();
+                        ready.add((Connection) key.attachment());
+                    }
+                }
+                selector.selectedKeys().clear();
+                if (!ready.isEmpty()) {
+                    selector.selectNow(); // completes the deregistration: a channel can block again only after it
+                    for (Connection c : ready) {
+                        wake(c);
+                    }
+                    ready.clear();
+                }
+            }
+        } catch (IOException | ClosedSelectorException e) {
+            LOG.error("idle parker: selector failed; closing the connections it held", e);
+        } finally {
+            // Stopped (the pool is gone) or failed: what is still parked is finished here.
+            for (SelectionKey key : selector.keys()) {
+                finishParked((Connection) key.attachment());
+            }
+            for (Connection c; (c = toPark.poll()) != null; ) {
+                finishParked(c);
+            }
+            try {
+                selector.close();
+            } catch (IOException e) {
+                LOG.debug("idle parker: close failed: {}", e.toString());
+            }
+        }
+    }
+
+    private void register(Connection c) {
+        try {
+            c.channel.configureBlocking(false);
+            c.parked = true;
+            c.channel.register(selector, SelectionKey.OP_READ, c);
+        } catch (IOException | RuntimeException e) {
+            // Closed under it already (ClosedChannelException, CancelledKeyException): finish it here.
+            LOG.debug("{}: cannot park: {}", c, e.toString());
+            c.parked = true;
+            finishParked(c);
+        }
+    }
+
+    /** Its next request has begun (or its client left): blocking again, and to the pool. */
+    private void wake(Connection c) {
+        c.parked = false;
+        try {
+            c.channel.configureBlocking(true);
+        } catch (IOException e) {
+            LOG.debug("{}: cannot restore blocking mode, closing: {}", c, e.toString());
+            c.closeQuietly();
+            c.finish();
+            return;
+        }
+        if (!dispatch.test(c)) {
+            c.refuseBusy(); // pool and queue full: 503, and closed
+        }
+    }
+
+    private void finishParked(Connection c) {
+        if (c.parked) {
+            c.parked = false;
+            c.closeQuietly();
+            c.finish();
+        }
+    }
+
+    /** After the pool has stopped: finishes what is parked, then ends the thread. */
+    void stop() {
+        running = false;
+        selector.wakeup();
+        Uninterruptibly.join(thread);
+    }
+}

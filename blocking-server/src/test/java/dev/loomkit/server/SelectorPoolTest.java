@@ -1,0 +1,150 @@
+package dev.loomkit.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * What sets {@link ThreadMode#SELECTOR_POOL} apart from a thread per connection: idle keep-alive
+ * connections hold no thread, so a small pool serves many of them; and a parked connection still
+ * times out, is closed at shutdown, and is finished when its client leaves. (Every protocol,
+ * cancellation and metrics test runs in this mode too, through {@code @EnumSource(ThreadMode.class)}.)
+ */
+@Timeout(60)
+class SelectorPoolTest {
+    private static final String GET = "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n";
+
+    private static Router router(CountDownLatch release) {
+        return Router.builder()
+                .get("/hello", r -> Response.text(200, "hello\n"))
+                .get("/block", r -> {
+                    release.await();
+                    return Response.text(200, "released\n");
+                })
+                .build();
+    }
+
+    @Test
+    void testTwoThreadsServeTwoHundredKeepAliveConnections() throws Exception {
+        var config = TestServer.config(ThreadMode.SELECTOR_POOL).withPlatformPoolSize(2);
+        try (var server = new TestServer(config, router(new CountDownLatch(0)))) {
+            List<RawClient> clients = new ArrayList<>();
+            try {
+                for (int i = 0; i < 200; i++) {
+                    clients.add(server.raw());
+                }
+                // Two rounds: each connection is served, parked, and served again. A thread per
+                // connection would serve two of them and leave 198 waiting for their idle timeout.
+                for (int round = 0; round < 2; round++) {
+                    for (RawClient c : clients) {
+                        c.send(GET);
+                    }
+                    for (RawClient c : clients) {
+                        assertEquals(200, c.read(false).status());
+                    }
+                }
+                assertEquals(200, server.server.openConnections());
+            } finally {
+                for (RawClient c : clients) {
+                    c.close();
+                }
+            }
+            // Each client closed while parked: the parker hands it to the pool, which reads the end
+            // of stream and finishes it.
+            Eventually.until("every closed connection finished", () -> server.server.openConnections() == 0);
+        }
+    }
+
+    @Test
+    void testParkedConnectionTimesOutAndIsFinished() throws Exception {
+        var config = TestServer.config(ThreadMode.SELECTOR_POOL).withIdleTimeout(Duration.ofMillis(300));
+        try (var server = new TestServer(config, router(new CountDownLatch(0))); var c = server.raw()) {
+            c.send(GET);
+            assertEquals(200, c.read(false).status());
+            assertEquals(-1, c.socket.getInputStream().read(), "the idle timeout closes a parked connection");
+            Eventually.until("the timed-out connection finished", () -> server.server.openConnections() == 0);
+        }
+    }
+
+    @Test
+    void testNeverSendingConnectionTimesOutToo() throws Exception {
+        // Accepted and parked before its first byte: the same idle timeout applies.
+        var config = TestServer.config(ThreadMode.SELECTOR_POOL).withIdleTimeout(Duration.ofMillis(300));
+        try (var server = new TestServer(config, router(new CountDownLatch(0))); var c = server.raw()) {
+            assertEquals(-1, c.socket.getInputStream().read());
+            Eventually.until("the silent connection finished", () -> server.server.openConnections() == 0);
+        }
+    }
+
+    @Test
+    void testShutdownClosesParkedConnectionsAtOnce() throws Exception {
+        var config = TestServer.config(ThreadMode.SELECTOR_POOL).withShutdownGrace(Duration.ofSeconds(30));
+        var server = new TestServer(config, router(new CountDownLatch(0)));
+        List<RawClient> clients = new ArrayList<>();
+        try {
+            for (int i = 0; i < 50; i++) {
+                RawClient c = server.raw();
+                clients.add(c);
+                c.send(GET);
+                assertEquals(200, c.read(false).status());
+            }
+            long start = System.nanoTime();
+            server.close();
+            // Idle connections lose nothing by closing: the close must not wait out the 30 s grace.
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(20), "close waited for idle connections");
+            for (RawClient c : clients) {
+                assertEquals(-1, c.socket.getInputStream().read());
+            }
+            assertEquals(0, server.server.openConnections());
+        } finally {
+            server.close();
+            for (RawClient c : clients) {
+                c.close();
+            }
+        }
+    }
+
+    @Test
+    void testFullPoolAndQueueAnswer503AndTheRestGoOn() throws Exception {
+        var release = new CountDownLatch(1);
+        var config = TestServer.config(ThreadMode.SELECTOR_POOL).withPlatformPoolSize(1).withPlatformQueueSize(1);
+        try (var server = new TestServer(config, router(release)); var busy = server.raw(); var a = server.raw();
+             var b = server.raw()) {
+            busy.send("GET /block HTTP/1.1\r\nHost: t\r\n\r\n");
+            Eventually.until("the one worker is busy", () -> Thread.getAllStackTraces().entrySet().stream()
+                    .anyMatch(e -> e.getKey().getName().startsWith("loomkit-worker-")
+                            && java.util.Arrays.toString(e.getValue()).contains("CountDownLatch.await")));
+            // One of the two takes the queue's only place, the other is refused: which one is up to
+            // the order the parker sees them in.
+            a.send(GET);
+            b.send(GET);
+            release.countDown();
+            assertEquals(200, busy.read(false).status());
+            RawClient.Reply ra = a.read(false);
+            RawClient.Reply rb = b.read(false);
+            assertEquals(List.of(200, 503), java.util.stream.Stream.of(ra.status(), rb.status()).sorted().toList());
+            RawClient.Reply refused = ra.status() == 503 ? ra : rb;
+            assertEquals("close", refused.header("Connection"));
+        }
+    }
+
+    @Test
+    void testPipelinedRequestsOnAParkedConnectionAreAnsweredInOrder() throws Exception {
+        try (var server = new TestServer(TestServer.config(ThreadMode.SELECTOR_POOL), router(new CountDownLatch(0)));
+             var c = server.raw()) {
+            c.send(GET + GET + GET);
+            for (int i = 0; i < 3; i++) {
+                assertEquals("hello\n", c.read(false).body());
+            }
+            c.send(GET);
+            assertEquals(200, c.read(false).status());
+        }
+    }
+}

@@ -69,8 +69,8 @@ public final class Comparison {
         out.printf(Locale.ROOT, "load: %s%s, %d ms warm-up + %d ms measured per point, timeout %d ms, %d repeat(s); CPU unit: %d hashes = 1 ms here%n",
                 options.wrk() ? "wrk, " : "built-in generator, ", options.rate() > 0 ? "open loop at " + (long) options.rate() + " req/s" : "closed loop",
                 options.warmup().toMillis(), options.duration().toMillis(), options.timeout().toMillis(), options.repeats(), unitsPerMs);
-        if (options.contenders().stream().anyMatch(Contender::bare)) {
-            out.println(Contender.BARE + ": " + BARE_NOTE);
+        for (Contender c : options.contenders()) {
+            out.println("  " + c.name() + ": " + (c.bare() ? BARE_NOTE : c.model()));
         }
         out.println("report: " + dir.toAbsolutePath());
         out.println();

@@ -51,10 +51,10 @@ record ComparisonOptions(List<Scenario> scenarios, List<Contender> contenders, L
             default -> List.of(Scenario.IO, Scenario.CPU, Scenario.MIXED);
         };
         List<Contender> contenders = switch (profile) {
-            case "quick" -> List.of(Contender.parse("virtual"), Contender.parse("platform-200"));
+            case "quick" -> List.of(Contender.parse("virtual"), Contender.parse("selector-pool-200"), Contender.parse("platform-200"));
             case "full" -> List.of(Contender.parse("virtual"), Contender.parse("virtual-limit-1000"),
-                    Contender.parse("platform-200"), Contender.parse("platform-1000"));
-            default -> List.of(Contender.parse("virtual"), Contender.parse("platform-200"), Contender.parse("platform-1000"));
+                    Contender.parse("selector-pool-200"), Contender.parse("platform-200"), Contender.parse("platform-1000"));
+            default -> List.of(Contender.parse("virtual"), Contender.parse("selector-pool-200"), Contender.parse("platform-200"));
         };
         List<Integer> points = profile.equals("quick") ? List.of(10, 100, 1_000) : List.of(10, 100, 1_000, 5_000, 10_000);
         Duration warmup = Duration.ofMillis(profile.equals("quick") ? 500 : profile.equals("full") ? 2_000 : 1_000);
@@ -141,15 +141,19 @@ record ComparisonOptions(List<Scenario> scenarios, List<Contender> contenders, L
     static String help() {
         return """
                 ./loomkit run [--quick | --full] [options]   compare virtual threads with platform-thread pools
-                  --quick                 io and cpu, virtual and platform-200, 10/100/1000 connections (under a minute)
-                  --full                  the six scenarios from io to idle, four modes (with virtual-limit-1000), 10..10000
+                  --quick                 io and cpu, the default three modes, 10/100/1000 connections (about a minute)
+                  --full                  the six scenarios from io to idle, five modes (adding virtual-limit-1000 and
+                                          platform-1000), 10..10000
                                           connections, three repeats
                   --scenarios io,cpu,...  io, cpu, mixed, fanout, impatient, idle; and, asked for by name,
                                           hello (GET /hello: the server's own cost alone) and
                                           sleep (Thread.sleep(50) in the handler); neither starts the backend
-                  --modes virtual,platform-200,platform-1000
-                                          virtual or platform-N, optionally with -limit-M: at most M
-                                          requests in flight, the rest wait up to 1 s, then 503;
+                  --modes virtual,selector-pool-200,platform-200
+                                          virtual (a virtual thread per connection), selector-pool-N (N
+                                          platform threads, a thread per request, idle connections on a
+                                          selector: Tomcat NIO, Jetty) or platform-N (N platform threads,
+                                          a thread per connection: prefork); each optionally with -limit-M:
+                                          at most M requests in flight, the rest wait up to 1 s, then 503;
                                           or bare-virtual: the reference, the least a virtual-thread-per-
                                           connection server can do (/hello and /sleep only, so the hello,
                                           sleep and idle scenarios; no /metrics, so no server meters)

@@ -9,7 +9,7 @@ import dev.loomkit.server.ThreadMode;
  * virtual-thread-per-connection server can do (see {@code BareServer}).
  *
  * @param mode  the thread mode
- * @param pool  the pool size (platform only)
+ * @param pool  the pool size (platform and selector-pool only)
  * @param limit the most requests in flight, or 0 for none below the connection count
  * @param bare  whether this is the bare-virtual reference (virtual threads, no pool, no limit)
  */
@@ -21,8 +21,25 @@ record Contender(ThreadMode mode, int pool, int limit, boolean bare) {
         if (bare) {
             return BARE;
         }
-        String base = mode == ThreadMode.VIRTUAL ? "virtual" : "platform-" + pool;
+        String base = switch (mode) {
+            case VIRTUAL -> "virtual";
+            case PLATFORM -> "platform-" + pool;
+            case SELECTOR_POOL -> "selector-pool-" + pool;
+        };
         return limit > 0 ? base + LIMIT + limit : base;
+    }
+
+    /** {@return the threading model in a few words, for the report} */
+    String model() {
+        if (bare) {
+            return "the reference: a virtual thread per connection, nothing else";
+        }
+        return switch (mode) {
+            case VIRTUAL -> "a virtual thread per connection (loomkit)";
+            case PLATFORM -> "a pool of " + pool + " platform threads, a thread per connection while it lasts (prethreaded, Apache prefork)";
+            case SELECTOR_POOL -> "a pool of " + pool + " platform threads, a thread per request; idle keep-alive connections wait "
+                    + "on a selector (Tomcat NIO, Jetty)";
+        };
     }
 
     /** {@return why this contender cannot run the scenario, or null if it can} */
@@ -33,7 +50,7 @@ record Contender(ThreadMode mode, int pool, int limit, boolean bare) {
     }
 
     /**
-     * Parses {@code virtual} or {@code platform-N}, either optionally followed by {@code -limit-M},
+     * Parses {@code virtual}, {@code platform-N} or {@code selector-pool-N}, each optionally followed by {@code -limit-M},
      * or {@code bare-virtual}.
      *
      * @throws IllegalArgumentException naming the accepted forms
@@ -59,6 +76,9 @@ record Contender(ThreadMode mode, int pool, int limit, boolean bare) {
         if (v.startsWith("platform-")) {
             return new Contender(ThreadMode.PLATFORM, positive(v.substring(9), s), limit, false);
         }
+        if (v.startsWith("selector-pool-")) {
+            return new Contender(ThreadMode.SELECTOR_POOL, positive(v.substring(14), s), limit, false);
+        }
         throw unknown(s);
     }
 
@@ -75,7 +95,8 @@ record Contender(ThreadMode mode, int pool, int limit, boolean bare) {
     }
 
     private static IllegalArgumentException unknown(String s) {
-        return new IllegalArgumentException("unknown mode '" + s + "'; use virtual or platform-N (e.g. platform-200), "
+        return new IllegalArgumentException("unknown mode '" + s + "'; use virtual, platform-N (e.g. platform-200: a thread per connection) "
+                + "or selector-pool-N (e.g. selector-pool-200: a thread per request, idle connections on a selector), "
                 + "optionally with -limit-M for at most M requests in flight (e.g. virtual-limit-1000), "
                 + "or " + BARE + " (the reference: a bare virtual-thread-per-connection server, /hello and /sleep only)");
     }

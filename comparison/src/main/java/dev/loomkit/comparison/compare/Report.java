@@ -69,9 +69,11 @@ final class Report {
                 .append(". Absolute numbers are this machine's; the ratios between modes in one run are the result. Scheduling: ")
                 .append(esc(ChildJvm.scheduling())).append(". Commit ").append(esc(Provenance.commit())).append(".</p>\n");
         html.append(neighbours(results));
-        if (options.contenders().stream().anyMatch(Contender::bare)) {
-            html.append("<p class=\"note\">").append(Contender.BARE).append(": ").append(esc(Comparison.BARE_NOTE)).append(".</p>\n");
+        html.append("<ul class=\"note\">");
+        for (Contender c : options.contenders()) {
+            html.append("<li><b>").append(esc(c.name())).append("</b>: ").append(esc(c.bare() ? Comparison.BARE_NOTE : c.model())).append("</li>");
         }
+        html.append("</ul>\n");
         if (!skipped.isEmpty()) {
             html.append("<p class=\"note\">Skipped: ").append(esc(String.join("; ", skipped))).append("</p>\n");
         }

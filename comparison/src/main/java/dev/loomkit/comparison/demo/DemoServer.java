@@ -155,7 +155,7 @@ public final class DemoServer {
                     case "--access-log" -> access = true;
                     case "--backend" -> backend = hostPort(value(args, ++i, a));
                     case "--backend-connections" -> backendConnections = intValue(args, ++i, a);
-                    default -> throw new IllegalArgumentException("unknown option '" + a + "'; options: --mode virtual|platform, --port N, --pool N, "
+                    default -> throw new IllegalArgumentException("unknown option '" + a + "'; options: --mode virtual|platform|selector-pool, --port N, --pool N, "
                             + "--max-connections N, --max-requests N, --admission-timeout MS, --access-log, --backend host:port, "
                             + "--backend-connections N");
                 }
@@ -214,7 +214,7 @@ public final class DemoServer {
         }, "demo-shutdown"));
         System.out.printf("demo server on http://%s:%d (%s threads%s); routes: /hello /sleep?ms=N /work?ms=N&cpu=K /fanout?n=N&ms=M /metrics%n",
                 server.address().getHostString(), server.address().getPort(), o.mode().label(),
-                o.mode() == ThreadMode.PLATFORM ? ", pool " + o.pool() : "");
+                o.mode() == ThreadMode.VIRTUAL ? "" : ", pool " + o.pool());
         server.awaitClose();
     }
 

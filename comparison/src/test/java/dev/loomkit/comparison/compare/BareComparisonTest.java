@@ -68,7 +68,7 @@ class BareComparisonTest {
                 assertTrue(Double.parseDouble(f[7]) >= 50, "p50 of a 50 ms sleep in " + row);
             }
         }
-        assertTrue(Files.readString(dir.resolve("report.html")).contains("bare-virtual: a reference"));
+        assertTrue(Files.readString(dir.resolve("report.html")).contains("<b>bare-virtual</b>: a reference"));
     }
 
     @Test

@@ -27,6 +27,23 @@ class ContenderTest {
     }
 
     @Test
+    void testSelectorPoolParsesAndEachModelIsNamed() {
+        var pool = Contender.parse("selector-pool-200");
+        assertEquals(ThreadMode.SELECTOR_POOL, pool.mode());
+        assertEquals(200, pool.pool());
+        assertEquals("selector-pool-200", pool.name());
+        assertEquals("selector-pool-200-limit-50", Contender.parse("selector-pool-200-limit-50").name());
+        assertTrue(pool.model().contains("a thread per request"), pool.model());
+        assertTrue(Contender.parse("platform-200").model().contains("a thread per connection"));
+        for (String bad : List.of("selector-pool", "selector-pool-0", "selector-pool-x")) {
+            var e = assertThrows(IllegalArgumentException.class, () -> Contender.parse(bad), bad);
+            assertTrue(e.getMessage().contains("selector-pool-N"), e.getMessage());
+        }
+        assertEquals(List.of("virtual", "selector-pool-200", "platform-200"),
+                ComparisonOptions.parse(List.of()).contenders().stream().map(Contender::name).toList(), "the default run's three models");
+    }
+
+    @Test
     void testBareVirtualTakesNoLimitAndUnknownModesNameIt() {
         var limited = assertThrows(IllegalArgumentException.class, () -> Contender.parse("bare-virtual-limit-100"));
         assertTrue(limited.getMessage().contains("no admission control"), limited.getMessage());

@@ -65,7 +65,7 @@ class DemoServerTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> DemoServer.Options.parse(List.of("--bogus")))
                 .getMessage().contains("unknown option '--bogus'"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> DemoServer.Options.parse(List.of("--mode", "green")))
-                .getMessage().contains("expected 'virtual' or 'platform'"));
+                .getMessage().contains("expected 'virtual', 'platform' or 'selector-pool'"));
     }
 
     private static HttpResponse<String> get(HttpClient client, String uri) throws Exception {

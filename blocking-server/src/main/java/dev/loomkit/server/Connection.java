@@ -137,7 +137,13 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
             if (park) {
                 reportBytes();
                 ioStart(Io.IDLE); // the sweeper keeps the idle timeout of a parked connection too
-                threads.park(this); // from here on the parker owns it
+                // Looked at again after the IDLE mark: a shutdown that came since either sees IDLE
+                // and closes it, or is seen here (both fields are volatile).
+                if (stopRequested || server.isStopping()) {
+                    finish();
+                } else {
+                    threads.park(this); // from here on the parker owns it
+                }
             } else {
                 finish();
             }
@@ -165,7 +171,7 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
     }
 
     /**
-     * Idle parker: the next request began but the pool and its queue are full. Answers 503 without
+     * Idle parker: the next request's head has arrived but the pool refused it (it has stopped). Answers 503 without
      * blocking (the parker must never wait for a client), and finishes the connection.
      */
     void refuseBusy() {
@@ -174,6 +180,12 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
             channel.configureBlocking(false);
             channel.write(ByteBuffer.wrap(ServerImpl.BUSY));
             channel.shutdownOutput();
+            // Take what the client has sent already (closing with unread input sends a reset,
+            // which can destroy the 503), but never wait for more: this is the parker's thread.
+            ByteBuffer skip = ByteBuffer.wrap(in.buf);
+            for (int i = 0; i < 16 && channel.read(skip.clear()) > 0; i++) {
+                // discard
+            }
         } catch (IOException e) {
             LOG.debug("connection {}: writing 503 failed: {}", id, e.toString());
         }

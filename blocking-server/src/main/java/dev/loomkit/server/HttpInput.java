@@ -69,6 +69,20 @@ final class HttpInput {
         return n;
     }
 
+    /**
+     * {@return whether the buffer holds the end of a request head: an empty line, CR LF or a bare
+     * LF, after at least one other byte} The idle parker reads a head without a thread and hands
+     * the connection on only once it is whole, so a slow client never holds a pool thread.
+     */
+    boolean hasHeadEnd() {
+        for (int i = pos + 1; i < lim; i++) {
+            if (buf[i] == '\n' && (buf[i - 1] == '\n' || buf[i - 1] == '\r' && i - 2 >= pos && buf[i - 2] == '\n')) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The largest the buffer has been (tests). */
     int peakSize = INITIAL_SIZE;
 

@@ -13,9 +13,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The selector of {@link ThreadMode#SELECTOR_POOL}: holds the keep-alive connections that wait for
- * their next request, with no thread each, and hands a connection to the pool when its next bytes
- * arrive (or its client closes: the pool thread reads the end of stream and finishes it). This is
- * the model of Tomcat's NIO connector and of Jetty: a thread per request, not per connection.
+ * their next request, with no thread each, reads each request head as it arrives, and hands the
+ * connection to the pool once the head is whole (or the client closed, or the head outgrew its
+ * limit: the pool thread then answers or finishes it). This is the model of Tomcat's NIO connector
+ * and of Jetty: a thread per request, not per connection, and a slow client holds no thread.
+ *
+ * <p>A connection goes back to blocking mode before the pool runs it, because the handlers' code
+ * blocks; so each wait costs a registration, a cancellation and two mode switches (Tomcat keeps
+ * its sockets registered and emulates blocking reads on a second selector instead).
  *
  * <p>One platform thread owns the selector and the set of parked connections: {@link #park} and
  * {@link #closed} only queue, and that thread registers, dispatches and finishes. Whoever parks a
@@ -33,6 +38,8 @@ final class IdleParker implements Runnable {
     private final ConcurrentLinkedQueue<Connection> toPark = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<Connection> toFinish = new ConcurrentLinkedQueue<>();
     private volatile boolean running = true;
+    /** Set once the loop has ended: from then on a parked connection is finished by whoever parks it. */
+    private volatile boolean dead;
     private Thread thread;
 
     IdleParker(Predicate<Connection> dispatch) throws IOException {
@@ -48,6 +55,11 @@ final class IdleParker implements Runnable {
     void park(Connection c) {
         toPark.add(c);
         selector.wakeup();
+        if (dead && toPark.remove(c)) {
+            // The parker has ended (the server stopped, or it failed): nobody would ever serve it.
+            c.closeQuietly();
+            c.finish();
+        }
     }
 
     /** Any thread: {@code c}'s channel was closed (a timeout, the shutdown); finish it if it is parked. */
@@ -75,17 +87,17 @@ final class IdleParker implements Runnable {
                     SelectionKey key = c.channel.keyFor(selector);
                     if (c.parked && (key == null || !key.isValid() || !c.channel.isOpen())) {
                         // Closed while parked: nobody else will ever look at it again.
-                        c.parked = false;
                         if (key != null) {
                             key.cancel();
                         }
-                        c.finish();
+                        finishParked(c);
                     }
                 }
                 for (SelectionKey key : selector.selectedKeys()) {
-                    if (key.isValid()) {
+                    Connection c = (Connection) key.attachment();
+                    if (key.isValid() && readHead(c)) {
                         key.cancel();
-                        ready.add((Connection) key.attachment());
+                        ready.add(c);
                     }
                 }
                 selector.selectedKeys().clear();
@@ -97,14 +109,23 @@ final class IdleParker implements Runnable {
                     ready.clear();
                 }
             }
-        } catch (IOException | ClosedSelectorException e) {
-            LOG.error("idle parker: selector failed; closing the connections it held", e);
+        } catch (IOException | RuntimeException | Error e) {
+            LOG.error("idle parker: failed; closing the connections it held", e);
         } finally {
-            // Stopped (the pool is gone) or failed: what is still parked is finished here.
+            // Stopped (the pool is gone) or failed: what is still parked or queued is finished here,
+            // and whatever is parked or closed from now on is finished by the caller (dead).
+            dead = true;
+            for (Connection c : ready) {
+                finishParked(c);
+            }
             for (SelectionKey key : selector.keys()) {
                 finishParked((Connection) key.attachment());
             }
             for (Connection c; (c = toPark.poll()) != null; ) {
+                c.parked = true;
+                finishParked(c);
+            }
+            for (Connection c; (c = toFinish.poll()) != null; ) {
                 finishParked(c);
             }
             try {
@@ -112,6 +133,34 @@ final class IdleParker implements Runnable {
             } catch (IOException e) {
                 LOG.debug("idle parker: close failed: {}", e.toString());
             }
+        }
+    }
+
+    /**
+     * Reads what the client sent, without blocking, into the connection's input.
+     *
+     * @return whether to hand the connection to the pool: its head is whole, or the client closed
+     *         or failed, or the head reached its size limit (the pool thread answers 431 or 414)
+     */
+    private boolean readHead(Connection c) {
+        HttpInput in = c.in;
+        try {
+            if (in.room() == 0) {
+                return true;
+            }
+            int n = in.fill();
+            if (n < 0) {
+                return true; // the end of stream: the pool thread reads it again and finishes the connection
+            }
+            if (in.hasHeadEnd() || in.room() == 0) {
+                return true;
+            }
+            if (n > 0 && c.io() == Connection.Io.IDLE) {
+                c.ioStart(Connection.Io.HEAD); // a slow head is timed from its first byte, parked or not
+            }
+            return false;
+        } catch (IOException | RuntimeException e) {
+            return true; // a reset: the pool thread meets it again and ends the connection
         }
     }
 
@@ -128,9 +177,10 @@ final class IdleParker implements Runnable {
         }
     }
 
-    /** Its next request has begun (or its client left): blocking again, and to the pool. */
+    /** Its next request's head is here (or its client left): blocking again, and to the pool. */
     private void wake(Connection c) {
         c.parked = false;
+        c.ioEnd(); // waiting in the pool's queue is no idle time: no timeout applies there
         try {
             c.channel.configureBlocking(true);
         } catch (IOException e) {
@@ -139,16 +189,26 @@ final class IdleParker implements Runnable {
             c.finish();
             return;
         }
-        if (!dispatch.test(c)) {
-            c.refuseBusy(); // pool and queue full: 503, and closed
+        boolean taken;
+        try {
+            taken = dispatch.test(c);
+        } catch (RuntimeException e) {
+            taken = false;
+        }
+        if (!taken) {
+            c.refuseBusy(); // the pool has stopped: 503, and closed
         }
     }
 
     private void finishParked(Connection c) {
         if (c.parked) {
             c.parked = false;
-            c.closeQuietly();
-            c.finish();
+            try {
+                c.closeQuietly();
+                c.finish();
+            } catch (RuntimeException e) {
+                LOG.warn("{}: finishing a parked connection failed", c, e);
+            }
         }
     }
 

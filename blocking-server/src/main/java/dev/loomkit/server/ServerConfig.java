@@ -21,8 +21,9 @@ import java.util.Objects;
  * @param threadMode          where connection and subtask threads come from
  * @param platformPoolSize    platform and selector-pool modes: the pool's threads, serving connections
  *                            (platform) or requests (selector-pool)
- * @param platformQueueSize   platform and selector-pool modes: connections waiting for a thread (accepted
- *                            ones, or in selector-pool those whose next request has begun); past it, 503
+ * @param platformQueueSize   platform mode: accepted connections waiting for a thread; past it, 503.
+ *                            (In selector-pool mode the queue holds connections whose next request
+ *                            head has arrived, and has room for {@code maxConnections} of them.)
  * @param maxConnections      connections open at once
  * @param overLimit           what to do with a connection past {@code maxConnections}
  * @param maxConcurrentRequests requests whose handlers may run at once (admission control); past

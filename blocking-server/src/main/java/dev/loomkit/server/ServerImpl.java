@@ -98,6 +98,7 @@ final class ServerImpl implements HttpServer {
                 listener.bind(new InetSocketAddress(config.address(), config.port()), config.backlog());
                 boundAddress = (InetSocketAddress) listener.getLocalAddress();
                 watcher = new ClientGoneWatcher();
+                threads.start("loomkit-parker-" + boundAddress.getPort());
             } catch (IOException e) {
                 listener.close();
                 state = State.CLOSED;
@@ -105,7 +106,6 @@ final class ServerImpl implements HttpServer {
             }
             int port = boundAddress.getPort();
             watcher.start("loomkit-watcher-" + port);
-            threads.start("loomkit-parker-" + port);
             sweeper = new Sweeper(this, config, router.shortestTimeout());
             sweeper.start("loomkit-sweeper-" + port);
             state = State.RUNNING;

@@ -17,7 +17,9 @@ sealed interface ThreadSource permits ThreadSource.Virtual, ThreadSource.Platfor
         return switch (config.threadMode()) {
             case VIRTUAL -> new Virtual();
             case PLATFORM -> new Platform(config.platformPoolSize(), config.platformQueueSize());
-            case SELECTOR_POOL -> new SelectorPool(config.platformPoolSize(), config.platformQueueSize());
+            // A connection waits in the queue at most once: room for all of them means a request
+            // that has begun is never refused for want of a place, as in Tomcat's unbounded task queue.
+            case SELECTOR_POOL -> new SelectorPool(config.platformPoolSize(), Math.max(config.platformQueueSize(), config.maxConnections()));
         };
     }
 
@@ -75,8 +77,9 @@ sealed interface ThreadSource permits ThreadSource.Virtual, ThreadSource.Platfor
     /**
      * A fixed pool of platform threads that serves one request at a time, with idle keep-alive
      * connections parked on a selector ({@link IdleParker}): Tomcat's NIO connector and Jetty's model.
-     * A connection's turn on a pool thread lasts while it has requests to serve; the queue holds
-     * connections whose next request has begun; when it is full, such a connection gets a 503.
+     * A connection's turn on a pool thread lasts while it has requests to serve. The parker reads
+     * each request head without a thread and queues the connection once the head is whole, so a
+     * slow client holds no pool thread; the queue has room for every connection.
      */
     final class SelectorPool implements ThreadSource {
         private final Platform pool;

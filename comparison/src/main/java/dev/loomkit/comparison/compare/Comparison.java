@@ -58,6 +58,8 @@ public final class Comparison {
             WrkLoad.requireInstalled();
         }
         out.println("loomkit comparison: virtual threads against platform-thread pools");
+        // Read now: the tree may change while the run goes on, and the report must name what ran.
+        out.println("commit: " + Provenance.commit());
         out.println("machine: " + machine.summary());
         out.println("server JVM flags (identical for every mode): --enable-preview " + String.join(" ", options.serverFlags()));
         out.println("scheduling: " + ChildJvm.scheduling());

@@ -25,10 +25,14 @@ import java.util.List;
  * @param extraServerFlags JVM flags added to every server JVM alike ({@code --server-flag})
  * @param serverCpus  CPUs of the server's own ({@code --server-cpus}): -1 for half, 0 for none (see {@link CpuPlacement})
  * @param args        the command line as given, for the record of what produced a report
+ * @param target      a server someone else runs ({@code --target URL}), or null for the scenarios' own servers
+ * @param targetPid   that server's process, for its RSS, threads and CPU ({@code --target-pid}), or -1
+ * @param targetName  its name in the report ({@code --target-name}, default its host:port)
  */
 record ComparisonOptions(List<Scenario> scenarios, List<Contender> contenders, List<Integer> points, Duration warmup,
                          Duration duration, Duration timeout, int repeats, double rate, int sources, Path out,
-                         boolean wrk, boolean pointsGiven, List<String> extraServerFlags, int serverCpus, List<String> args) {
+                         boolean wrk, boolean pointsGiven, List<String> extraServerFlags, int serverCpus, List<String> args,
+                         java.net.URI target, long targetPid, String targetName) {
 
     /** Identical for every server JVM: the comparison measures the thread model, not the flags. */
     static final List<String> SERVER_FLAGS = List.of("-Xms1g", "-Xmx1g", "-XX:+UseG1GC", "-Xss1m");
@@ -68,13 +72,32 @@ record ComparisonOptions(List<Scenario> scenarios, List<Contender> contenders, L
         boolean pointsGiven = false;
         List<String> extraServerFlags = new ArrayList<>();
         int serverCpus = -1;
+        java.net.URI target = null;
+        long targetPid = -1;
+        String targetName = null;
+        boolean serversChosen = false;
         Path out = Path.of("reports", java.time.LocalDateTime.now().withNano(0).toString().replace(':', '-'));
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             switch (a) {
                 case "--quick", "--full" -> { }
-                case "--scenarios" -> scenarios = Arrays.stream(value(args, ++i, a).split(",")).map(Scenario::parse).toList();
-                case "--modes" -> contenders = Arrays.stream(value(args, ++i, a).split(",")).map(Contender::parse).toList();
+                case "--scenarios" -> {
+                    scenarios = Arrays.stream(value(args, ++i, a).split(",")).map(Scenario::parse).toList();
+                    serversChosen = true;
+                }
+                case "--modes" -> {
+                    contenders = Arrays.stream(value(args, ++i, a).split(",")).map(Contender::parse).toList();
+                    serversChosen = true;
+                }
+                case "--target" -> target = targetUri(value(args, ++i, a));
+                case "--target-pid" -> {
+                    String v = value(args, ++i, a);
+                    if (!v.matches("[1-9][0-9]{0,9}") || !java.nio.file.Files.isDirectory(Path.of("/proc", v))) {
+                        throw new IllegalArgumentException("--target-pid needs the pid of a running process, got '" + v + "'");
+                    }
+                    targetPid = Long.parseLong(v);
+                }
+                case "--target-name" -> targetName = value(args, ++i, a);
                 case "--connections" -> {
                     points = ints(value(args, ++i, a), a);
                     pointsGiven = true;
@@ -121,8 +144,33 @@ record ComparisonOptions(List<Scenario> scenarios, List<Contender> contenders, L
         if (wrk && rate > 0) {
             throw new IllegalArgumentException("--rate (open loop) is the built-in load generator's; wrk runs closed loop");
         }
+        if (target == null && (targetPid > 0 || targetName != null)) {
+            throw new IllegalArgumentException("--target-pid and --target-name go with --target URL");
+        }
+        if (target != null && (serversChosen || !extraServerFlags.isEmpty())) {
+            throw new IllegalArgumentException("--target measures a server you started: --scenarios, --modes and --server-flag "
+                    + "choose and start loomkit's own, so they do not go with it");
+        }
+        if (target != null && targetName == null) {
+            targetName = target.getHost() + ":" + (target.getPort() > 0 ? target.getPort() : 80);
+        }
         return new ComparisonOptions(scenarios, contenders, points, warmup, duration, timeout, repeats, rate, sources, out, wrk,
-                pointsGiven, List.copyOf(extraServerFlags), serverCpus, List.copyOf(args));
+                pointsGiven, List.copyOf(extraServerFlags), serverCpus, List.copyOf(args), target, targetPid, targetName);
+    }
+
+    /** {@return an http URL with a host} @throws IllegalArgumentException saying what is wrong with it */
+    private static java.net.URI targetUri(String v) {
+        java.net.URI u;
+        try {
+            u = new java.net.URI(v);
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException("--target needs a URL such as http://127.0.0.1:8080/hello, got '" + v + "': " + e.getReason());
+        }
+        if (!"http".equalsIgnoreCase(u.getScheme()) || u.getHost() == null || u.getRawFragment() != null || u.getRawUserInfo() != null) {
+            throw new IllegalArgumentException("--target needs an http URL with a host and no user or fragment, such as "
+                    + "http://127.0.0.1:8080/hello (https is not supported), got '" + v + "'");
+        }
+        return u;
     }
 
     /** The bare-virtual reference serves /hello and /sleep only: say so before a run, not as errors in its table. */
@@ -166,6 +214,11 @@ record ComparisonOptions(List<Scenario> scenarios, List<Contender> contenders, L
                   --server-flag F         add JVM flag F to every server JVM alike (repeatable)
                   --server-cpus N         CPUs of the server's own (taskset); the load generator and backend
                                           share the rest (default: half, at least 1; 0: all share all)
+                  --target URL            measure a server you started instead (http only), with the same
+                                          generator, points and report; e.g. Jetty or Spring Boot with
+                                          virtual threads on, then off. Only the load generator is placed
+                  --target-pid PID        with --target: add the server's RSS, threads and CPU from /proc
+                  --target-name NAME      with --target: its name in the report (default host:port)
                 ./loomkit run bench [--out DIR]   JMH microbenchmarks and parked-thread memory (a few minutes);
                                           with --out pointing at a comparison report, adds them to it
                 ./loomkit run demo        the toolkit demo

@@ -19,10 +19,10 @@ final class ConsoleTable {
         this.terminal = out == System.out && System.console() != null && System.console().isTerminal();
     }
 
-    void header(Scenario scenario) {
+    void header(String title) {
         clearProgress();
         out.println();
-        out.println(scenario.id + ": " + scenario.description);
+        out.println(title);
         out.printf(Locale.ROOT, FORMAT, "mode", "conns", "req/s", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms",
                 "errors", "503s", "timeouts", "rss MiB", "threads", "cpu s", "cpu %", "vol cs", "invol cs", "gen us/r", "bk ms/10k");
     }
@@ -48,8 +48,9 @@ final class ConsoleTable {
         clearProgress();
         out.printf(Locale.ROOT, FORMAT, r.contender(), r.connections(), String.format(Locale.ROOT, "%,.0f", r.throughput()),
                 fmt(r.p50()), fmt(r.p90()), fmt(r.p99()), fmt(r.p999()), fmt(r.max()), r.errors(), r.rejected(), r.timeouts(),
-                String.format(Locale.ROOT, "%.0f", r.peakRssMb()), r.threads(), String.format(Locale.ROOT, "%.1f", r.cpuSeconds()),
-                String.format(Locale.ROOT, "%.0f", r.serverCpuPercent(serverCpus)), r.voluntarySwitches(), r.involuntarySwitches(),
+                r.peakRssMb() < 0 ? "-" : String.format(Locale.ROOT, "%.0f", r.peakRssMb()), r.threads() < 0 ? "-" : Long.toString(r.threads()),
+                r.cpuSeconds() < 0 ? "-" : String.format(Locale.ROOT, "%.1f", r.cpuSeconds()),
+                r.cpuSeconds() < 0 ? "-" : String.format(Locale.ROOT, "%.0f", r.serverCpuPercent(serverCpus)), r.voluntarySwitches(), r.involuntarySwitches(),
                 num(r.loadCpuMicrosPerRequest()), num(r.backendCpuMsPer10k()));
         if (r.scenario().equals("idle")) {
             out.printf(Locale.ROOT, "%14s %,d connections held open and idle; server RSS %.1f KiB per connection above the fresh server's %.0f MiB%n",

@@ -44,7 +44,8 @@ final class Report {
                 + "\",\"serverFlags\":\"" + jsonEsc("--enable-preview " + String.join(" ", options.serverFlags()))
                 + "\",\"clientFlags\":\"" + jsonEsc("--enable-preview " + String.join(" ", ComparisonOptions.CLIENT_FLAGS))
                 + "\",\"backendFlags\":\"" + jsonEsc("--enable-preview " + String.join(" ", ComparisonOptions.BACKEND_FLAGS))
-                + "\",\"loadGenerator\":\"" + (options.wrk() ? "wrk" : "builtin") + "\",\"scheduling\":\"" + jsonEsc(ChildJvm.scheduling())
+                + "\",\"target\":" + (options.target() == null ? "null" : "\"" + jsonEsc(options.target().toString()) + "\"")
+                + ",\"loadGenerator\":\"" + (options.wrk() ? "wrk" : "builtin") + "\",\"scheduling\":\"" + jsonEsc(ChildJvm.scheduling())
                 + "\",\"cpuPlacement\":{\"placed\":" + placement.placed() + ",\"server\":\"" + placement.server() + "\",\"others\":\""
                 + placement.others() + "\",\"serverCpus\":" + placement.serverCount() + ",\"description\":\"" + jsonEsc(placement.describe())
                 + "\"},\"hashUnitsPerMs\":" + unitsPerMs + ",\"results\":[\n"
@@ -60,8 +61,13 @@ final class Report {
                 <h1>Virtual threads against platform-thread pools</h1>
                 """);
         html.append("<p class=\"note\">Measured ").append(DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now()))
-                .append(" on ").append(esc(machine.summary())).append(".<br>Every server ran in a JVM of its own with the same flags: <code>--enable-preview ")
-                .append(esc(String.join(" ", options.serverFlags()))).append("</code>. The load came from another JVM (")
+                .append(" on ").append(esc(machine.summary())).append(".<br>")
+                .append(options.target() != null
+                        ? "The server measured: " + esc(options.targetName()) + " at <code>" + esc(options.target().toString())
+                                + "</code>, started by its owner" + (options.targetPid() > 0 ? " (process " + options.targetPid() + ", read from /proc)" : "")
+                        : "Every server ran in a JVM of its own with the same flags: <code>--enable-preview "
+                                + esc(String.join(" ", options.serverFlags())) + "</code>")
+                .append(". The load came from another JVM (")
                 .append(options.rate() > 0 ? "open loop at " + (long) options.rate() + " req/s, latency from when each request was due" : "closed loop")
                 .append(", ").append(options.warmup().toMillis()).append(" ms warm-up and ").append(options.duration().toMillis())
                 .append(" ms measured per point, timeout ").append(options.timeout().toMillis()).append(" ms, ").append(options.repeats())
@@ -70,7 +76,7 @@ final class Report {
                 .append(esc(ChildJvm.scheduling())).append(". Commit ").append(esc(Provenance.commit())).append(".</p>\n");
         html.append(neighbours(results));
         html.append("<ul class=\"note\">");
-        for (Contender c : options.contenders()) {
+        for (Contender c : options.target() != null ? List.<Contender>of() : options.contenders()) {
             html.append("<li><b>").append(esc(c.name())).append("</b>: ").append(esc(c.bare() ? Comparison.BARE_NOTE : c.model())).append("</li>");
         }
         html.append("</ul>\n");
@@ -108,8 +114,8 @@ final class Report {
     static String neighbours(List<PointResult> results) {
         double loadCpu = results.stream().filter(r -> r.loadCpuSeconds() >= 0).mapToDouble(PointResult::loadCpuSeconds).sum();
         long requests = results.stream().filter(r -> r.loadCpuSeconds() >= 0).mapToLong(PointResult::requests).sum();
-        double serverCpu = results.stream().mapToDouble(PointResult::cpuSeconds).sum();
-        long served = results.stream().mapToLong(PointResult::requests).sum();
+        double serverCpu = results.stream().filter(r -> r.cpuSeconds() >= 0).mapToDouble(PointResult::cpuSeconds).sum();
+        long served = results.stream().filter(r -> r.cpuSeconds() >= 0).mapToLong(PointResult::requests).sum();
         var sb = new StringBuilder("<p class=\"note\">What the neighbours cost over the run: ");
         if (requests > 0) {
             sb.append(String.format(Locale.ROOT, "the load generator %.1f µs of CPU per answered request (the servers %.1f µs)",

@@ -14,6 +14,7 @@ public final class LoadCommand {
     public static void run(List<String> args, PrintStream out) throws InterruptedException {
         InetSocketAddress target = null;
         String path = "/hello";
+        String host = "loomkit";
         List<Integer> points = new ArrayList<>();
         Duration warmup = Duration.ofSeconds(1);
         Duration duration = Duration.ofSeconds(3);
@@ -32,6 +33,7 @@ public final class LoadCommand {
                     target = new InetSocketAddress(v.substring(0, colon), Integer.parseInt(v.substring(colon + 1)));
                 }
                 case "--path" -> path = v;
+                case "--host" -> host = v;
                 case "--points" -> {
                     for (String p : v.split(",")) {
                         points.add(Integer.parseInt(p));
@@ -55,7 +57,7 @@ public final class LoadCommand {
         if (target == null || points.isEmpty()) {
             throw new IllegalArgumentException("load needs --target host:port and --points");
         }
-        new LoadGenerator(new LoadGenerator.Plan(target, path, points, warmup, duration, timeout, rate, sources,
+        new LoadGenerator(new LoadGenerator.Plan(target, host, path, points, warmup, duration, timeout, rate, sources,
                 abandonShare, abandonAfter, idle), out, paced
                 ? new java.io.BufferedReader(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8))
                 : null).run();

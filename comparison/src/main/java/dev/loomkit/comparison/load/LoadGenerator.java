@@ -34,14 +34,15 @@ import org.HdrHistogram.Recorder;
  *       stalled server cannot hide its queue (coordinated omission).</li>
  * </ul>
  * Client sockets are spread over several loopback source addresses (127.0.0.1, 127.0.0.2, ...) so
- * that many connections do not exhaust one address's ephemeral ports.
+ * that many connections do not exhaust one address's ephemeral ports; with no sources (a target
+ * that is not on loopback) the kernel chooses.
  */
 public final class LoadGenerator {
     /** Latencies up to this are recorded exactly (3 significant digits); longer ones are clamped. */
     private static final long MAX_LATENCY_MICROS = Duration.ofSeconds(60).toNanos() / 1000;
 
     /** What to run: the same request against the same server, at each point. */
-    public record Plan(InetSocketAddress target, String path, List<Integer> points, Duration warmup, Duration duration,
+    public record Plan(InetSocketAddress target, String host, String path, List<Integer> points, Duration warmup, Duration duration,
                        Duration timeout, double rate, int sources, double abandonShare, Duration abandonAfter, boolean idle) {
     }
 
@@ -73,7 +74,7 @@ public final class LoadGenerator {
         this.plan = plan;
         this.out = out;
         this.control = control;
-        this.request = ("GET " + plan.path() + " HTTP/1.1\r\nHost: loomkit\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+        this.request = ("GET " + plan.path() + " HTTP/1.1\r\nHost: " + plan.host() + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
     }
 
     /** Runs every point; prints a JSON line per point. */
@@ -166,8 +167,12 @@ public final class LoadGenerator {
         return micros / 1000.0;
     }
 
+    /** {@return the loopback source address for a connection, or null (the kernel chooses) with no sources} */
     private InetAddress sourceAddress(int connection) {
-        int n = Math.max(1, plan.sources());
+        if (plan.sources() == 0) {
+            return null;
+        }
+        int n = plan.sources();
         byte[] a = {127, 0, 0, (byte) (1 + connection % n)};
         try {
             return InetAddress.getByAddress(a);
@@ -191,7 +196,9 @@ public final class LoadGenerator {
                         connecting.acquire();
                         try {
                             socket = new Socket();
-                            socket.bind(new InetSocketAddress(source, 0));
+                            if (source != null) {
+                                socket.bind(new InetSocketAddress(source, 0));
+                            }
                             socket.connect(plan.target(), (int) plan.timeout().toMillis());
                         } finally {
                             connecting.release();

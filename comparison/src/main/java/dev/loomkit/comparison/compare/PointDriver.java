@@ -1,0 +1,225 @@
+package dev.loomkit.comparison.compare;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Measures the points of one server: drives it with the built-in load generator or with wrk,
+ * reads its process before and after each window (when its pid is known), and what the
+ * neighbours spent, and adds a row per point. The same for a server the comparison started and
+ * for one given by URL ({@code --target}).
+ */
+final class PointDriver {
+    private static final Pattern NUMBER = Pattern.compile("\"(\\w+)\":(-?[0-9.]+)");
+
+    /**
+     * What is measured.
+     *
+     * @param scenario   the scenario's id in the results
+     * @param contender  the contender's name in the results
+     * @param address    where requests go
+     * @param host       the authority (host:port): the Host header's value, and wrk's URL
+     * @param path       the request target
+     * @param pid        the server's process, or -1 if unknown (no RSS, threads or CPU then)
+     * @param meters     whether the server serves the demo's /metrics (request subtasks)
+     * @param baselineMb the fresh server's RSS, or -1 if unknown
+     */
+    record Subject(String scenario, String contender, InetSocketAddress address, String host, String path, long pid, boolean meters,
+                   double baselineMb) {
+        boolean loopback() {
+            return address.getAddress() != null && address.getAddress().isLoopbackAddress();
+        }
+    }
+
+    /** How far the run is, for the progress line. */
+    static final class Progress {
+        int done;
+        int total;
+        final long started = System.nanoTime();
+
+        String elapsed() {
+            long s = (System.nanoTime() - started) / 1_000_000_000;
+            return String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
+        }
+    }
+
+    private final ComparisonOptions options;
+    private final CpuPlacement placement;
+    private final ConsoleTable table;
+    private final List<PointResult> results;
+    private final Progress progress;
+
+    PointDriver(ComparisonOptions options, CpuPlacement placement, ConsoleTable table, List<PointResult> results, Progress progress) {
+        this.options = options;
+        this.placement = placement;
+        this.table = table;
+        this.results = results;
+        this.progress = progress;
+    }
+
+    /**
+     * Drives every point with one built-in load generator JVM, which holds each window until the
+     * samples before it are taken.
+     *
+     * @param backend reads the backend's {CPU ticks, delayed answers}, or null for none
+     */
+    void builtin(Subject s, List<Integer> points, List<String> extraLoadArgs, Path loadLog, Supplier<long[]> backend) throws Exception {
+        List<String> plan = new ArrayList<>();
+        for (int p : points) {
+            for (int r = 0; r < options.repeats(); r++) {
+                plan.add(Integer.toString(p));
+            }
+        }
+        List<String> loadArgs = new ArrayList<>(List.of("load", "--target", s.address().getHostString() + ":" + s.address().getPort(),
+                "--host", s.host(), "--path", s.path(), "--points", String.join(",", plan),
+                "--warmup", Long.toString(options.warmup().toMillis()), "--duration", Long.toString(options.duration().toMillis()),
+                "--timeout", Long.toString(options.timeout().toMillis()), "--rate", Double.toString(options.rate()),
+                // Spreading sockets over 127.0.0.x source addresses works only towards loopback.
+                "--sources", Integer.toString(s.loopback() ? options.sources() : 0), "--paced", "true"));
+        loadArgs.addAll(extraLoadArgs);
+        try (var load = ChildJvm.start("load generator", placement.othersPrefix(), ComparisonOptions.CLIENT_FLAGS, loadArgs, loadLog)) {
+            for (int i = 0; i < plan.size(); i++) {
+                int connections = Integer.parseInt(plan.get(i));
+                table.progress(String.format(Locale.ROOT, "  ... %s, %s, %,d connections (point %d of %d, %s elapsed)",
+                        s.scenario(), s.contender(), connections, progress.done + 1, progress.total, progress.elapsed()));
+                // The generator holds each window until the samples before it are taken, and the
+                // next point until the samples after it are: a slow /metrics answer from an
+                // overloaded server must not shift the samples off the window.
+                String prefix = "{\"point\":" + i + ",";
+                load.awaitLine(prefix, "\"phase\":\"warm\"");
+                Reading before = read(s, ProcStats.read(load.pid()).cpuTicks(), backend);
+                var sampler = new RssSampler(s.pid());
+                load.send("go");
+                String end = load.awaitLine(prefix, "\"phase\":\"end\"");
+                Reading after = read(s, ProcStats.read(load.pid()).cpuTicks(), backend);
+                sampler.stop();
+                load.send("next");
+                Map<String, Double> v = numbers(end);
+                add(s, connections, i % options.repeats(), v.get("seconds"), v.get("requests").longValue(), v.get("throughput"),
+                        new double[] {v.get("p50"), v.get("p90"), v.get("p99"), v.get("p999"), v.get("max")},
+                        new long[] {v.get("errors").longValue(), v.get("rejected").longValue(), v.get("timeouts").longValue(),
+                                v.get("connectErrors").longValue(), v.getOrDefault("abandoned", 0.0).longValue()},
+                        before, after, sampler);
+            }
+            load.waitFor(Duration.ofSeconds(60));
+        }
+    }
+
+    /** Drives each point with wrk: a warm-up run, then the measured one. */
+    void wrk(Subject s, List<Integer> points, Supplier<long[]> backend) throws Exception {
+        String url = "http://" + s.host() + s.path();
+        for (int connections : points) {
+            for (int repeat = 0; repeat < options.repeats(); repeat++) {
+                table.progress(String.format(Locale.ROOT, "  ... %s, %s, %,d connections with wrk (point %d of %d, %s elapsed)",
+                        s.scenario(), s.contender(), connections, progress.done + 1, progress.total, progress.elapsed()));
+                WrkLoad.run(placement.othersPrefix(), placement.othersCount(), url, connections, options.warmup(), options.timeout());
+                Reading before = read(s, ProcStats.reapedChildrenCpuTicks(), backend);
+                var sampler = new RssSampler(s.pid());
+                WrkLoad.Result w = WrkLoad.run(placement.othersPrefix(), placement.othersCount(), url, connections, options.duration(),
+                        options.timeout());
+                // wrk has ended and been waited for: its CPU is now in this process's reaped children's.
+                Reading after = read(s, ProcStats.reapedChildrenCpuTicks(), backend);
+                sampler.stop();
+                add(s, connections, repeat, w.seconds(), w.ok(), w.throughput(), new double[] {w.p50(), w.p90(), w.p99(), Double.NaN, w.max()},
+                        new long[] {w.errors(), w.non2xx(), w.timeouts(), 0, 0}, before, after, sampler);
+            }
+        }
+    }
+
+    /** One reading around a window: the server's process, its request subtasks, the generator's CPU, the backend's. */
+    private record Reading(ProcStats server, long[] subtasks, long loadTicks, long[] backend) {
+    }
+
+    private static Reading read(Subject s, long loadTicks, Supplier<long[]> backend) throws IOException {
+        ProcStats server = s.pid() < 0 ? null : ProcStats.read(s.pid());
+        long[] subtasks = s.meters() ? ServerMeters.requestSubtasks(s.address().getPort()) : new long[] {-1, -1};
+        return new Reading(server, subtasks, loadTicks, backend == null ? new long[] {-1, -1} : backend.get());
+    }
+
+    /** latencies: p50, p90, p99, p99.9, max; counts: errors, 503s, timeouts, connect errors, abandoned. */
+    private void add(Subject s, int connections, int repeat, double seconds, long requests, double throughput, double[] latencies,
+                     long[] counts, Reading before, Reading after, RssSampler sampler) {
+        boolean known = before.server != null && after.server != null;
+        var r = new PointResult(s.scenario(), s.contender(), connections, repeat, seconds, requests, throughput, latencies[0], latencies[1],
+                latencies[2], latencies[3], latencies[4], counts[0], counts[1], counts[2], counts[3],
+                known ? Math.max(sampler.peakKb(), after.server.rssKb()) / 1024.0 : -1,
+                known ? Math.max(sampler.peakThreads(), after.server.threads()) : -1,
+                known ? (after.server.cpuTicks() - before.server.cpuTicks()) / ProcStats.TICKS_PER_SECOND : -1,
+                known ? after.server.voluntary() - before.server.voluntary() : -1,
+                known ? after.server.involuntary() - before.server.involuntary() : -1,
+                counts[4], delta(before.subtasks, after.subtasks, 0), delta(before.subtasks, after.subtasks, 1), s.baselineMb(),
+                (after.loadTicks - before.loadTicks) / ProcStats.TICKS_PER_SECOND,
+                before.backend[0] < 0 || after.backend[0] < 0 ? -1 : (after.backend[0] - before.backend[0]) / ProcStats.TICKS_PER_SECOND,
+                delta(before.backend, after.backend, 1));
+        results.add(r);
+        table.row(r);
+        progress.done++;
+    }
+
+    private static Map<String, Double> numbers(String json) {
+        Matcher m = NUMBER.matcher(json);
+        var values = new HashMap<String, Double>();
+        while (m.find()) {
+            values.put(m.group(1), Double.parseDouble(m.group(2)));
+        }
+        return values;
+    }
+
+    private static long delta(long[] before, long[] after, int i) {
+        return before[i] < 0 || after[i] < 0 ? -1 : after[i] - before[i];
+    }
+
+    /** Samples the server's resident memory and threads while a point is measured (nothing without a pid). */
+    private static final class RssSampler {
+        private final AtomicLong peakKb = new AtomicLong();
+        private final AtomicLong peakThreads = new AtomicLong();
+        private volatile boolean running = true;
+        private final Thread thread;
+
+        RssSampler(long pid) {
+            thread = pid < 0 ? null : Thread.ofVirtual().start(() -> {
+                while (running) {
+                    try {
+                        long[] s = ProcStats.rssAndThreads(pid);
+                        peakKb.accumulateAndGet(s[0], Math::max);
+                        peakThreads.accumulateAndGet(s[1], Math::max);
+                    } catch (IOException e) {
+                        return;
+                    }
+                    try {
+                        Thread.sleep(100);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+        }
+
+        void stop() throws InterruptedException {
+            running = false;
+            if (thread != null) {
+                thread.interrupt();
+                thread.join();
+            }
+        }
+
+        long peakKb() {
+            return peakKb.get();
+        }
+
+        long peakThreads() {
+            return peakThreads.get();
+        }
+    }
+}

@@ -97,6 +97,19 @@ final class Report {
                 Files.writeString(dir.resolve(scenario + "-" + m.id() + ".svg"), svg);
                 html.append(svg);
             }
+            // The distributions at one load, from the generator's logs (none with wrk).
+            List<String> contenders = e.getValue().stream().map(PointResult::contender).distinct().toList();
+            int load = HlogCharts.chosenLoad(dir, scenario, contenders, e.getValue().stream().map(PointResult::connections).toList());
+            if (load > 0) {
+                var logs = HlogCharts.logs(dir, scenario, contenders, load);
+                String[][] charts = {{"spectrum", HlogCharts.spectrum(scenario, load, logs)},
+                        {"throughput-over-time", HlogCharts.overTime(scenario, load, logs, false)},
+                        {"p99-over-time", HlogCharts.overTime(scenario, load, logs, true)}};
+                for (String[] c : charts) {
+                    Files.writeString(dir.resolve(scenario + "-" + c[0] + ".svg"), c[1]);
+                    html.append(c[1]);
+                }
+            }
             html.append("</div>\n");
             html.append(table(e.getValue(), options.repeats() > 1));
         }

@@ -7,8 +7,9 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * A line chart as a self-contained SVG: one line per series, x on a log scale (connections), y
- * linear or log. No script, no external file: it renders in a browser, a README and a PNG converter.
+ * A line chart as a self-contained SVG: one line per series, x on a log scale (connections, by
+ * default; or percentiles, see {@link #xAxis}) or linear (time), y linear or log. No script, no
+ * external file: it renders in a browser, a README and a PNG converter.
  */
 final class SvgChart {
     private static final String[] COLORS = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"};
@@ -23,6 +24,17 @@ final class SvgChart {
     private final String yLabel;
     private final boolean logY;
     private final Map<String, List<double[]>> series = new LinkedHashMap<>();
+    private String xTitle = "connections (log scale)";
+    private boolean logX = true;
+    private java.util.function.DoubleFunction<String> xLabel = SvgChart::label;
+
+    /** Sets the x axis: its title, log or linear scale, and how a tick is labelled (a log axis ticks at powers of 10). */
+    SvgChart xAxis(String title, boolean log, java.util.function.DoubleFunction<String> labels) {
+        this.xTitle = title;
+        this.logX = log;
+        this.xLabel = labels;
+        return this;
+    }
 
     SvgChart(String title, String yLabel, boolean logY) {
         this.title = title;
@@ -62,7 +74,8 @@ final class SvgChart {
             minY = Math.pow(10, Math.floor(Math.log10(Math.max(minY, 1e-3))));
             maxY = Math.pow(10, Math.ceil(Math.log10(Math.max(maxY, minY * 10))));
         }
-        double lx0 = Math.log10(Math.max(minX, 1)), lx1 = Math.log10(Math.max(maxX, minX * 10));
+        double lx0 = logX ? Math.log10(Math.max(minX, 1)) : 0;
+        double lx1 = logX ? Math.log10(Math.max(maxX, minX * 10)) : (maxX <= 0 ? 1 : maxX);
         double fx0 = lx0, fx1 = lx1, fy0 = minY, fy1 = maxY;
         var sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
@@ -71,13 +84,10 @@ final class SvgChart {
         sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"22\" font-size=\"15\" font-weight=\"bold\">%s</text>%n", LEFT, esc(title)));
         int pw = W - LEFT - RIGHT, ph = H - TOP - BOTTOM;
         // axes and grid
-        for (double x = Math.pow(10, Math.floor(lx0)); x <= Math.pow(10, Math.ceil(lx1)) * 1.0001; x *= 10) {
-            if (Math.log10(x) < lx0 - 1e-9 || Math.log10(x) > lx1 + 1e-9) {
-                continue;
-            }
-            double px = LEFT + (Math.log10(x) - fx0) / (fx1 - fx0) * pw;
+        for (double x : xTicks(lx0, lx1)) {
+            double px = LEFT + (xPos(x) - fx0) / (fx1 - fx0) * pw;
             sb.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#ddd\"/>%n", px, TOP, px, TOP + ph));
-            sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>%n", px, TOP + ph + 18, label(x)));
+            sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>%n", px, TOP + ph + 18, xLabel.apply(x)));
         }
         for (double y : yTicks(fy0, fy1)) {
             double py = TOP + ph - scaleY(y, fy0, fy1) * ph;
@@ -85,7 +95,7 @@ final class SvgChart {
             sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>%n", LEFT - 6, py + 4, label(y)));
         }
         sb.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#444\"/>%n", LEFT, TOP, pw, ph));
-        sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">connections (log scale)</text>%n", LEFT + pw / 2, H - 12));
+        sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>%n", LEFT + pw / 2, H - 12, esc(xTitle)));
         sb.append(String.format(Locale.ROOT, "<text x=\"16\" y=\"%d\" text-anchor=\"middle\" transform=\"rotate(-90 16 %d)\">%s</text>%n",
                 TOP + ph / 2, TOP + ph / 2, esc(yLabel)));
         int i = 0;
@@ -96,7 +106,7 @@ final class SvgChart {
                 if (logY && p[1] <= 0) {
                     continue;
                 }
-                double px = LEFT + (Math.log10(Math.max(p[0], 1)) - fx0) / (fx1 - fx0) * pw;
+                double px = LEFT + (xPos(p[0]) - fx0) / (fx1 - fx0) * pw;
                 double py = TOP + ph - scaleY(p[1], fy0, fy1) * ph;
                 path.append(path.isEmpty() ? "M" : " L").append(String.format(Locale.ROOT, "%.1f %.1f", px, py));
                 sb.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>%n", px, py, color));
@@ -109,6 +119,25 @@ final class SvgChart {
             i++;
         }
         return sb.append("</svg>\n").toString();
+    }
+
+    /** {@return x on the axis's own scale: its log for a log axis} */
+    private double xPos(double x) {
+        return logX ? Math.log10(Math.max(x, 1)) : x;
+    }
+
+    /** {@return the x ticks: powers of 10 within [10^lx0, 10^lx1] on a log axis, round steps from 0 on a linear one} */
+    private List<Double> xTicks(double lx0, double lx1) {
+        List<Double> ticks = new ArrayList<>();
+        if (logX) {
+            for (double x = Math.pow(10, Math.floor(lx0)); x <= Math.pow(10, Math.ceil(lx1)) * 1.0001 && ticks.size() < 20; x *= 10) {
+                if (Math.log10(x) >= lx0 - 1e-9 && Math.log10(x) <= lx1 + 1e-9) {
+                    ticks.add(x);
+                }
+            }
+            return ticks;
+        }
+        return linearTicks(lx0, lx1);
     }
 
     private double scaleY(double y, double y0, double y1) {
@@ -126,15 +155,20 @@ final class SvgChart {
             }
             return ticks;
         }
-        double step = Math.pow(10, Math.floor(Math.log10((y1 - y0) / 5)));
-        if ((y1 - y0) / step > 10) {
+        return linearTicks(y0, y1);
+    }
+
+    private static List<Double> linearTicks(double v0, double v1) {
+        List<Double> ticks = new ArrayList<>();
+        double step = Math.pow(10, Math.floor(Math.log10((v1 - v0) / 5)));
+        if ((v1 - v0) / step > 10) {
             step *= 2;
         }
-        if ((y1 - y0) / step > 10) {
+        if ((v1 - v0) / step > 10) {
             step *= 2.5;
         }
-        for (double y = 0; y <= y1 && ticks.size() < 20; y += step) {
-            ticks.add(y);
+        for (double v = 0; v <= v1 && ticks.size() < 20; v += step) {
+            ticks.add(v);
         }
         return ticks;
     }

@@ -25,6 +25,7 @@ public final class LoadCommand {
         Duration abandonAfter = Duration.ZERO;
         boolean idle = false;
         boolean paced = false;
+        String hlog = null;
         for (int i = 0; i + 1 < args.size(); i += 2) {
             String v = args.get(i + 1);
             switch (args.get(i)) {
@@ -46,6 +47,7 @@ public final class LoadCommand {
                 case "--sources" -> sources = Integer.parseInt(v);
                 case "--idle" -> idle = Boolean.parseBoolean(v);
                 case "--paced" -> paced = Boolean.parseBoolean(v);
+                case "--hlog" -> hlog = v;
                 case "--abandon" -> {
                     String[] f = v.split(":");
                     abandonShare = Double.parseDouble(f[0]);
@@ -58,7 +60,7 @@ public final class LoadCommand {
             throw new IllegalArgumentException("load needs --target host:port and --points");
         }
         new LoadGenerator(new LoadGenerator.Plan(target, host, path, points, warmup, duration, timeout, rate, sources,
-                abandonShare, abandonAfter, idle), out, paced
+                abandonShare, abandonAfter, idle, hlog), out, paced
                 ? new java.io.BufferedReader(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8))
                 : null).run();
     }

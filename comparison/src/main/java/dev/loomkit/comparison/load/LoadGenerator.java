@@ -20,7 +20,11 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
+import org.HdrHistogram.HistogramLogWriter;
 import org.HdrHistogram.Recorder;
 
 /**
@@ -43,7 +47,8 @@ public final class LoadGenerator {
 
     /** What to run: the same request against the same server, at each point. */
     public record Plan(InetSocketAddress target, String host, String path, List<Integer> points, Duration warmup, Duration duration,
-                       Duration timeout, double rate, int sources, double abandonShare, Duration abandonAfter, boolean idle) {
+                       Duration timeout, double rate, int sources, double abandonShare, Duration abandonAfter, boolean idle,
+                       String hlog) {
     }
 
     private final Plan plan;
@@ -113,10 +118,9 @@ public final class LoadGenerator {
         out.flush();
         long start = System.nanoTime();
         measuring = true;
-        sleep(plan.duration());
+        Histogram h = measure(start, index, connections);
         measuring = false;
         long elapsed = System.nanoTime() - start;
-        Histogram h = recorder.getIntervalHistogram();
         if (plan.idle()) {
             ok.reset();
             ok.add(idleHeld.sum()); // for idle points, "requests" are the connections held open at the end
@@ -144,6 +148,56 @@ public final class LoadGenerator {
             t.join(Duration.ofSeconds(30));
         }
         awaitControl("next");
+    }
+
+    /**
+     * Measures one window in one-second intervals. Each interval's histogram goes to the point's
+     * HdrHistogram log ({@code .hlog}) when the plan asks for one: latency over time, and a
+     * distribution anyone can replay with HdrHistogram's tools.
+     *
+     * @return the whole window's histogram
+     */
+    private Histogram measure(long start, int index, int connections) throws InterruptedException {
+        Histogram total = new Histogram(MAX_LATENCY_MICROS, 3);
+        HistogramLogWriter log = null;
+        if (plan.hlog() != null) {
+            Path file = hlogFile(plan.hlog(), connections, (int) plan.points().subList(0, index).stream().filter(p -> p == connections).count());
+            try {
+                Files.createDirectories(file.getParent());
+                log = new HistogramLogWriter(file.toFile());
+                long startMs = System.currentTimeMillis();
+                log.outputLogFormatVersion();
+                log.outputComment("loomkit load generator: " + connections + " connections, GET " + plan.path() + ", latency in microseconds");
+                log.outputStartTime(startMs);
+                log.setBaseTime(startMs);
+                log.outputLegend();
+            } catch (IOException e) {
+                System.err.println("cannot write " + file + ": " + e);
+                log = null;
+            }
+        }
+        long end = start + plan.duration().toNanos();
+        Histogram interval = null;
+        try {
+            for (long now = System.nanoTime(); now - end < 0; now = System.nanoTime()) {
+                sleep(Duration.ofNanos(Math.min(TimeUnit.SECONDS.toNanos(1), end - now)));
+                interval = recorder.getIntervalHistogram(interval);
+                total.add(interval);
+                if (log != null) {
+                    log.outputIntervalHistogram(interval);
+                }
+            }
+        } finally {
+            if (log != null) {
+                log.close();
+            }
+        }
+        return total;
+    }
+
+    /** {@return the .hlog of a point: {@code <prefix>-<connections>c-r<repeat>.hlog}} */
+    public static Path hlogFile(String prefix, int connections, int repeat) {
+        return Path.of(prefix + "-" + connections + "c-r" + repeat + ".hlog");
     }
 
     private void awaitControl(String word) {

@@ -73,6 +73,14 @@ class ComparisonTest {
         String html = Files.readString(dir.resolve("report.html"));
         assertTrue(html.contains("<svg") && html.contains("io: throughput") && html.contains("platform-20"), "report charts");
         assertTrue(Files.exists(dir.resolve("cpu-p99.svg")));
+        // Each point's HdrHistogram log, and from them the distributions at one load.
+        assertTrue(Files.size(dir.resolve("hlog/io-virtual-16c-r0.hlog")) > 0);
+        var log16 = HlogCharts.read(dir, "io", "platform-20", 16);
+        assertTrue(log16 != null && log16.total().getTotalCount() > 0 && !log16.intervals().isEmpty());
+        String spectrum = Files.readString(dir.resolve("io-spectrum.svg"));
+        assertTrue(spectrum.contains("latency spectrum at 16 connections") && spectrum.contains(">virtual<")
+                && spectrum.contains(">platform-20<") && spectrum.contains(">p90<"), spectrum);
+        assertTrue(Files.readString(dir.resolve("io-throughput-over-time.svg")).contains("seconds into the measured window"));
     }
 
     @Test
@@ -134,6 +142,10 @@ class ComparisonTest {
         assertTrue(svg.contains(">virtual<") && svg.contains(">platform-200<"));
         assertEquals("10k", SvgChart.label(10_000));
         assertEquals(2.0, Report.median(List.of(3.0, 1.0, 2.0)));
+        assertEquals("p50", HlogCharts.percentileLabel(2));
+        assertEquals("p90", HlogCharts.percentileLabel(10));
+        assertEquals("p99.9", HlogCharts.percentileLabel(1000));
+        assertEquals("p99.99", HlogCharts.percentileLabel(10_000));
     }
 
     @Test

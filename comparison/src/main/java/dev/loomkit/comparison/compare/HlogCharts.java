@@ -77,7 +77,8 @@ final class HlogCharts {
 
     /** {@return the spectrum chart of each contender's latency at {@code connections}} */
     static String spectrum(String scenario, int connections, Map<String, Log> logs) {
-        var chart = new SvgChart(scenario + ": latency spectrum at " + SvgChart.label(connections) + " connections", "ms (log scale)", true)
+        var chart = new SvgChart(scenario + ": latency of answered requests at " + SvgChart.label(connections) + " connections",
+                "ms (log scale)", true)
                 .xAxis("percentile (log scale of 1 / (1 - p))", true, HlogCharts::percentileLabel);
         for (var e : logs.entrySet()) {
             Histogram h = e.getValue().total();
@@ -94,7 +95,7 @@ final class HlogCharts {
     static String overTime(String scenario, int connections, Map<String, Log> logs, boolean p99) {
         var chart = new SvgChart(scenario + ": " + (p99 ? "p99" : "throughput") + " over time at " + SvgChart.label(connections)
                 + " connections", p99 ? "ms (log scale)" : "requests per second", p99)
-                .xAxis("seconds into the measured window", false, v -> String.format(Locale.ROOT, "%.0f", v));
+                .xAxis("seconds into the measured window", false, SvgChart::label);
         for (var e : logs.entrySet()) {
             List<Histogram> intervals = e.getValue().intervals();
             if (intervals.isEmpty()) {

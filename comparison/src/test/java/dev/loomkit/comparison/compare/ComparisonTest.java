@@ -78,7 +78,7 @@ class ComparisonTest {
         var log16 = HlogCharts.read(dir, "io", "platform-20", 16);
         assertTrue(log16 != null && log16.total().getTotalCount() > 0 && !log16.intervals().isEmpty());
         String spectrum = Files.readString(dir.resolve("io-spectrum.svg"));
-        assertTrue(spectrum.contains("latency spectrum at 16 connections") && spectrum.contains(">virtual<")
+        assertTrue(spectrum.contains("latency of answered requests at 16 connections") && spectrum.contains(">virtual<")
                 && spectrum.contains(">platform-20<") && spectrum.contains(">p90<"), spectrum);
         assertTrue(Files.readString(dir.resolve("io-throughput-over-time.svg")).contains("seconds into the measured window"));
     }

@@ -99,11 +99,11 @@ final class PointDriver {
                 // overloaded server must not shift the samples off the window.
                 String prefix = "{\"point\":" + i + ",";
                 load.awaitLine(prefix, "\"phase\":\"warm\"");
-                Reading before = read(s, ProcStats.read(load.pid()).cpuTicks(), backend);
+                Reading before = read(s, () -> ProcStats.read(load.pid()).cpuTicks(), backend, true);
                 var sampler = new RssSampler(s.pid());
                 load.send("go");
                 String end = load.awaitLine(prefix, "\"phase\":\"end\"");
-                Reading after = read(s, ProcStats.read(load.pid()).cpuTicks(), backend);
+                Reading after = read(s, () -> ProcStats.read(load.pid()).cpuTicks(), backend, false);
                 sampler.stop();
                 load.send("next");
                 Map<String, Double> v = numbers(end);
@@ -125,12 +125,12 @@ final class PointDriver {
                 table.progress(String.format(Locale.ROOT, "  ... %s, %s, %,d connections with wrk (point %d of %d, %s elapsed)",
                         s.scenario(), s.contender(), connections, progress.done + 1, progress.total, progress.elapsed()));
                 WrkLoad.run(placement.othersPrefix(), placement.othersCount(), url, connections, options.warmup(), options.timeout());
-                Reading before = read(s, ProcStats.reapedChildrenCpuTicks(), backend);
+                Reading before = read(s, ProcStats::reapedChildrenCpuTicks, backend, true);
                 var sampler = new RssSampler(s.pid());
                 WrkLoad.Result w = WrkLoad.run(placement.othersPrefix(), placement.othersCount(), url, connections, options.duration(),
                         options.timeout());
                 // wrk has ended and been waited for: its CPU is now in this process's reaped children's.
-                Reading after = read(s, ProcStats.reapedChildrenCpuTicks(), backend);
+                Reading after = read(s, ProcStats::reapedChildrenCpuTicks, backend, false);
                 sampler.stop();
                 add(s, connections, repeat, w.seconds(), w.ok(), w.throughput(), new double[] {w.p50(), w.p90(), w.p99(), Double.NaN, w.max()},
                         new long[] {w.errors(), w.non2xx(), w.timeouts(), 0, 0}, before, after, sampler);
@@ -142,10 +142,31 @@ final class PointDriver {
     private record Reading(ProcStats server, long[] subtasks, long loadTicks, long[] backend) {
     }
 
-    private static Reading read(Subject s, long loadTicks, Supplier<long[]> backend) throws IOException {
-        ProcStats server = s.pid() < 0 ? null : ProcStats.read(s.pid());
+    /**
+     * Reads around a window. The server's /metrics can answer slowly when it is overloaded, so the
+     * slow readings come before the window's {@code /proc} reading ({@code before}) or after it: the
+     * server's CPU, switches and threads are then taken at the window's edges, not seconds outside them.
+     */
+    private static Reading read(Subject s, LoadTicks loadTicks, Supplier<long[]> backend, boolean before) throws IOException {
+        ProcStats server = null;
+        long load = 0;
+        if (!before) {
+            server = s.pid() < 0 ? null : ProcStats.read(s.pid());
+            load = loadTicks.read();
+        }
         long[] subtasks = s.meters() ? ServerMeters.requestSubtasks(s.address().getPort()) : new long[] {-1, -1};
-        return new Reading(server, subtasks, loadTicks, backend == null ? new long[] {-1, -1} : backend.get());
+        long[] neighbour = backend == null ? new long[] {-1, -1} : backend.get();
+        if (before) {
+            server = s.pid() < 0 ? null : ProcStats.read(s.pid());
+            load = loadTicks.read();
+        }
+        return new Reading(server, subtasks, load, neighbour);
+    }
+
+    /** The load generator's CPU ticks so far. */
+    @FunctionalInterface
+    private interface LoadTicks {
+        long read() throws IOException;
     }
 
     /** latencies: p50, p90, p99, p99.9, max; counts: errors, 503s, timeouts, connect errors, abandoned. */

@@ -45,8 +45,9 @@ public final class Main {
                 case "backend" -> Backend.serve(rest.isEmpty() ? 0 : Integer.parseInt(rest.getFirst()));
                 case "load" -> LoadCommand.run(rest, out);
                 case "bench" -> new Microbenchmarks(rest, out).run();
+                case "diff" -> dev.loomkit.comparison.compare.RunDiff.run(rest, out);
                 case "parked" -> ParkedThreads.main(rest.get(0), Integer.parseInt(rest.get(1)));
-                default -> new Comparison(args.isEmpty() || command.startsWith("--") ? args : args, out).run();
+                default -> new Comparison(args, out).run();
             }
             return 0;
         } catch (IllegalArgumentException e) {

@@ -221,6 +221,7 @@ record ComparisonOptions(List<Scenario> scenarios, List<Contender> contenders, L
                   --target-name NAME      with --target: its name in the report (default host:port)
                 ./loomkit run bench [--out DIR]   JMH microbenchmarks and parked-thread memory (a few minutes);
                                           with --out pointing at a comparison report, adds them to it
+                ./loomkit run diff A B [--out DIR]   two reports side by side: the change per point, and charts
                 ./loomkit run demo        the toolkit demo
                 ./loomkit serve ...       the demo server alone
                 ./loomkit run bare [--port N]   the bare-virtual reference server alone""";

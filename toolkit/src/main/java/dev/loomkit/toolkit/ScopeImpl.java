@@ -1,6 +1,7 @@
 package dev.loomkit.toolkit;
 
 import dev.loomkit.toolkit.host.HostedScopes;
+import dev.loomkit.toolkit.internal.JfrWarmup;
 import dev.loomkit.toolkit.internal.ScopeCancelledEvent;
 import dev.loomkit.toolkit.internal.Timers;
 import dev.loomkit.toolkit.internal.ToolkitProbe;
@@ -58,6 +59,7 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
     private static final VarHandle CANCELLATION;
 
     static {
+        JfrWarmup.start(); // the first cancellation must not pay for loading JFR's event classes
         try {
             CANCELLATION = MethodHandles.lookup().findVarHandle(ScopeImpl.class, "cancellation", Cancellation.class);
         } catch (ReflectiveOperationException e) {

@@ -1,6 +1,7 @@
 package dev.loomkit.toolkit.sync;
 
 import dev.loomkit.toolkit.internal.MutexRegistry;
+import dev.loomkit.toolkit.internal.JfrWarmup;
 import dev.loomkit.toolkit.internal.MutexWaitEvent;
 import dev.loomkit.toolkit.internal.ToolkitProbe;
 import java.lang.invoke.MethodHandles;
@@ -22,6 +23,7 @@ final class FairAsyncMutex implements AsyncMutex {
     private static final VarHandle HOLDER, SINCE;
 
     static {
+        JfrWarmup.start(); // the first contended lock must not pay for loading JFR's event classes
         try {
             var lookup = MethodHandles.lookup();
             HOLDER = lookup.findVarHandle(FairAsyncMutex.class, "holder", Thread.class);

@@ -29,8 +29,11 @@ final class ClientGoneWatcher implements Runnable {
     private final ByteBuffer scratch = ByteBuffer.allocateDirect(16 * 1024);
     private volatile boolean running = true;
     private Thread thread;
+    /** Whether the end of input means the client has gone, or only ends the watch (a half-close). */
+    private final boolean endOfInputIsGone;
 
-    ClientGoneWatcher() throws IOException {
+    ClientGoneWatcher(boolean endOfInputIsGone) throws IOException {
+        this.endOfInputIsGone = endOfInputIsGone;
         selector = Selector.open();
     }
 
@@ -185,6 +188,13 @@ final class ClientGoneWatcher implements Runnable {
                 return c.clientGoneHow;
             }
             if (n < 0) {
+                if (!endOfInputIsGone) {
+                    // A half-close looks the same as a close from here: configured not to guess,
+                    // stop watching for good; the handler finishes and answers, and the connection
+                    // reads the end of input after that and closes.
+                    c.inputEnded = true;
+                    return "";
+                }
                 c.clientGoneHow = "closed the connection";
                 return c.clientGoneHow;
             }

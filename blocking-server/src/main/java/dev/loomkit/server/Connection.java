@@ -87,6 +87,8 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
     private Exchange exchange;
     Watch watch = Watch.NONE;
     SelectionKey key;
+    /** The watcher read the end of input and was configured not to take it for the client leaving: watch no more. */
+    boolean inputEnded;
 
     Connection(ServerImpl server, SocketChannel channel, long id) throws IOException {
         this.server = server;
@@ -465,7 +467,7 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
             // watching them all would add work exactly when there is no room for it. (A platform
             // thread blocked in a socket read is RUNNABLE too, so platform handlers are watched
             // regardless; their pool bounds how many there are.)
-            if (handling && !inBodyRead && watch == Watch.NONE && !clientGone && exchange != null
+            if (handling && !inBodyRead && watch == Watch.NONE && !clientGone && !inputEnded && exchange != null
                     && exchange.bodyComplete() && now - handlingSince >= afterNanos && in.room() > 0
                     && !(thread.isVirtual() && thread.getState() == Thread.State.RUNNABLE)) {
                 watch = Watch.ARMING;

@@ -43,6 +43,13 @@ import java.util.Objects;
  * @param shutdownGrace       how long {@link HttpServer#close()} lets in-flight requests finish
  * @param accessLog           log one line per request to logger {@code dev.loomkit.server.access}
  * @param meterRegistry       where to record HTTP meters, or {@code null} for none
+ * @param clientGoneOnEndOfInput whether the end of a client's input while its request is handled
+ *                            means the client has gone (its request scope is then cancelled with
+ *                            reason client-disconnected). On by default, as in nginx: clients that
+ *                            give up close the whole connection, and their work should stop. A client
+ *                            that half-closes after sending (TCP {@code SHUT_WR}, as {@code nc -N}
+ *                            does) still waits for its answer, and would lose it; turn this off for
+ *                            such clients, and the end of input then only ends the watch.
  */
 public record ServerConfig(InetAddress address, int port, int backlog, ThreadMode threadMode, int platformPoolSize,
                            int platformQueueSize, int maxConnections, OverLimit overLimit, int maxConcurrentRequests,
@@ -50,7 +57,7 @@ public record ServerConfig(InetAddress address, int port, int backlog, ThreadMod
                            int maxHeaderBytes, int maxHeaderCount, long maxBodyBytes, Duration headerTimeout,
                            Duration idleTimeout, Duration bodyTimeout, Duration writeTimeout, Duration requestTimeout,
                            Duration clientGoneCheckAfter, Duration shutdownGrace, boolean accessLog,
-                           MeterRegistry meterRegistry) {
+                           MeterRegistry meterRegistry, boolean clientGoneOnEndOfInput) {
 
     /** What the server does with a connection past {@link #maxConnections()}. */
     public enum OverLimit {
@@ -113,7 +120,7 @@ public record ServerConfig(InetAddress address, int port, int backlog, ThreadMod
         return new ServerConfig(InetAddress.getLoopbackAddress(), 8080, 1024, ThreadMode.VIRTUAL, 200, 1024,
                 10_000, OverLimit.REJECT_503, 10_000, Duration.ofSeconds(1), 8 * 1024, 16 * 1024, 100,
                 10L * 1024 * 1024, Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(30),
-                Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofMillis(100), Duration.ofSeconds(10), false, null);
+                Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofMillis(100), Duration.ofSeconds(10), false, null, true);
     }
 
     // The with-methods below are one line each on purpose: a record copy with one component changed.
@@ -123,141 +130,149 @@ public record ServerConfig(InetAddress address, int port, int backlog, ThreadMod
      *
      * @param v the address
      */
-    public ServerConfig withAddress(InetAddress v) { return new ServerConfig(v, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
+    public ServerConfig withAddress(InetAddress v) { return new ServerConfig(v, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry, clientGoneOnEndOfInput); }
     /**
      * {@return a copy on this port}
      *
      * @param v the port, 0 for any free one
      */
-    public ServerConfig withPort(int v) { return new ServerConfig(address, v, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
+    public ServerConfig withPort(int v) { return new ServerConfig(address, v, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry, clientGoneOnEndOfInput); }
     /**
      * {@return a copy with this listen backlog}
      *
      * @param v the backlog
      */
-    public ServerConfig withBacklog(int v) { return new ServerConfig(address, port, v, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
+    public ServerConfig withBacklog(int v) { return new ServerConfig(address, port, v, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry, clientGoneOnEndOfInput); }
     /**
      * {@return a copy in this thread mode}
      *
      * @param v the mode
      */
-    public ServerConfig withThreadMode(ThreadMode v) { return new ServerConfig(address, port, backlog, v, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
+    public ServerConfig withThreadMode(ThreadMode v) { return new ServerConfig(address, port, backlog, v, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry, clientGoneOnEndOfInput); }
     /**
      * {@return a copy with this platform pool size}
      *
      * @param v the number of platform threads
      */
-    public ServerConfig withPlatformPoolSize(int v) { return new ServerConfig(address, port, backlog, threadMode, v, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
+    public ServerConfig withPlatformPoolSize(int v) { return new ServerConfig(address, port, backlog, threadMode, v, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry, clientGoneOnEndOfInput); }
     /**
      * {@return a copy with this platform queue size}
      *
      * @param v connections that may wait for a thread
      */
-    public ServerConfig withPlatformQueueSize(int v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, v, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
+    public ServerConfig withPlatformQueueSize(int v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, v, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry, clientGoneOnEndOfInput); }
     /**
      * {@return a copy with this connection limit}
      *
      * @param v the most connections open at once
      */
-    public ServerConfig withMaxConnections(int v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, v, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
+    public ServerConfig withMaxConnections(int v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, v, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry, clientGoneOnEndOfInput); }
     /**
      * {@return a copy with this over-limit action}
      *
      * @param v what to do past the connection limit
      */
-    public ServerConfig withOverLimit(OverLimit v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, v, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
+    public ServerConfig withOverLimit(OverLimit v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, v, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry, clientGoneOnEndOfInput); }
 
     /**
      * {@return a copy admitting at most this many requests at once}
      *
      * @param v the limit, at least 1
      */
-    public ServerConfig withMaxConcurrentRequests(int v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, v, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
+    public ServerConfig withMaxConcurrentRequests(int v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, v, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry, clientGoneOnEndOfInput); }
 
     /**
      * {@return a copy in which a request waits at most this long for admission}
      *
      * @param v a positive duration
      */
-    public ServerConfig withAdmissionTimeout(Duration v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, v, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
+    public ServerConfig withAdmissionTimeout(Duration v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, v, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry, clientGoneOnEndOfInput); }
     /**
      * {@return a copy with this request-line limit}
      *
      * @param v bytes
      */
-    public ServerConfig withMaxRequestLineBytes(int v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, v, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
+    public ServerConfig withMaxRequestLineBytes(int v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, v, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry, clientGoneOnEndOfInput); }
     /**
      * {@return a copy with this header-section limit}
      *
      * @param v bytes
      */
-    public ServerConfig withMaxHeaderBytes(int v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, v, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
+    public ServerConfig withMaxHeaderBytes(int v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, v, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry, clientGoneOnEndOfInput); }
     /**
      * {@return a copy with this header-count limit}
      *
      * @param v fields
      */
-    public ServerConfig withMaxHeaderCount(int v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, v, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
+    public ServerConfig withMaxHeaderCount(int v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, v, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry, clientGoneOnEndOfInput); }
     /**
      * {@return a copy with this body limit}
      *
      * @param v bytes
      */
-    public ServerConfig withMaxBodyBytes(long v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, v, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
+    public ServerConfig withMaxBodyBytes(long v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, v, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry, clientGoneOnEndOfInput); }
     /**
      * {@return a copy with this header timeout}
      *
      * @param v the time allowed
      */
-    public ServerConfig withHeaderTimeout(Duration v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, v, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
+    public ServerConfig withHeaderTimeout(Duration v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, v, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry, clientGoneOnEndOfInput); }
     /**
      * {@return a copy with this idle timeout}
      *
      * @param v the time allowed
      */
-    public ServerConfig withIdleTimeout(Duration v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, v, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
+    public ServerConfig withIdleTimeout(Duration v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, v, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry, clientGoneOnEndOfInput); }
     /**
      * {@return a copy with this body timeout}
      *
      * @param v the time allowed without progress
      */
-    public ServerConfig withBodyTimeout(Duration v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, v, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
+    public ServerConfig withBodyTimeout(Duration v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, v, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry, clientGoneOnEndOfInput); }
     /**
      * {@return a copy with this write timeout}
      *
      * @param v the time allowed without progress
      */
-    public ServerConfig withWriteTimeout(Duration v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, v, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
+    public ServerConfig withWriteTimeout(Duration v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, v, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry, clientGoneOnEndOfInput); }
     /**
      * {@return a copy with this request deadline}
      *
      * @param v the time a request may take
      */
-    public ServerConfig withRequestTimeout(Duration v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, v, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry); }
+    public ServerConfig withRequestTimeout(Duration v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, v, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry, clientGoneOnEndOfInput); }
     /**
      * {@return a copy with this client-gone check delay}
      *
      * @param v how long a handler runs before watching
      */
-    public ServerConfig withClientGoneCheckAfter(Duration v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, v, shutdownGrace, accessLog, meterRegistry); }
+    public ServerConfig withClientGoneCheckAfter(Duration v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, v, shutdownGrace, accessLog, meterRegistry, clientGoneOnEndOfInput); }
     /**
      * {@return a copy with this shutdown grace}
      *
      * @param v the time in-flight requests get
      */
-    public ServerConfig withShutdownGrace(Duration v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, v, accessLog, meterRegistry); }
+    public ServerConfig withShutdownGrace(Duration v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, v, accessLog, meterRegistry, clientGoneOnEndOfInput); }
     /**
      * {@return a copy with the access log on or off}
      *
      * @param v on
      */
-    public ServerConfig withAccessLog(boolean v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, v, meterRegistry); }
+    public ServerConfig withAccessLog(boolean v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, v, meterRegistry, clientGoneOnEndOfInput); }
     /**
      * {@return a copy recording meters in this registry}
      *
      * @param v the registry, or null for none
      */
-    public ServerConfig withMeterRegistry(MeterRegistry v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, v); }
+    public ServerConfig withMeterRegistry(MeterRegistry v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, v, clientGoneOnEndOfInput); }
+
+    /**
+     * {@return a copy that does, or does not, take the end of a client's input during its request
+     * for the client having gone}
+     *
+     * @param v whether a half-closed client counts as gone
+     */
+    public ServerConfig withClientGoneOnEndOfInput(boolean v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry, v); }
 
     /** {@return the shortest connection timeout: the sweeper checks several times within it} */
     Duration shortestTimeout() {

@@ -97,7 +97,7 @@ final class ServerImpl implements HttpServer {
             try {
                 listener.bind(new InetSocketAddress(config.address(), config.port()), config.backlog());
                 boundAddress = (InetSocketAddress) listener.getLocalAddress();
-                watcher = new ClientGoneWatcher();
+                watcher = new ClientGoneWatcher(config.clientGoneOnEndOfInput());
                 threads.start("loomkit-parker-" + boundAddress.getPort());
             } catch (IOException e) {
                 listener.close();

@@ -10,12 +10,33 @@ import java.io.InputStream;
  * cancellation interrupt (which would close the channel under a read).
  */
 abstract sealed class BodyInputStream extends InputStream permits BodyInputStream.Fixed, BodyInputStream.Chunked, BodyInputStream.Empty {
+    /**
+     * What must happen around every body read from the network: the exchange's guards in the
+     * server; nothing in the codec's unit tests, which read from byte arrays.
+     */
+    interface ReadGuard {
+        /** Nothing to guard: for bodies read from memory. */
+        ReadGuard NONE = new ReadGuard() {
+            @Override
+            public void beforeBodyRead() {
+            }
+
+            @Override
+            public void afterBodyRead() {
+            }
+        };
+
+        void beforeBodyRead() throws IOException;
+
+        void afterBodyRead();
+    }
+
     final HttpInput in;
-    final Exchange exchange;
+    final ReadGuard exchange;
     boolean done;
     ProtocolException error;
 
-    BodyInputStream(HttpInput in, Exchange exchange) {
+    BodyInputStream(HttpInput in, ReadGuard exchange) {
         this.in = in;
         this.exchange = exchange;
     }
@@ -118,7 +139,7 @@ abstract sealed class BodyInputStream extends InputStream permits BodyInputStrea
     static final class Fixed extends BodyInputStream {
         private long remaining;
 
-        Fixed(HttpInput in, Exchange exchange, long length) {
+        Fixed(HttpInput in, ReadGuard exchange, long length) {
             super(in, exchange);
             this.remaining = length;
         }
@@ -151,7 +172,7 @@ abstract sealed class BodyInputStream extends InputStream permits BodyInputStrea
         private long chunkLeft; // bytes left in the current chunk; 0 means a size line comes next
         private boolean first = true;
 
-        Chunked(HttpInput in, Exchange exchange, long maxBody) {
+        Chunked(HttpInput in, ReadGuard exchange, long maxBody) {
             super(in, exchange);
             this.maxBody = maxBody;
         }

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  *   <li>the handler threw {@link HttpException}: its status; anything else: 500, logged once.</li>
  * </ul>
  */
-final class Exchange implements Runnable {
+final class Exchange implements Runnable, BodyInputStream.ReadGuard {
     private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
     private static final Logger ACCESS = LoggerFactory.getLogger("dev.loomkit.server.access");
     /**
@@ -266,7 +266,8 @@ final class Exchange implements Runnable {
 
     // ---- called by the body stream, in the handler's thread ------------------------------------
 
-    void beforeBodyRead() throws IOException {
+    @Override
+    public void beforeBodyRead() throws IOException {
         Scope<Object, Void> s = scope;
         if (s != null && s.isCancelled()) {
             throw new InterruptedIOException("request cancelled: " + s.cancelReason().orElseThrow());
@@ -283,7 +284,8 @@ final class Exchange implements Runnable {
         }
     }
 
-    void afterBodyRead() {
+    @Override
+    public void afterBodyRead() {
         conn.endBodyRead();
     }
 

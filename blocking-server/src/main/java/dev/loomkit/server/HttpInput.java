@@ -2,7 +2,7 @@ package dev.loomkit.server;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
+import java.nio.channels.ReadableByteChannel;
 import java.util.Arrays;
 
 /**
@@ -16,7 +16,7 @@ final class HttpInput {
     /** A buffer grown for a larger head is kept up to this size, so that such clients do not allocate per request. */
     private static final int KEEP_SIZE = 4 * 1024;
 
-    private final SocketChannel channel;
+    private final ReadableByteChannel channel;
     private final int maxSize;
     byte[] buf = new byte[INITIAL_SIZE];
     int pos;
@@ -24,7 +24,8 @@ final class HttpInput {
     private ByteBuffer view = ByteBuffer.wrap(buf);
     long bytesRead;
 
-    HttpInput(SocketChannel channel, int maxSize) {
+    /** @param channel the connection's socket; any readable channel in the codec's unit tests */
+    HttpInput(ReadableByteChannel channel, int maxSize) {
         this.channel = channel;
         this.maxSize = Math.max(INITIAL_SIZE, maxSize);
     }

@@ -67,7 +67,10 @@ record ComparisonOptions(List<Scenario> scenarios, List<Contender> contenders, L
         Duration timeout = Duration.ofMillis(profile.equals("quick") ? 1_000 : 3_000);
         int repeats = profile.equals("full") ? 3 : 1;
         double rate = 0;
-        int sources = 4;
+        // Sixteen loopback addresses: a point that churns through connections (a pool answering
+        // 503 and closing, 17,000 times in a window) leaves tens of thousands of sockets in
+        // TIME_WAIT, and binding a client socket gets slow once an address's ports are crowded.
+        int sources = 16;
         boolean wrk = false;
         boolean pointsGiven = false;
         List<String> extraServerFlags = new ArrayList<>();
@@ -208,7 +211,7 @@ record ComparisonOptions(List<Scenario> scenarios, List<Contender> contenders, L
                   --connections 10,100,1000,5000,10000
                   --warmup MS --duration MS --timeout MS --repeats N
                   --rate R                open loop at R requests/s in total (default: closed loop)
-                  --sources N             loopback source addresses for client sockets (default 4)
+                  --sources N             loopback source addresses for client sockets (default 16)
                   --loadgen builtin|wrk   who drives the load (wrk: closed loop, whole seconds, no p99.9)
                   --out DIR               report directory (default reports/<time>)
                   --server-flag F         add JVM flag F to every server JVM alike (repeatable)

@@ -99,7 +99,15 @@ public final class LoadGenerator {
             InetAddress source = sourceAddress(c);
             threads.add(Thread.ofVirtual().name("conn-" + c).start(() -> connectionLoop(source, perConnectionRate, started)));
         }
-        started.await();
+        // Every connection's first attempt counts, connected or not; but an attempt can be slow
+        // (a full listen backlog, or loopback ports scarce after a point that churned through
+        // connections: bind then searches a crowded port range). Bounded: the point goes on with
+        // the connections it has, and the ones still trying join it as they connect.
+        long budget = Math.max(30_000, 3 * plan.timeout().toMillis());
+        if (!started.await(budget, TimeUnit.MILLISECONDS)) {
+            System.err.printf(Locale.ROOT, "point %d: %d of %d connections had not made their first attempt after %d ms; going on%n",
+                    index, started.getCount(), connections, budget);
+        }
         sleep(plan.warmup());
         // The harness samples the server before the window opens; its sampling can be slow (an
         // overloaded server answers its /metrics late), so the window waits for it rather than

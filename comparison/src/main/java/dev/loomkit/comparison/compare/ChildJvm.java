@@ -109,6 +109,26 @@ final class ChildJvm implements AutoCloseable {
         return line;
     }
 
+    /**
+     * From now on copies what the child prints to {@code log}, on a thread of its own: a child whose
+     * output nobody reads blocks once the pipe is full (a server run with {@code -Xlog:gc}, say),
+     * and its stall would be measured as the server's.
+     */
+    void drainTo(Path log) {
+        Thread.ofVirtual().name("drain-" + name).start(() -> {
+            try (var w = Files.newBufferedWriter(log, StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.APPEND)) {
+                for (String line; (line = out.readLine()) != null; ) {
+                    w.write(line);
+                    w.newLine();
+                    w.flush();
+                }
+            } catch (IOException e) {
+                // the child ended, or the log cannot be written: nothing more to copy
+            }
+        });
+    }
+
     /** Writes one line to the child's standard input. */
     void send(String line) throws IOException {
         var w = process.outputWriter(StandardCharsets.UTF_8);

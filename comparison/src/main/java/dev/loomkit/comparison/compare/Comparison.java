@@ -163,6 +163,7 @@ public final class Comparison {
             // Both servers print "<name> server on http://host:port ..." once they listen.
             String ready = server.awaitLine(contender.bare() ? "bare server on http://" : "demo server on http://");
             int port = Integer.parseInt(ready.replaceAll("^\\w+ server on http://[^:]+:(\\d+).*$", "$1"));
+            server.drainTo(log);
             double baselineMb = ProcStats.read(server.pid()).rssKb() / 1024.0; // the fresh server, before any load
             var subject = new PointDriver.Subject(scenario.id, contender.name(), new InetSocketAddress("127.0.0.1", port),
                     "127.0.0.1:" + port, scenario.path(unitsPerMs), server.pid(), !contender.bare(), baselineMb);

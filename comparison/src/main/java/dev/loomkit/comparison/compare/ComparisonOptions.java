@@ -100,7 +100,13 @@ record ComparisonOptions(List<Scenario> scenarios, List<Contender> contenders, L
                     }
                     targetPid = Long.parseLong(v);
                 }
-                case "--target-name" -> targetName = value(args, ++i, a);
+                case "--target-name" -> {
+                    targetName = value(args, ++i, a);
+                    if (!targetName.matches("[A-Za-z0-9_.:-]{1,60}")) {
+                        throw new IllegalArgumentException("--target-name takes letters, digits and _ . : - (it names files and CSV rows), got '"
+                                + targetName + "'");
+                    }
+                }
                 case "--connections" -> {
                     points = ints(value(args, ++i, a), a);
                     pointsGiven = true;
@@ -258,6 +264,8 @@ record ComparisonOptions(List<Scenario> scenarios, List<Contender> contenders, L
             }
             list.add((int) d);
         }
-        return list;
+        // Rising and once each: the largest point sizes the server's connection limit, and each
+        // point's repeats are numbered.
+        return list.stream().distinct().sorted().toList();
     }
 }

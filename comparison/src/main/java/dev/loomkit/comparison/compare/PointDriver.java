@@ -37,8 +37,9 @@ final class PointDriver {
      */
     record Subject(String scenario, String contender, InetSocketAddress address, String host, String path, long pid, boolean meters,
                    double baselineMb) {
+        /** Whether client sockets may be spread over 127.0.0.x source addresses: IPv4 loopback only. */
         boolean loopback() {
-            return address.getAddress() != null && address.getAddress().isLoopbackAddress();
+            return address.getAddress() instanceof java.net.Inet4Address a && a.isLoopbackAddress();
         }
     }
 
@@ -108,7 +109,7 @@ final class PointDriver {
                 load.send("next");
                 Map<String, Double> v = numbers(end);
                 add(s, connections, i % options.repeats(), v.get("seconds"), v.get("requests").longValue(), v.get("throughput"),
-                        new double[] {v.get("p50"), v.get("p90"), v.get("p99"), v.get("p999"), v.get("max")},
+                        new double[] {latency(v, "p50"), latency(v, "p90"), latency(v, "p99"), latency(v, "p999"), latency(v, "max")},
                         new long[] {v.get("errors").longValue(), v.get("rejected").longValue(), v.get("timeouts").longValue(),
                                 v.get("connectErrors").longValue(), v.getOrDefault("abandoned", 0.0).longValue()},
                         before, after, sampler);
@@ -187,6 +188,12 @@ final class PointDriver {
         results.add(r);
         table.row(r);
         progress.done++;
+    }
+
+    /** {@return a latency from the generator's line; NaN for its -1, which means nothing was answered} */
+    private static double latency(Map<String, Double> v, String key) {
+        double ms = v.get(key);
+        return ms < 0 ? Double.NaN : ms;
     }
 
     private static Map<String, Double> numbers(String json) {

@@ -17,7 +17,7 @@ import java.util.stream.Collectors;
 /**
  * Writes a run's results: {@code results.csv} and {@code results.json} for machines,
  * {@code report.html} with charts for people, and each chart as an SVG of its own (for a README).
- * Where points were repeated, charts show the median and the HTML table shows min, median and max.
+ * Where points were repeated, charts show the median, and the HTML table the median with the range of req/s and p99.
  */
 final class Report {
     /** The charts per scenario: file suffix, title, y-axis label, log scale, value. */

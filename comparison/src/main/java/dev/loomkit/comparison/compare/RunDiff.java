@@ -96,7 +96,7 @@ public final class RunDiff {
                     percent(change(x.p99(), y.p99())), overloaded ? "overloaded" : "");
             if (!overloaded && !Double.isNaN(change)) {
                 compared++;
-                if (Math.abs(change) > Math.abs(worst)) {
+                if (worstKey == null || Math.abs(change) > Math.abs(worst)) {
                     worst = change;
                     worstKey = k;
                 }
@@ -154,8 +154,11 @@ public final class RunDiff {
             }
             long failed = Long.parseLong(f[errors]) + Long.parseLong(f[rejected]) + Long.parseLong(f[timeouts]);
             long all = Long.parseLong(f[requests]) + failed;
+            // Nothing answered, no latency (older reports wrote 0 for it).
+            boolean answered = Long.parseLong(f[requests]) > 0;
             rows.computeIfAbsent(new Key(f[0], f[1], Integer.parseInt(f[2])), k -> new ArrayList<>()).add(new double[] {
-                    Double.parseDouble(f[tp]), f[p99].isEmpty() ? Double.NaN : Double.parseDouble(f[p99]), all == 0 ? 0 : 100.0 * failed / all});
+                    Double.parseDouble(f[tp]), f[p99].isEmpty() || !answered ? Double.NaN : Double.parseDouble(f[p99]),
+                    all == 0 ? 0 : 100.0 * failed / all});
         }
         Map<Key, Point> points = new LinkedHashMap<>();
         rows.forEach((k, v) -> points.put(k, new Point(median(v, 0), median(v, 1), median(v, 2))));

@@ -249,11 +249,15 @@ public final class Backend implements AutoCloseable {
             if (ch == null) {
                 return;
             }
-            ch.configureBlocking(false);
-            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            SelectionKey key = ch.register(selector, SelectionKey.OP_READ);
-            key.attach(new Conn(ch, key));
-            connections++;
+            try {
+                ch.configureBlocking(false);
+                ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                SelectionKey key = ch.register(selector, SelectionKey.OP_READ);
+                key.attach(new Conn(ch, key));
+                connections++;
+            } catch (IOException e) {
+                closeQuietly(ch); // this connection is unusable (reset already, say); the others go on
+            }
         }
         acceptKey.interestOps(0); // full: the kernel's backlog holds the rest until one closes
     }

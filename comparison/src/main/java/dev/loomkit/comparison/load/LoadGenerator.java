@@ -138,24 +138,39 @@ public final class LoadGenerator {
                         + "\"throughput\":%.1f,\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"p999\":%.3f,\"max\":%.3f,\"mean\":%.3f,"
                         + "\"errors\":%d,\"rejected\":%d,\"timeouts\":%d,\"connectErrors\":%d,\"abandoned\":%d}%n",
                 index, connections, elapsed / 1e9, ok.sum(), plan.idle() ? 0.0 : ok.sum() / (elapsed / 1e9),
-                ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(90)), ms(h.getValueAtPercentile(99)),
-                ms(h.getValueAtPercentile(99.9)), ms(h.getMaxValue()), h.getMean() / 1000.0,
+                // No answer, no latency: -1 (read as absent), not the 0 an empty histogram would give.
+                latency(h, 50), latency(h, 90), latency(h, 99), latency(h, 99.9), latency(h, 100),
+                h.getTotalCount() == 0 ? -1.0 : h.getMean() / 1000.0,
                 errors.sum(), rejected.sum(), timeouts.sum(), connectErrors.sum(), abandoned.sum());
         out.flush();
         if (firstError != null) {
             System.err.println("point " + index + " (" + connections + " connections): first I/O error: " + firstError);
             firstError = null;
         }
-        // The point is measured: end the requests still waiting instead of waiting out their
-        // timeouts (up to 3 s per overloaded point). An interrupted virtual thread's blocking
-        // socket read closes its socket and returns at once.
+        // The harness reads the server's meters after the window before it says "next": only then
+        // end the requests still waiting (instead of waiting out their timeouts, up to 3 s per
+        // overloaded point), so that what this teardown cancels is not counted as the point's.
+        // An interrupted virtual thread's blocking socket read closes its socket and returns at once.
+        awaitControl("next");
         for (Thread t : threads) {
             t.interrupt();
         }
+        long joinUntil = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         for (Thread t : threads) {
-            t.join(Duration.ofSeconds(30));
+            long left = joinUntil - System.nanoTime();
+            if (left <= 0 || !t.join(Duration.ofNanos(left))) {
+                System.err.println("point " + index + ": connections still ending after 30 s; going on");
+                break;
+            }
         }
-        awaitControl("next");
+    }
+
+    /** {@return a percentile of the window's latencies in ms, or -1 if nothing was answered} */
+    private static double latency(Histogram h, double percentile) {
+        if (h.getTotalCount() == 0) {
+            return -1;
+        }
+        return ms(percentile >= 100 ? h.getMaxValue() : h.getValueAtPercentile(percentile));
     }
 
     /**

@@ -55,6 +55,17 @@ class RunDiffTest {
     }
 
     @Test
+    void testARunAgainstItselfMovedByNothing(@TempDir Path dir) throws Exception {
+        // The obvious sanity check; every change is exactly 0, and a point with no answer has no p99.
+        Path a = report(dir, "a", List.of(row("io", "virtual", 100, 0, 1_000, 3_000, 60, 0), row("cpu", "virtual", 5000, 0, 0, 0, 0, 5_000)));
+        var text = new ByteArrayOutputStream();
+        RunDiff.run(List.of(a.toString(), a.toString(), "--out", dir.resolve("d").toString()), new PrintStream(text, true, StandardCharsets.UTF_8));
+        String console = text.toString(StandardCharsets.UTF_8);
+        assertTrue(console.contains("at the 1 points not overloaded in either run, throughput moved by at most +0.0%"), console);
+        assertTrue(console.lines().anyMatch(l -> l.startsWith("cpu") && l.contains("n/a") && l.contains("overloaded")), console);
+    }
+
+    @Test
     void testRefusesWhatIsNotTwoReports(@TempDir Path dir) throws Exception {
         assertThrows(IllegalArgumentException.class, () -> RunDiff.run(List.of(dir.toString()), System.out));
         var missing = assertThrows(IllegalArgumentException.class, () -> RunDiff.run(List.of(dir.toString(), dir.toString()), System.out));

@@ -54,7 +54,8 @@ class TargetComparisonTest {
                 List.of("--target", "http://127.0.0.1:1/", "--modes", "virtual"),
                 List.of("--target", "http://127.0.0.1:1/", "--scenarios", "io"),
                 List.of("--target-pid", "1"), List.of("--target", "http://127.0.0.1:1/", "--target-pid", "0"),
-                List.of("--target", "http://127.0.0.1:1/", "--target-pid", "999999999"))) {
+                List.of("--target", "http://127.0.0.1:1/", "--target-pid", "999999999"),
+                List.of("--target", "http://127.0.0.1:1/", "--target-name", "Boot, VT on"))) {
             var e = assertThrows(IllegalArgumentException.class, () -> ComparisonOptions.parse(bad), bad.toString());
             assertTrue(e.getMessage().contains("--target"), e.getMessage());
         }

@@ -313,7 +313,10 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
     void checkTimeout(long now) {
         long d = ioDeadline;
         Io kind = io;
-        if (d != 0 && kind != Io.NONE && now - d > 0) {
+        // Once closed, the I/O under way ends with an exception, but a busy connection thread may
+        // not have cleared its deadline by the next sweep: a closed channel has timed out already,
+        // and must be counted once.
+        if (d != 0 && kind != Io.NONE && now - d > 0 && channel.isOpen()) {
             expired = kind;
             server.metrics().timeout(kind);
             LOG.debug("connection {}: {} timeout, closing", id, kind);

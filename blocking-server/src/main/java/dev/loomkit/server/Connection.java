@@ -178,24 +178,8 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
      */
     void refuseBusy() {
         server.metrics().rejected();
-        try {
-            channel.configureBlocking(false);
-            channel.write(ByteBuffer.wrap(ServerImpl.BUSY));
-            channel.shutdownOutput();
-            // Take what the client has sent already (closing with unread input sends a reset,
-            // which can destroy the 503), but never wait for more: this is the parker's thread.
-            ByteBuffer skip = ByteBuffer.wrap(in.buf);
-            for (int i = 0; i < 16 && channel.read(skip.clear()) > 0; i++) {
-                // discard
-            }
-        } catch (IOException e) {
-            LOG.debug("connection {}: writing 503 failed: {}", id, e.toString());
-        }
-        closeQuietly();
-        io = Io.NONE;
-        ioDeadline = 0;
-        reportBytes();
-        server.connectionEnded(this);
+        ServerImpl.answerBusyAndClose(channel);
+        finish(); // the channel is closed: no lingering, just the accounting
     }
 
     /** @return whether to park the connection: it is idle, and its thread source serves requests, not connections */

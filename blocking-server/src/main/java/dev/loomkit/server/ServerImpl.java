@@ -291,19 +291,27 @@ final class ServerImpl implements HttpServer {
     private void reject(SocketChannel channel, String why) {
         metrics.rejected();
         LOG.debug("rejected a connection: {}", why);
+        answerBusyAndClose(channel);
+    }
+
+    /**
+     * Answers 503 without blocking and closes: for a connection refused at accept, and for one the
+     * selector pool's parker cannot hand on. Neither thread may wait for a client.
+     */
+    static void answerBusyAndClose(SocketChannel channel) {
         try {
             channel.configureBlocking(false);
             channel.write(ByteBuffer.wrap(BUSY));
             // Close the sending side, then take what the client has already sent: closing with
             // unread input would answer with a reset, which can destroy the 503 on its way. Only
-            // what is there already: the acceptor must not wait for a client.
+            // what is there already.
             channel.shutdownOutput();
             ByteBuffer skip = ByteBuffer.allocate(4096);
             for (int i = 0; i < 16 && channel.read(skip.clear()) > 0; i++) {
                 // discard
             }
         } catch (IOException e) {
-            LOG.debug("writing 503 to a rejected connection failed: {}", e.toString());
+            LOG.debug("writing 503 to a refused connection failed: {}", e.toString());
         } finally {
             closeQuietly(channel);
         }

@@ -82,9 +82,6 @@ final class RequestHeadParser {
             throw new ProtocolException(400, "malformed request line");
         }
         String method = method(b, from, sp1);
-        if (!Rfc9110.isToken(method)) {
-            throw new ProtocolException(400, "malformed method");
-        }
         try {
             return parseTargetAndFields(b, from, to, sp1, sp2, method, in);
         } catch (ProtocolException e) {
@@ -142,14 +139,23 @@ final class RequestHeadParser {
     private static final byte[][] COMMON_METHOD_BYTES = java.util.Arrays.stream(COMMON_METHODS)
             .map(m -> m.getBytes(StandardCharsets.ISO_8859_1)).toArray(byte[][]::new);
 
-    /** The method in {@code b[from, to)}, as a shared constant when it is a common one (saves a string per request). */
-    private static String method(byte[] b, int from, int to) {
+    /**
+     * The method in {@code b[from, to)}, as a shared constant when it is a common one (saves a string
+     * per request, and checking a token known to be one).
+     *
+     * @throws ProtocolException if it is not a token
+     */
+    private static String method(byte[] b, int from, int to) throws ProtocolException {
         for (int i = 0; i < COMMON_METHOD_BYTES.length; i++) {
             if (java.util.Arrays.equals(b, from, to, COMMON_METHOD_BYTES[i], 0, COMMON_METHOD_BYTES[i].length)) {
                 return COMMON_METHODS[i];
             }
         }
-        return new String(b, from, to - from, StandardCharsets.ISO_8859_1);
+        String method = new String(b, from, to - from, StandardCharsets.ISO_8859_1);
+        if (!Rfc9110.isToken(method)) {
+            throw new ProtocolException(400, "malformed method");
+        }
+        return method;
     }
 
     private static boolean parseVersion(String v) throws ProtocolException {
@@ -415,12 +421,21 @@ final class RequestHeadParser {
         }
         for (int i = 0; i < end; i++) {
             char c = v.charAt(i);
-            boolean ok = c < 0x80 && (Character.isLetterOrDigit(c) || "-._~%!$&'()*+,;=".indexOf(c) >= 0);
-            if (!ok) {
+            if (c >= 0x80 || !REG_NAME[c]) {
                 return false;
             }
         }
         return true;
+    }
+
+    /** RFC 3986 3.2.2 reg-name characters: unreserved, sub-delims, and '%' of a percent-encoding. */
+    private static final boolean[] REG_NAME = new boolean[128];
+
+    static {
+        for (char c = 0; c < 128; c++) {
+            REG_NAME[c] = c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+                    || "-._~%!$&'()*+,;=".indexOf(c) >= 0;
+        }
     }
 
     private static long parseLength(String s) throws ProtocolException {

@@ -39,7 +39,8 @@ import java.util.Objects;
  * @param bodyTimeout         time the request body may go without progress
  * @param writeTimeout        time a response write may go without progress
  * @param requestTimeout      the request scope's deadline, unless the route sets its own; missed: 503
- * @param clientGoneCheckAfter how long a handler runs before the server watches for its client leaving
+ * @param clientGoneCheckAfter how long a handler runs before the server watches for its client leaving;
+ *                            ten times as long while the process uses 90% or more of its CPUs
  * @param shutdownGrace       how long {@link HttpServer#close()} lets in-flight requests finish
  * @param accessLog           log one line per request to logger {@code dev.loomkit.server.access}
  * @param meterRegistry       where to record HTTP meters, or {@code null} for none
@@ -274,10 +275,10 @@ public record ServerConfig(InetAddress address, int port, int backlog, ThreadMod
      */
     public ServerConfig withClientGoneOnEndOfInput(boolean v) { return new ServerConfig(address, port, backlog, threadMode, platformPoolSize, platformQueueSize, maxConnections, overLimit, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter, shutdownGrace, accessLog, meterRegistry, v); }
 
-    /** {@return the shortest connection timeout: the sweeper checks several times within it} */
+    /** {@return the shortest connection timeout or request deadline: the sweeper checks several times within it} */
     Duration shortestTimeout() {
         Duration d = headerTimeout;
-        for (Duration t : new Duration[] {idleTimeout, bodyTimeout, writeTimeout, requestTimeout, clientGoneCheckAfter}) {
+        for (Duration t : new Duration[] {idleTimeout, bodyTimeout, writeTimeout, requestTimeout}) {
             if (t.compareTo(d) < 0) {
                 d = t;
             }

@@ -106,7 +106,7 @@ final class ServerImpl implements HttpServer {
             }
             int port = boundAddress.getPort();
             watcher.start("loomkit-watcher-" + port);
-            sweeper = new Sweeper(this, config, router.shortestTimeout());
+            sweeper = new Sweeper(this, config, router.shortestTimeout(), CpuSaturation.ofThisProcess());
             sweeper.start("loomkit-sweeper-" + port);
             state = State.RUNNING;
             acceptor = Thread.ofPlatform().name("loomkit-acceptor-" + port).start(this::acceptorMain);

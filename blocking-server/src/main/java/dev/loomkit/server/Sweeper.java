@@ -8,15 +8,23 @@ import java.util.concurrent.locks.LockSupport;
  * it closes the channel of a connection whose blocking read or write is overdue, applies the
  * deadline of a request that has outlived it, and arms the client-gone watch for handlers that have
  * been running a while. It replaces a timer per read, which cost 20-33% of throughput in the design
- * measurements, and a timer per request: its cost grows with open connections, not with requests
- * per second.
+ * measurements, and a timer per request: its cost grows with open connections and sweeps per
+ * second, not with requests per second.
  *
- * <p>Precision: a sweep runs every quarter of the shortest configured timeout (request deadlines,
- * route timeouts and the client-gone delay included), at least every 250 ms and at most every 5 ms.
- * A passed deadline, I/O timeout or client-gone delay is acted on within one sweep of passing: with
- * the defaults (client-gone check after 100 ms) within 25 ms. A handler that reads its deadline
- * ({@code Deadlines.remaining()}, {@code isCancelled()}) sees it exactly; only the interrupt that
- * wakes a blocked handler waits for the sweep.
+ * <p>Precision: a sweep runs every quarter of the shortest configured timeout or deadline (route
+ * timeouts included), and at least once per client-gone delay; never more often than every 5 ms,
+ * never less often than every 250 ms. With the defaults (10 s head timeout, 100 ms client-gone
+ * delay) that is every 100 ms. A passed deadline or I/O timeout is acted on within one sweep of
+ * passing; the client-gone watch starts between one and two delays into a handler. A handler that
+ * reads its deadline ({@code Deadlines.remaining()}, {@code isCancelled()}) sees it exactly; only
+ * the interrupt that wakes a blocked handler waits for the sweep.
+ *
+ * <p>Overload: while the process uses at least 90% of its CPUs ({@link CpuSaturation}), a handler
+ * is watched only after {@value #SATURATED_WATCH_FACTOR} times the client-gone delay (1 s by
+ * default). A saturated server's requests are late because they wait for a core, and arming a
+ * watch for each of them (two selector round trips) would add work exactly where there is none to
+ * spare; a handler that is blocked for long is still watched. At most
+ * {@value #WATCHES_PER_SWEEP} watches are armed per sweep, saturated or not.
  */
 final class Sweeper implements Runnable {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HttpServer.class);
@@ -28,19 +36,37 @@ final class Sweeper implements Runnable {
      * looked at again in the next.
      */
     static final int WATCHES_PER_SWEEP = 64;
+    /** While the CPUs are saturated, a handler is watched after this many client-gone delays. */
+    static final int SATURATED_WATCH_FACTOR = 10;
 
     private final ServerImpl server;
     private final long tickNanos;
     private final long watchAfterNanos;
+    private final long saturatedWatchAfterNanos;
+    private final CpuSaturation saturation;
     private volatile boolean running = true;
     private Thread thread;
 
-    Sweeper(ServerImpl server, ServerConfig config, Duration shortestRouteTimeout) {
+    Sweeper(ServerImpl server, ServerConfig config, Duration shortestRouteTimeout, CpuSaturation saturation) {
         this.server = server;
-        Duration tick = shortestRouteTimeout == null || config.shortestTimeout().compareTo(shortestRouteTimeout) <= 0
-                ? config.shortestTimeout().dividedBy(4) : shortestRouteTimeout.dividedBy(4);
-        this.tickNanos = Math.clamp(tick.toNanos(), Duration.ofMillis(5).toNanos(), Duration.ofMillis(250).toNanos());
+        this.tickNanos = tickNanos(config, shortestRouteTimeout);
         this.watchAfterNanos = config.clientGoneCheckAfter().toNanos();
+        this.saturatedWatchAfterNanos = config.clientGoneCheckAfter().multipliedBy(SATURATED_WATCH_FACTOR).toNanos();
+        this.saturation = saturation;
+    }
+
+    /**
+     * A quarter of the shortest timeout or deadline, and no more than the client-gone delay. That
+     * delay is a threshold for a heuristic, not a deadline: a quarter of it would sweep four times
+     * as often as it needs (each sweep looks at every connection), so it only caps the period.
+     */
+    static long tickNanos(ServerConfig config, Duration shortestRouteTimeout) {
+        Duration shortest = config.shortestTimeout();
+        if (shortestRouteTimeout != null && shortestRouteTimeout.compareTo(shortest) < 0) {
+            shortest = shortestRouteTimeout;
+        }
+        long tick = Math.min(shortest.dividedBy(4).toNanos(), config.clientGoneCheckAfter().toNanos());
+        return Math.clamp(tick, Duration.ofMillis(5).toNanos(), Duration.ofMillis(250).toNanos());
     }
 
     void start(String name) {
@@ -52,12 +78,13 @@ final class Sweeper implements Runnable {
         while (running) {
             LockSupport.parkNanos(this, tickNanos);
             long now = System.nanoTime();
+            long watchAfter = saturation.update(now) ? saturatedWatchAfterNanos : watchAfterNanos;
             int watchBudget = WATCHES_PER_SWEEP;
             for (Connection c : server.connections()) {
                 try {
                     c.checkTimeout(now);
                     c.checkDeadline(now);
-                    if (watchBudget > 0 && c.maybeWatch(now, watchAfterNanos)) {
+                    if (watchBudget > 0 && c.maybeWatch(now, watchAfter)) {
                         watchBudget--;
                     }
                 } catch (RuntimeException | Error e) {

@@ -53,6 +53,8 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
 
     /** What the current thread does inside a scope: a task's body, or an owner's {@link Scope#call} body. */
     static final ScopedValue<Frame> CURRENT = ScopedValue.newInstance();
+    /** What {@link #CURRENT} reads as where it is not bound (it takes no null): a frame never entered, so in no scope. */
+    private static final Frame UNBOUND = new Frame.Owner();
 
     private static final ThreadFactory DEFAULT_THREADS = Thread.ofVirtual().factory();
     private static final int OPEN = 0, JOINING = 1, JOINED = 2, CLOSED = 3;
@@ -205,17 +207,20 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
                                     Scope.Body<T, R, V> body) throws Exception {
         Objects.requireNonNull(body, "body");
         Objects.requireNonNull(config, "config");
-        ScopeImpl<?, ?> parent = current();
-        if (CURRENT.isBound() && CURRENT.get() instanceof Frame frame && frame.thread() == Thread.currentThread()) {
+        // One scoped-value lookup: a connection's thread calls this once per request, just after it
+        // was mounted again, when the lookup misses the cache and searches the bindings.
+        Frame bound = CURRENT.orElse(UNBOUND);
+        ScopeImpl<?, ?> parent = bound.current();
+        if (bound != UNBOUND && bound.thread() == Thread.currentThread()) {
             // This thread already runs under a frame of its own (a task's, or an owner's): point it
             // here for the duration. The JDK scope, if this scope forks, captures the same binding
             // that its forks run under.
             try (var scope = open(config, policy, parent, hostHook)) {
                 scope.forkFrom = scope;
-                frame.enter(scope);
+                bound.enter(scope);
                 return body.run(scope);
             } finally {
-                frame.enter(parent);
+                bound.enter(parent);
             }
         }
         var frame = new Frame.Owner();
@@ -243,7 +248,7 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
     }
 
     static ScopeImpl<?, ?> current() {
-        return CURRENT.isBound() ? CURRENT.get().current() : null;
+        return CURRENT.orElse(UNBOUND).current();
     }
 
     private Thread newThread(Runnable r) {

@@ -47,6 +47,9 @@ public final class Backend implements AutoCloseable {
     private final Selector selector;
     private final ServerSocketChannel listener;
     private final SelectionKey acceptKey;
+    /** When accepting resumes after a failed accept (nanoTime base), or 0; the loop's thread only. */
+    private long acceptRetryAt;
+    private static final long ACCEPT_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private final Thread loop;
     /** Answers waiting for their time, earliest first; touched by the loop thread only. */
     private final PriorityQueue<Due> due = new PriorityQueue<>();
@@ -88,6 +91,11 @@ public final class Backend implements AutoCloseable {
         long lastDue;
         /** A request was refused: read no more, close once the answers before it and its 400 are sent. */
         boolean ending;
+        /**
+         * The client shut down its sending side (a half-close): read no more, answer what it sent,
+         * then close.
+         */
+        boolean inputEnded;
         boolean closed;
 
         Conn(SocketChannel channel, SelectionKey key) {
@@ -166,7 +174,7 @@ public final class Backend implements AutoCloseable {
     private void run() {
         try {
             while (!closing) {
-                long wait = sendDue();
+                long wait = resumeAccepting(sendDue());
                 if (wait < 0) {
                     selector.selectNow();
                 } else {
@@ -228,11 +236,38 @@ public final class Backend implements AutoCloseable {
                 closeWhenSent(c);
             } else if (!c.closed && c.waiting < MAX_WAITING) {
                 parse(c); // requests held back by the waiting limit may go now
-                interest(c);
+                if (c.inputEnded && c.waiting == 0) {
+                    closeWhenSent(c); // the last answer a half-closed client is owed
+                } else {
+                    interest(c);
+                }
             }
             now = System.nanoTime();
         }
         return 0;
+    }
+
+    /**
+     * After a failed accept: accepts again once {@link #ACCEPT_RETRY_NANOS} have passed, even if no
+     * connection has closed meanwhile (with none open, none would).
+     *
+     * @param wait what the loop would wait, as {@link #sendDue} returns it
+     * @return what it should wait, the retry included
+     */
+    private long resumeAccepting(long wait) {
+        if (acceptRetryAt == 0) {
+            return wait;
+        }
+        long left = acceptRetryAt - System.nanoTime();
+        if (left <= 0) {
+            acceptRetryAt = 0;
+            if (acceptKey.isValid() && connections < MAX_CONNECTIONS) {
+                acceptKey.interestOps(SelectionKey.OP_ACCEPT);
+            }
+            return wait;
+        }
+        long leftMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(left + 999_999));
+        return wait < 0 ? wait : wait == 0 ? leftMs : Math.min(wait, leftMs);
     }
 
     private void accept() throws IOException {
@@ -241,9 +276,11 @@ public final class Backend implements AutoCloseable {
             try {
                 ch = listener.accept();
             } catch (IOException e) {
-                // Out of descriptors, say: stop accepting until a connection closes rather than spin.
-                System.err.println("backend accept failed (accepting again when a connection closes): " + e);
+                // Out of descriptors, say: stop accepting for a while rather than spin; a connection
+                // that closes, or the retry time, turns it on again.
+                System.err.println("backend accept failed (accepting again in 100 ms, or when a connection closes): " + e);
                 acceptKey.interestOps(0);
+                acceptRetryAt = System.nanoTime() + ACCEPT_RETRY_NANOS;
                 return;
             }
             if (ch == null) {
@@ -271,7 +308,13 @@ public final class Backend implements AutoCloseable {
             return;
         }
         if (n < 0) {
-            close(c);
+            // A half-close: the requests already read are still owed their answers.
+            c.inputEnded = true;
+            if (c.waiting == 0) {
+                closeWhenSent(c);
+            } else {
+                interest(c);
+            }
             return;
         }
         parse(c);
@@ -388,7 +431,7 @@ public final class Backend implements AutoCloseable {
             close(c);
             return;
         }
-        if (c.ending && c.waiting == 0) {
+        if ((c.ending || c.inputEnded) && c.waiting == 0) {
             close(c);
         } else {
             interest(c);
@@ -401,7 +444,7 @@ public final class Backend implements AutoCloseable {
             return;
         }
         int ops = 0;
-        if (!c.ending && c.waiting < MAX_WAITING && c.in.hasRemaining()) {
+        if (!c.ending && !c.inputEnded && c.waiting < MAX_WAITING && c.in.hasRemaining()) {
             ops |= SelectionKey.OP_READ;
         }
         if (!c.unsent.isEmpty()) {

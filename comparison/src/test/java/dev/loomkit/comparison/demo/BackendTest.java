@@ -167,4 +167,30 @@ class BackendTest {
         assertTrue(Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.getName().equals("backend-loop-" + port) && t.isAlive()));
         assertThrows(IOException.class, () -> new Socket("127.0.0.1", port).close());
     }
+
+    @Test
+    void testAHalfClosedClientGetsEveryAnswerItIsOwedThenTheEnd() throws Exception {
+        try (var s = new Socket("127.0.0.1", backend.port())) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            out.write(get("/delay?ms=50"));
+            out.write(get("/delay?ms=0"));
+            out.write(get("/count"));
+            s.shutdownOutput(); // as nc -N or a batch client does: sent everything, waits for the answers
+            InputStream in = new BufferedInputStream(s.getInputStream());
+            assertEquals("200 ok", response(in));
+            assertEquals("200 ok", response(in));
+            assertEquals("200 2", response(in), "the count sent after both delayed answers");
+            assertEquals(-1, in.read(), "closed once the last answer was sent");
+        }
+    }
+
+    @Test
+    void testAHalfCloseWithNothingOwedEndsTheConnection() throws Exception {
+        try (var s = new Socket("127.0.0.1", backend.port())) {
+            s.setSoTimeout(10_000);
+            s.shutdownOutput();
+            assertEquals(-1, s.getInputStream().read());
+        }
+    }
 }

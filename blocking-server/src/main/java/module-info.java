@@ -5,6 +5,8 @@
 module dev.loomkit.server {
     requires transitive dev.loomkit.toolkit;
     requires org.slf4j;
+    // The process's CPU time, for the sweeper's saturation signal (CpuSaturation).
+    requires jdk.management;
 
     exports dev.loomkit.server;
 }

@@ -70,8 +70,18 @@ final class ServerImpl implements HttpServer {
     /** The request scope's configuration for routes without a timeout of their own, made once. */
     private final ScopeConfig requestScope;
     private ClientGoneWatcher watcher;
+    private final java.util.function.LongPredicate saturation;
 
     ServerImpl(ServerConfig config, Router router) {
+        this(config, router, CpuSaturation.ofThisProcess()::update);
+    }
+
+    /**
+     * @param saturation the sweeper's CPU saturation signal: given {@link System#nanoTime()}, whether
+     *                   the CPUs are saturated (tests give one that always or never says so)
+     */
+    ServerImpl(ServerConfig config, Router router, java.util.function.LongPredicate saturation) {
+        this.saturation = java.util.Objects.requireNonNull(saturation, "saturation");
         this.config = java.util.Objects.requireNonNull(config, "config");
         this.router = java.util.Objects.requireNonNull(router, "router");
         this.parser = new RequestHeadParser(config);
@@ -106,7 +116,7 @@ final class ServerImpl implements HttpServer {
             }
             int port = boundAddress.getPort();
             watcher.start("loomkit-watcher-" + port);
-            sweeper = new Sweeper(this, config, router.shortestTimeout(), CpuSaturation.ofThisProcess());
+            sweeper = new Sweeper(this, config, router.shortestTimeout(), saturation);
             sweeper.start("loomkit-sweeper-" + port);
             state = State.RUNNING;
             acceptor = Thread.ofPlatform().name("loomkit-acceptor-" + port).start(this::acceptorMain);

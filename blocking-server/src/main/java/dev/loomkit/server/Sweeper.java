@@ -15,7 +15,9 @@ import java.util.concurrent.locks.LockSupport;
  * timeouts included), and at least once per client-gone delay; never more often than every 5 ms,
  * never less often than every 250 ms. With the defaults (10 s head timeout, 100 ms client-gone
  * delay) that is every 100 ms. A passed deadline or I/O timeout is acted on within one sweep of
- * passing; the client-gone watch starts between one and two delays into a handler. A handler that
+ * passing; the client-gone watch starts within one sweep after the delay (for a delay of 5 ms or
+ * more, between one and two delays into a handler), unless the sweep's budget of watches is spent
+ * or the connection is busy at that moment, and then at a later sweep. A handler that
  * reads its deadline ({@code Deadlines.remaining()}, {@code isCancelled()}) sees it exactly; only
  * the interrupt that wakes a blocked handler waits for the sweep.
  *
@@ -43,16 +45,18 @@ final class Sweeper implements Runnable {
     private final long tickNanos;
     private final long watchAfterNanos;
     private final long saturatedWatchAfterNanos;
-    private final CpuSaturation saturation;
+    private final java.util.function.LongPredicate saturated;
     private volatile boolean running = true;
     private Thread thread;
 
-    Sweeper(ServerImpl server, ServerConfig config, Duration shortestRouteTimeout, CpuSaturation saturation) {
+    Sweeper(ServerImpl server, ServerConfig config, Duration shortestRouteTimeout, java.util.function.LongPredicate saturated) {
         this.server = server;
         this.tickNanos = tickNanos(config, shortestRouteTimeout);
-        this.watchAfterNanos = config.clientGoneCheckAfter().toNanos();
-        this.saturatedWatchAfterNanos = config.clientGoneCheckAfter().multipliedBy(SATURATED_WATCH_FACTOR).toNanos();
-        this.saturation = saturation;
+        this.watchAfterNanos = nanos(config.clientGoneCheckAfter());
+        // Saturating: a delay of centuries (the watch as good as off) must not overflow.
+        this.saturatedWatchAfterNanos = watchAfterNanos > Long.MAX_VALUE / SATURATED_WATCH_FACTOR
+                ? Long.MAX_VALUE / 2 : watchAfterNanos * SATURATED_WATCH_FACTOR;
+        this.saturated = saturated;
     }
 
     /**
@@ -65,8 +69,13 @@ final class Sweeper implements Runnable {
         if (shortestRouteTimeout != null && shortestRouteTimeout.compareTo(shortest) < 0) {
             shortest = shortestRouteTimeout;
         }
-        long tick = Math.min(shortest.dividedBy(4).toNanos(), config.clientGoneCheckAfter().toNanos());
+        long tick = Math.min(nanos(shortest.dividedBy(4)), nanos(config.clientGoneCheckAfter()));
         return Math.clamp(tick, Duration.ofMillis(5).toNanos(), Duration.ofMillis(250).toNanos());
+    }
+
+    /** {@return the duration in nanoseconds, at most ~146 years: later than that is never, and must not overflow} */
+    private static long nanos(Duration d) {
+        return d.compareTo(Duration.ofNanos(Long.MAX_VALUE / 2)) >= 0 ? Long.MAX_VALUE / 2 : d.toNanos();
     }
 
     void start(String name) {
@@ -78,7 +87,7 @@ final class Sweeper implements Runnable {
         while (running) {
             LockSupport.parkNanos(this, tickNanos);
             long now = System.nanoTime();
-            long watchAfter = saturation.update(now) ? saturatedWatchAfterNanos : watchAfterNanos;
+            long watchAfter = saturated.test(now) ? saturatedWatchAfterNanos : watchAfterNanos;
             int watchBudget = WATCHES_PER_SWEEP;
             for (Connection c : server.connections()) {
                 try {

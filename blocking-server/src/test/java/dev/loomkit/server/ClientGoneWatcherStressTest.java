@@ -40,7 +40,7 @@ class ClientGoneWatcherStressTest {
                 }, Duration.ofMillis(50))
                 .build();
         int answered = 0;
-        try (var server = new TestServer(config, router); var clients = Executors.newVirtualThreadPerTaskExecutor()) {
+        try (var server = new TestServer(config, router, TestServer.NEVER_SATURATED /* its clients saturate the CPUs: the watch must still start at 5 ms */); var clients = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<Integer>> results = new ArrayList<>();
             var gate = new java.util.concurrent.Semaphore(mode == ThreadMode.VIRTUAL ? 600 : 60);
             for (int i = 0; i < requests; i++) {

@@ -2,7 +2,6 @@ package dev.loomkit.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -20,7 +19,7 @@ class CpuSaturationTest {
     @Test
     void saturatedFromNinetyPercentOfTheUsableCpus() {
         var cpu = new AtomicLong();
-        var s = new CpuSaturation(cpu::get, 2);
+        var s = new CpuSaturation(cpu::get, () -> 2);
         assertFalse(s.update(0), "one reading is no window");
         cpu.set((long) (2 * WINDOW * 0.95));
         assertTrue(s.update(WINDOW), "95% of two CPUs");
@@ -39,7 +38,7 @@ class CpuSaturationTest {
         var s = new CpuSaturation(() -> {
             reads.incrementAndGet();
             return cpu.get();
-        }, 1);
+        }, () -> 1);
         s.update(0);
         cpu.set(WINDOW);
         assertTrue(s.update(WINDOW));
@@ -57,7 +56,7 @@ class CpuSaturationTest {
         var s = new CpuSaturation(() -> {
             reads.incrementAndGet();
             return -1;
-        }, 1);
+        }, () -> 1);
         for (long t = 0; t < 3 * WINDOW; t += 5 * MS) {
             assertFalse(s.update(t));
         }
@@ -65,10 +64,38 @@ class CpuSaturationTest {
     }
 
     @Test
-    void aReadingOfThisProcessWorksAndNeedsOneCpuAtLeast() {
+    void aReadingOfThisProcessWorks() {
         var s = CpuSaturation.ofThisProcess();
         assertFalse(s.update(System.nanoTime()), "the first reading has no window behind it");
-        assertThrows(IllegalArgumentException.class, () -> new CpuSaturation(() -> 0, 0));
+    }
+
+    @Test
+    void aFailingReadingCountsAsNotSaturatedAndTheCpuCountIsReadEachTime() {
+        var cpus = new AtomicInteger(1);
+        var cpu = new AtomicLong();
+        var fail = new java.util.concurrent.atomic.AtomicBoolean();
+        var s = new CpuSaturation(() -> {
+            if (fail.get()) {
+                throw new IllegalStateException("no reading");
+            }
+            return cpu.get();
+        }, cpus::get);
+        s.update(0);
+        cpu.set(WINDOW);
+        assertTrue(s.update(WINDOW), "all of one CPU");
+        cpus.set(2);
+        cpu.addAndGet(WINDOW);
+        assertFalse(s.update(2 * WINDOW), "half of two CPUs, now that there are two");
+        cpus.set(0);
+        cpu.addAndGet(WINDOW);
+        assertTrue(s.update(3 * WINDOW), "fewer than one CPU counts as one");
+        fail.set(true);
+        assertFalse(s.update(4 * WINDOW), "a reading that throws counts as not saturated");
+        fail.set(false);
+        cpu.addAndGet(10 * WINDOW);
+        assertFalse(s.update(5 * WINDOW), "and the window after it has nothing to compare with");
+        cpu.addAndGet(WINDOW);
+        assertTrue(s.update(6 * WINDOW));
     }
 
     @Test

@@ -22,6 +22,16 @@ final class TestServer implements AutoCloseable {
         server = HttpServer.start(config, router);
     }
 
+    /** The sweeper's CPU saturation signal: never saturated, for tests whose clients saturate the CPUs. */
+    static final java.util.function.LongPredicate NEVER_SATURATED = now -> false;
+
+    /** With the sweeper's CPU saturation signal given, for tests that depend on it. */
+    TestServer(ServerConfig config, Router router, java.util.function.LongPredicate saturated) throws Exception {
+        var s = new ServerImpl(config, router, saturated);
+        s.start();
+        server = s;
+    }
+
     TestServer(ThreadMode mode, Router router) throws Exception {
         this(config(mode), router);
     }

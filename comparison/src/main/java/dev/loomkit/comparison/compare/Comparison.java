@@ -87,11 +87,25 @@ public final class Comparison {
         List<String> skipped = new ArrayList<>();
         var progress = new PointDriver.Progress();
         var driver = new PointDriver(options, placement, table, results, progress);
-        if (options.target() != null) {
-            progress.total = options.points().size() * options.repeats();
-            runTarget(driver, table, machine, progress, skipped);
-        } else {
-            runScenarios(driver, table, machine, unitsPerMs, progress, skipped);
+        try {
+            if (options.target() != null) {
+                progress.total = options.points().size() * options.repeats();
+                runTarget(driver, table, machine, progress, skipped);
+            } else {
+                runScenarios(driver, table, machine, unitsPerMs, progress, skipped);
+            }
+        } catch (Exception | Error e) {
+            // What was measured before the failure is kept: a partial report, which says where it stopped.
+            if (!results.isEmpty()) {
+                skipped.add("the run stopped early, after " + results.size() + " point(s): " + e);
+                try {
+                    Report.write(dir, machine, options, placement, unitsPerMs, results, skipped);
+                    out.println("the run failed; wrote a partial report of " + results.size() + " point(s) to " + dir.resolve("report.html"));
+                } catch (IOException | RuntimeException reportFailure) {
+                    e.addSuppressed(reportFailure);
+                }
+            }
+            throw e;
         }
         out.println();
         Report.write(dir, machine, options, placement, unitsPerMs, results, skipped);

@@ -1,8 +1,6 @@
 package dev.loomkit.comparison.compare;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.util.concurrent.TimeUnit;
 
 /** Where a report came from: the commit of the code that produced it, as git tells it. */
 final class Provenance {
@@ -28,13 +26,8 @@ final class Provenance {
         command.add("git");
         command.addAll(java.util.List.of(args));
         try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return null;
-            }
-            return p.exitValue() == 0 ? out : null;
+            var r = Subprocess.run(command, java.time.Duration.ofSeconds(10));
+            return r.exitCode() == 0 ? r.output().strip() : null;
         } catch (IOException e) {
             return null;
         } catch (InterruptedException e) {

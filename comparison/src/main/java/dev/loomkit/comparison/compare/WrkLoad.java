@@ -1,11 +1,9 @@
 package dev.loomkit.comparison.compare;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -31,9 +29,7 @@ final class WrkLoad {
 
     static void requireInstalled() {
         try {
-            Process p = new ProcessBuilder("wrk", "--version").redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            p.waitFor(10, TimeUnit.SECONDS);
+            Subprocess.run(List.of("wrk", "--version"), Duration.ofSeconds(10));
         } catch (IOException | InterruptedException e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
@@ -54,13 +50,7 @@ final class WrkLoad {
         List<String> command = new java.util.ArrayList<>(cpus);
         command.addAll(List.of("wrk", "-t" + Math.max(1, Math.min(threads, connections)), "-c" + connections, "-d" + seconds + "s",
                 "--timeout", Math.max(1, timeout.toSeconds()) + "s", "--latency", url));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(seconds + 60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new IOException("wrk did not finish");
-        }
-        return parse(out);
+        return parse(Subprocess.run(command, Duration.ofSeconds(seconds + 60)).output());
     }
 
     static Result parse(String out) throws IOException {

@@ -48,6 +48,37 @@ class TargetComparisonTest {
     }
 
     @Test
+    @Timeout(120)
+    void testARunThatFailsMidwayStillWritesWhatItMeasured(@TempDir Path dir) throws Exception {
+        try (var server = BareServer.start(0)) {
+            String url = "http://127.0.0.1:" + server.port() + "/hello";
+            var text = new ByteArrayOutputStream();
+            // The run fails as it would if its terminal went away: the console throws once, right
+            // after the first point's row; the second point is never measured.
+            var failed = new java.util.concurrent.atomic.AtomicBoolean();
+            var console = new PrintStream(new java.io.OutputStream() {
+                @Override
+                public void write(int b) {
+                    text.write(b);
+                    if (b == '\n' && !failed.get() && text.toString(StandardCharsets.UTF_8).lines().anyMatch(l -> l.startsWith("mine "))) {
+                        failed.set(true);
+                        throw new IllegalStateException("console gone");
+                    }
+                }
+            }, true, StandardCharsets.UTF_8);
+            var run = new Comparison(List.of("--target", url, "--target-name", "mine", "--connections", "2,8",
+                    "--warmup", "200", "--duration", "600", "--out", dir.toString()), console);
+            var e = assertThrows(IllegalStateException.class, run::run, () -> text.toString(StandardCharsets.UTF_8));
+            assertEquals("console gone", e.getMessage());
+            String out = text.toString(StandardCharsets.UTF_8);
+            assertTrue(out.contains("wrote a partial report of 1 point(s)"), out);
+            List<String> csv = Files.readAllLines(dir.resolve("results.csv"));
+            assertEquals(2, csv.size(), String.join("\n", csv));
+            assertTrue(Files.readString(dir.resolve("report.html")).contains("the run stopped early, after 1 point(s)"));
+        }
+    }
+
+    @Test
     void testTargetOptionsAreValidated() {
         for (List<String> bad : List.of(List.of("--target", "https://example.com/"), List.of("--target", "http:///nohost"),
                 List.of("--target", "http://u@h/"), List.of("--target", "not a url"),

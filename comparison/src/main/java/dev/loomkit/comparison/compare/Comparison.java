@@ -82,7 +82,9 @@ public final class Comparison {
         }
         out.println("report: " + dir.toAbsolutePath());
         out.println();
-        var table = new ConsoleTable(out, placement.serverCount());
+        // The server's CPU share is of the CPUs it may use: its own placement, or a target's affinity.
+        var table = new ConsoleTable(out, options.target() != null && options.targetPid() > 0
+                ? ProcStats.allowedCpus(options.targetPid()) : placement.serverCount());
         List<PointResult> results = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
         var progress = new PointDriver.Progress();

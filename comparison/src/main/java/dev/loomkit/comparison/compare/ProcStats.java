@@ -69,6 +69,34 @@ record ProcStats(long rssKb, long threads, long cpuTicks, long voluntary, long i
         return new long[] {rss, threads};
     }
 
+    /**
+     * {@return how many CPUs the process may run on: its affinity ({@code Cpus_allowed_list} in
+     * {@code /proc/<pid>/status}, as {@code 0-3,6}), at least 1}
+     *
+     * @throws IOException if the process cannot be read
+     */
+    static int allowedCpus(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+            if (line.startsWith("Cpus_allowed_list:")) {
+                return Math.max(1, countCpus(line.substring(18).strip()));
+            }
+        }
+        return 1;
+    }
+
+    /** {@return the CPUs in a list such as {@code 0-3,6}} */
+    static int countCpus(String list) {
+        int n = 0;
+        for (String part : list.split(",")) {
+            if (part.isBlank()) {
+                continue;
+            }
+            int dash = part.indexOf('-');
+            n += dash < 0 ? 1 : Integer.parseInt(part.substring(dash + 1).strip()) - Integer.parseInt(part.substring(0, dash).strip()) + 1;
+        }
+        return n;
+    }
+
     private static long kb(String line) {
         return Long.parseLong(line.replaceAll("[^0-9]", ""));
     }

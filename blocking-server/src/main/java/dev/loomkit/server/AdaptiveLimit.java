@@ -1,0 +1,111 @@
+package dev.loomkit.server;
+
+/**
+ * How many handlers may run at once, learnt from their latency: a gradient limit (after Netflix's
+ * {@code Gradient2}) that only shrinks while the CPUs are saturated. Not yet used by the server:
+ * its admission still takes a fixed limit (see ADR 0007 for the plan and the rejected options).
+ *
+ * <p>The model. A request's service time (admission to the end of its response) is its own work
+ * plus what it waits for: a backend, a sleep, and, once the cores are saturated, a core. The no-load
+ * service time ({@link #baselineNanos()}) is the smallest window mean seen while the CPUs were
+ * not saturated; it may drift upwards by {@link #BASELINE_DRIFT} a window, so that a lasting change
+ * in the work is learnt. Then, once per window of completed requests:
+ * <ul>
+ *   <li><b>Not saturated</b>: waiting costs no core, so the limit must not be what holds requests
+ *       back. If the window's peak in flight came within 90% of the limit, the limit doubles
+ *       (up to the maximum); otherwise it stays.</li>
+ *   <li><b>Saturated</b>: more in flight only makes each request slower. The gradient
+ *       {@code clamp(TOLERANCE * baseline / mean, 0.5, 1)} says how far latency has risen past what
+ *       is tolerated; the new limit is {@code limit * gradient + sqrt(limit)} (the square root lets
+ *       a saturated server keep probing upwards), smoothed by {@link #SMOOTHING}.</li>
+ * </ul>
+ * A window with fewer than {@link #MIN_SAMPLES} completions changes nothing, nor does a saturated
+ * window before any baseline is known (a server that starts saturated keeps its initial limit until
+ * a window shows it with room). The limit stays within {@code [min, max]}; halving plus the
+ * allowance meet at 4, so a saturated server keeps at least 4 in flight whatever the minimum below
+ * that.
+ *
+ * <p>Where it settles: with CPU-bound work and latency at twice the baseline, the limit is the
+ * number of requests that keeps the cores busy with the service time doubled, plus the square root
+ * of that: requests beyond it wait for admission, costing no core, instead of stretching everyone's
+ * service time until clients give up.
+ *
+ * <p>Thread safety: one thread (the sweeper) calls {@link #update}; {@link #limit()} may be read
+ * by any thread.
+ */
+final class AdaptiveLimit {
+    /** Latency may rise to this multiple of the baseline before the limit shrinks. */
+    static final double TOLERANCE = 2.0;
+    /** The weight of a window's new limit against the old. */
+    static final double SMOOTHING = 0.2;
+    /** The least completions a window needs to count. */
+    static final int MIN_SAMPLES = 10;
+    /** How far the baseline may rise per unsaturated window (1%: doubling takes ~70 windows). */
+    static final double BASELINE_DRIFT = 0.01;
+    /** The smallest gradient: a window shrinks the limit by at most half, before smoothing. */
+    static final double MIN_GRADIENT = 0.5;
+
+    /** One window's observations. */
+    record Window(int samples, long meanNanos, int peakInFlight, boolean saturated) {
+    }
+
+    private final int min;
+    private final int max;
+    // Written by the updating thread only:
+    private double estimate;
+    private long baseline = Long.MAX_VALUE;
+    private volatile int limit;
+
+    /**
+     * @param initial the limit to start with
+     * @param min     the least it may fall to, at least 1
+     * @param max     the most it may grow to
+     * @throws IllegalArgumentException unless {@code 1 <= min <= initial <= max}
+     */
+    AdaptiveLimit(int initial, int min, int max) {
+        if (min < 1 || initial < min || max < initial) {
+            throw new IllegalArgumentException("need 1 <= min <= initial <= max: min " + min + ", initial " + initial + ", max " + max);
+        }
+        this.min = min;
+        this.max = max;
+        this.estimate = initial;
+        this.limit = initial;
+    }
+
+    /** {@return the current limit} Any thread. */
+    int limit() {
+        return limit;
+    }
+
+    /** {@return the no-load service time learnt so far, in nanoseconds, or {@code Long.MAX_VALUE} if none yet} */
+    long baselineNanos() {
+        return baseline;
+    }
+
+    /**
+     * Learns from one window.
+     *
+     * @param w what the window saw
+     * @return the limit from now on
+     */
+    int update(Window w) {
+        if (w.samples() < MIN_SAMPLES || w.meanNanos() <= 0) {
+            return limit;
+        }
+        if (!w.saturated()) {
+            long drifted = baseline == Long.MAX_VALUE ? Long.MAX_VALUE : (long) (baseline * (1 + BASELINE_DRIFT));
+            baseline = Math.min(w.meanNanos(), drifted);
+            if (w.peakInFlight() >= 0.9 * limit) {
+                estimate = Math.min(max, Math.max(estimate, limit) * 2.0);
+            }
+        } else if (baseline != Long.MAX_VALUE) {
+            double gradient = Math.clamp(TOLERANCE * baseline / w.meanNanos(), MIN_GRADIENT, 1.0);
+            double target = estimate * gradient + Math.sqrt(estimate);
+            estimate = (1 - SMOOTHING) * estimate + SMOOTHING * target;
+        }
+        // Saturated before any unsaturated window: no baseline to judge by yet; the limit holds.
+        estimate = Math.clamp(estimate, min, max);
+        limit = (int) Math.round(estimate);
+        return limit;
+    }
+}

@@ -7,6 +7,8 @@ module dev.loomkit.server {
     requires org.slf4j;
     // The process's CPU time, for the sweeper's saturation signal (CpuSaturation).
     requires jdk.management;
+    // The adaptive admission limit's changes, as JFR events.
+    requires jdk.jfr;
 
     exports dev.loomkit.server;
 }

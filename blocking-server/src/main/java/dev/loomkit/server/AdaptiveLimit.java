@@ -2,8 +2,9 @@ package dev.loomkit.server;
 
 /**
  * How many handlers may run at once, learnt from their latency: a gradient limit (after Netflix's
- * {@code Gradient2}) that only shrinks while the CPUs are saturated. Not yet used by the server:
- * its admission still takes a fixed limit (see ADR 0007 for the plan and the rejected options).
+ * {@code Gradient2}) that only shrinks while the CPUs are saturated. Used by admission when
+ * {@link ServerConfig#adaptiveAdmission()} is on (off by default: ADR 0007 has its first
+ * measurements, the plan and the rejected options).
  *
  * <p>The model. A request's service time (admission to the end of its response) is its own work
  * plus what it waits for: a backend, a sleep, and, once the cores are saturated, a core. The no-load
@@ -19,7 +20,9 @@ package dev.loomkit.server;
  *       is tolerated; the new limit is {@code limit * gradient + sqrt(limit)} (the square root lets
  *       a saturated server keep probing upwards), smoothed by {@link #SMOOTHING}.</li>
  * </ul>
- * A window with fewer than {@link #MIN_SAMPLES} completions changes nothing, nor does a saturated
+ * A window with fewer than {@link #MIN_SAMPLES} completions teaches nothing about latency, but
+ * still doubles a binding limit while the CPUs have room (handlers that all block for long, long
+ * polls say, complete nothing and must not be held at the initial limit); nor does a saturated
  * window before any baseline is known (a server that starts saturated keeps its initial limit until
  * a window shows it with room). The limit stays within {@code [min, max]}; halving plus the
  * allowance meet at 4, so a saturated server keeps at least 4 in flight whatever the minimum below
@@ -89,16 +92,18 @@ final class AdaptiveLimit {
      * @return the limit from now on
      */
     int update(Window w) {
-        if (w.samples() < MIN_SAMPLES || w.meanNanos() <= 0) {
-            return limit;
-        }
+        boolean enough = w.samples() >= MIN_SAMPLES && w.meanNanos() > 0;
         if (!w.saturated()) {
-            long drifted = baseline == Long.MAX_VALUE ? Long.MAX_VALUE : (long) (baseline * (1 + BASELINE_DRIFT));
-            baseline = Math.min(w.meanNanos(), drifted);
+            if (enough) {
+                long drifted = baseline == Long.MAX_VALUE ? Long.MAX_VALUE : (long) (baseline * (1 + BASELINE_DRIFT));
+                baseline = Math.min(w.meanNanos(), drifted);
+            }
+            // Whether or not anything completed: handlers that all block for long (long polls)
+            // complete nothing, and must not be held at the initial limit for it.
             if (w.peakInFlight() >= 0.9 * limit) {
                 estimate = Math.min(max, Math.max(estimate, limit) * 2.0);
             }
-        } else if (baseline != Long.MAX_VALUE) {
+        } else if (enough && baseline != Long.MAX_VALUE) {
             double gradient = Math.clamp(TOLERANCE * baseline / w.meanNanos(), MIN_GRADIENT, 1.0);
             double target = estimate * gradient + Math.sqrt(estimate);
             estimate = (1 - SMOOTHING) * estimate + SMOOTHING * target;

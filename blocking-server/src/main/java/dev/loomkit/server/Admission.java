@@ -3,9 +3,15 @@ package dev.loomkit.server;
 import java.time.Duration;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Admission control: at most {@link ServerConfig#maxConcurrentRequests()} handlers run at once.
+ * Admission control: how many handlers run at once. A fixed limit,
+ * {@link ServerConfig#maxConcurrentRequests()}; or, with {@link ServerConfig#adaptiveAdmission()}
+ * (experimental, off by default), a limit learnt from handlers' service time while the CPUs are
+ * saturated and free to grow while they have room ({@link AdaptiveLimit}, ADR 0007), with the fixed
+ * one as its ceiling.
  *
  * <p>Why a server on virtual threads needs it: a thread per connection costs almost nothing, so
  * nothing else stops the server from taking on every request it is sent. When the work is
@@ -13,52 +19,155 @@ import java.util.concurrent.TimeUnit;
  * after its client has given up: the server stays busy and answers no one in time. A limit with a
  * bounded wait keeps the admitted requests fast and refuses the rest early with 503, which a
  * client or a load balancer can act on. A platform pool gets the same effect, less precisely, from
- * its size and queue; the limit applies in both modes alike.
+ * its size and queue; the limit applies in every mode alike.
  *
  * <p>The wait is first come, first served (a fair semaphore), so no request waits longer than the
  * ones admitted ahead of it need. It happens inside the request scope, with the handler's
  * cancellation hook armed: the request deadline, the server's shutdown and the client going away
  * all end it early, by interrupt.
+ *
+ * <p>Threads: any handler thread calls {@link #enter} and {@link #exit}; only the sweeper calls
+ * {@link #adapt}, once per sweep, which is the adaptive limit's window.
  */
 final class Admission {
-    private final Semaphore permits;
+    /** What {@link #enter} returns for a request not admitted. */
+    static final long NOT_ADMITTED = Long.MIN_VALUE;
+
+    /** A fair semaphore whose permits the adaptive limit can take back. */
+    private static final class Permits extends Semaphore {
+        Permits(int permits) {
+            super(permits, true);
+        }
+
+        void reduce(int n) {
+            reducePermits(n);
+        }
+    }
+
+    private final Permits permits;
     private final long timeoutNanos;
     /**
-     * False when the limit cannot bind: a request needs a connection, so with at least as many
+     * False when a fixed limit cannot bind: a request needs a connection, so with at least as many
      * permits as connections allowed, every request would get one at once. The semaphore is then
      * left alone, which saves two contended atomic operations per request.
      */
     private final boolean binds;
+    /** The adaptive limit, or null for a fixed one. */
+    private final AdaptiveLimit adaptive;
+    // The adaptive limit's window (any handler thread adds; the sweeper reads and resets):
+    private final LongAdder completed = new LongAdder();
+    private final LongAdder serviceNanos = new LongAdder();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger peakInFlight = new AtomicInteger();
+    private volatile int applied; // written by the sweeper (after the constructor): the limit the permits stand for now
 
-    Admission(int maxConcurrent, Duration timeout, int maxConnections) {
-        this.permits = new Semaphore(maxConcurrent, true);
+    /**
+     * @param adaptiveInitial the adaptive limit's start, or 0 for a fixed limit of {@code maxConcurrent}
+     */
+    Admission(int maxConcurrent, Duration timeout, int maxConnections, int adaptiveInitial) {
         this.timeoutNanos = timeout.toNanos();
-        this.binds = maxConcurrent < maxConnections;
+        if (adaptiveInitial > 0) {
+            int initial = Math.min(adaptiveInitial, maxConcurrent);
+            this.adaptive = new AdaptiveLimit(initial, 1, maxConcurrent);
+            this.permits = new Permits(initial);
+            this.applied = initial;
+            this.binds = true;
+        } else {
+            this.adaptive = null;
+            this.permits = new Permits(maxConcurrent);
+            this.applied = maxConcurrent;
+            this.binds = maxConcurrent < maxConnections;
+        }
     }
 
     /**
      * Waits for admission, at most the admission timeout. Wakes on a permit, on the timeout, or on
      * interrupt; an interrupt clears the interrupt status and throws.
      *
-     * @return whether the request was admitted; if so, the caller must {@link #exit()}
+     * @return when the request was admitted ({@link System#nanoTime()}), to be given to
+     *         {@link #exit}; or {@link #NOT_ADMITTED} if the wait timed out
      * @throws InterruptedException if the request was cancelled while it waited
      */
-    boolean tryEnter() throws InterruptedException {
+    long enter() throws InterruptedException {
         if (!binds) {
             if (Thread.currentThread().isInterrupted()) { // as the semaphore would: cancelled before it began
                 Thread.interrupted();
                 throw new InterruptedException("request cancelled before admission");
             }
-            return true;
+            return 0; // nothing measured: a fixed limit that cannot bind learns nothing
         }
-        return permits.tryAcquire(timeoutNanos, TimeUnit.NANOSECONDS);
+        if (!permits.tryAcquire(timeoutNanos, TimeUnit.NANOSECONDS)) {
+            return NOT_ADMITTED;
+        }
+        if (adaptive == null) {
+            return 0;
+        }
+        int now = inFlight.incrementAndGet();
+        for (int peak; now > (peak = peakInFlight.get()) && !peakInFlight.compareAndSet(peak, now); ) {
+            // another thread raised the peak meanwhile: look again
+        }
+        return System.nanoTime();
     }
 
-    /** Gives back the permit of an admitted request. */
-    void exit() {
-        if (binds) {
-            permits.release();
+    /**
+     * Gives back the permit of an admitted request.
+     *
+     * @param admittedAt what {@link #enter} returned for it
+     */
+    void exit(long admittedAt) {
+        if (!binds) {
+            return;
         }
+        if (adaptive != null) {
+            serviceNanos.add(System.nanoTime() - admittedAt);
+            completed.increment();
+            inFlight.decrementAndGet();
+        }
+        permits.release();
+    }
+
+    /**
+     * Sweeper, once per sweep: ends the adaptive limit's window and applies the new limit. A lower
+     * limit takes permits back (admission stops until enough requests have left); a higher one
+     * hands them out at once.
+     *
+     * @param saturated whether the CPUs are saturated
+     * @return the limit from now on
+     */
+    int adapt(boolean saturated) {
+        if (adaptive == null) {
+            return applied;
+        }
+        long n = completed.sumThenReset();
+        long sum = serviceNanos.sumThenReset();
+        int peak = peakInFlight.getAndSet(inFlight.get());
+        int next = adaptive.update(new AdaptiveLimit.Window((int) Math.min(Integer.MAX_VALUE, n), n == 0 ? 0 : sum / n, peak, saturated));
+        int delta = next - applied;
+        if (delta > 0) {
+            permits.release(delta);
+        } else if (delta < 0) {
+            permits.reduce(-delta);
+        }
+        if (delta != 0) {
+            AdmissionLimitEvent.commit(applied, next, saturated, adaptive.baselineNanos());
+        }
+        applied = next;
+        return next;
+    }
+
+    /** {@return the limit now: the adaptive one as last applied, or the fixed one} */
+    int limit() {
+        return applied;
+    }
+
+    /** {@return admitted requests not yet ended, under an adaptive limit; -1 under a fixed one} */
+    int inFlight() {
+        return adaptive == null ? -1 : inFlight.get();
+    }
+
+    /** {@return whether the limit adapts} */
+    boolean adaptive() {
+        return adaptive != null;
     }
 
     /** {@return requests waiting for admission, an estimate} */

@@ -133,12 +133,14 @@ final class Exchange implements Runnable, BodyInputStream.ReadGuard {
         Response response = null;
         Admission admission = conn.server.admission();
         boolean admitted = false;
+        long admittedAt = 0;
         conn.beginHandling(this);
         // The wait for admission is part of handling: the deadline, shutdown and the client
         // leaving end it like any other blocking call of the handler (the scope's hosted hook
         // interrupts this thread).
         try {
-            admitted = admission.tryEnter();
+            admittedAt = admission.enter();
+            admitted = admittedAt != Admission.NOT_ADMITTED;
             if (admitted) {
                 response = handler.handle(request);
                 if (response == null) {
@@ -155,7 +157,7 @@ final class Exchange implements Runnable, BodyInputStream.ReadGuard {
         } finally {
             // Held until the response is written: a streaming response's writer is handler work.
             if (admitted) {
-                admission.exit();
+                admission.exit(admittedAt);
             }
         }
     }

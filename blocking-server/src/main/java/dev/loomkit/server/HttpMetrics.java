@@ -17,7 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code http.server.requests}: timer; tags method, status, outcome, uri (the route template,
  *       {@code NOT_FOUND} or {@code UNKNOWN}), exception</li>
  *   <li>{@code http.server.connections.active}, {@code http.server.requests.active},
- *       {@code http.server.requests.queued} (waiting for admission): gauges</li>
+ *       {@code http.server.requests.queued} (waiting for admission), {@code http.server.admission.limit}
+ *       (the adaptive limit as last set, or the fixed one): gauges</li>
  *   <li>{@code http.server.requests.refused}: counter, requests answered 503 because admission
  *       timed out</li>
  *   <li>{@code http.server.connections.rejected}, {@code http.server.connections.forced.close}: counters</li>
@@ -113,6 +114,8 @@ sealed interface HttpMetrics permits HttpMetrics.Noop, HttpMetrics.Micrometer {
                     .description("Requests being served").register(registry);
             Gauge.builder("http.server.requests.queued", server, s -> s.admission().waiting())
                     .description("Requests waiting for admission").register(registry);
+            Gauge.builder("http.server.admission.limit", server, s -> s.admission().limit())
+                    .description("Handlers that may run at once: the adaptive limit as last set, or the fixed one").register(registry);
             refused = Counter.builder("http.server.requests.refused").description("Requests answered 503 because admission timed out").register(registry);
             rejected = Counter.builder("http.server.connections.rejected").description("Connections answered 503 and closed at accept").register(registry);
             forced = Counter.builder("http.server.connections.forced.close").description("Connections cancelled at shutdown after the grace period").register(registry);

@@ -42,6 +42,7 @@ public final class ServerConfig {
     private final int platformPoolSize;
     private final int platformQueueSize;
     private final int maxConcurrentRequests;
+    private final boolean adaptiveAdmission;
     private final Duration admissionTimeout;
     private final int maxRequestLineBytes;
     private final int maxHeaderBytes;
@@ -68,6 +69,7 @@ public final class ServerConfig {
         this.platformPoolSize = b.platformPoolSize;
         this.platformQueueSize = b.platformQueueSize;
         this.maxConcurrentRequests = b.maxConcurrentRequests;
+        this.adaptiveAdmission = b.adaptiveAdmission;
         this.admissionTimeout = b.admissionTimeout;
         this.maxRequestLineBytes = b.maxRequestLineBytes;
         this.maxHeaderBytes = b.maxHeaderBytes;
@@ -189,9 +191,14 @@ public final class ServerConfig {
         return platformQueueSize;
     }
 
-    /** {@return requests whose handlers may run at once (admission control); past it a request waits, first come first served, inside its request scope (default 10,000, the connection limit: it never binds on its own)} */
+    /** {@return requests whose handlers may run at once (admission control): the fixed limit, or the adaptive limit's ceiling; past it a request waits, first come first served, inside its request scope (default 10,000, the connection limit: it never binds on its own)} */
     public int maxConcurrentRequests() {
         return maxConcurrentRequests;
+    }
+
+    /** {@return whether the limit on handlers running at once adapts: learnt from their service time while the process's CPUs are saturated, free to grow while they have room, never above {@code maxConcurrentRequests} (off by default: experimental, see ADR 0007, whose first measurements it does not yet pass). Off: {@code maxConcurrentRequests} is a fixed limit, which at or above {@code maxConnections} never binds (no limit)} */
+    public boolean adaptiveAdmission() {
+        return adaptiveAdmission;
     }
 
     /** {@return how long a request may wait for admission; then 503 with {@code Retry-After}, and the connection stays open (default 1 s)} */
@@ -354,11 +361,20 @@ public final class ServerConfig {
     /**
      * {@return a copy with this maxConcurrentRequests}
      *
-     * @param v requests whose handlers may run at once (admission control)
+     * @param v requests whose handlers may run at once (admission control): the fixed limit, or the adaptive limit's ceiling
      * @throws IllegalArgumentException if it is out of range
      */
     public ServerConfig withMaxConcurrentRequests(int v) {
         return toBuilder().maxConcurrentRequests(v).build();
+    }
+
+    /**
+     * {@return a copy with this adaptiveAdmission}
+     *
+     * @param v whether the limit on handlers running at once adapts: learnt from their service time while the process's CPUs are saturated, free to grow while they have room, never above {@code maxConcurrentRequests} (off by default: experimental, see ADR 0007, whose first measurements it does not yet pass). Off: {@code maxConcurrentRequests} is a fixed limit, which at or above {@code maxConnections} never binds (no limit)
+     */
+    public ServerConfig withAdaptiveAdmission(boolean v) {
+        return toBuilder().adaptiveAdmission(v).build();
     }
 
     /**
@@ -531,6 +547,7 @@ public final class ServerConfig {
                 && platformPoolSize == c.platformPoolSize
                 && platformQueueSize == c.platformQueueSize
                 && maxConcurrentRequests == c.maxConcurrentRequests
+                && adaptiveAdmission == c.adaptiveAdmission
                 && Objects.equals(admissionTimeout, c.admissionTimeout)
                 && maxRequestLineBytes == c.maxRequestLineBytes
                 && maxHeaderBytes == c.maxHeaderBytes
@@ -550,7 +567,7 @@ public final class ServerConfig {
 
     @Override
     public int hashCode() {
-        return Objects.hash(address, port, backlog, maxConnections, overLimit, threadMode, platformPoolSize, platformQueueSize, maxConcurrentRequests, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, shutdownGrace, clientGoneCheckAfter, clientGoneOnEndOfInput, accessLog, meterRegistry);
+        return Objects.hash(address, port, backlog, maxConnections, overLimit, threadMode, platformPoolSize, platformQueueSize, maxConcurrentRequests, adaptiveAdmission, admissionTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeout, idleTimeout, bodyTimeout, writeTimeout, requestTimeout, shutdownGrace, clientGoneCheckAfter, clientGoneOnEndOfInput, accessLog, meterRegistry);
     }
 
     @Override
@@ -565,6 +582,7 @@ public final class ServerConfig {
                 + ", platformPoolSize=" + platformPoolSize
                 + ", platformQueueSize=" + platformQueueSize
                 + ", maxConcurrentRequests=" + maxConcurrentRequests
+                + ", adaptiveAdmission=" + adaptiveAdmission
                 + ", admissionTimeout=" + admissionTimeout
                 + ", maxRequestLineBytes=" + maxRequestLineBytes
                 + ", maxHeaderBytes=" + maxHeaderBytes
@@ -600,6 +618,7 @@ public final class ServerConfig {
         private int platformQueueSize = 1024;
         // Admission
         private int maxConcurrentRequests = 10_000;
+        private boolean adaptiveAdmission = false;
         private Duration admissionTimeout = Duration.ofSeconds(1);
         // Message limits
         private int maxRequestLineBytes = 8 * 1024;
@@ -633,6 +652,7 @@ public final class ServerConfig {
             this.platformPoolSize = c.platformPoolSize;
             this.platformQueueSize = c.platformQueueSize;
             this.maxConcurrentRequests = c.maxConcurrentRequests;
+            this.adaptiveAdmission = c.adaptiveAdmission;
             this.admissionTimeout = c.admissionTimeout;
             this.maxRequestLineBytes = c.maxRequestLineBytes;
             this.maxHeaderBytes = c.maxHeaderBytes;
@@ -739,13 +759,24 @@ public final class ServerConfig {
         }
 
         /**
-         * Sets requests whose handlers may run at once (admission control); past it a request waits, first come first served, inside its request scope (default 10,000, the connection limit: it never binds on its own).
+         * Sets requests whose handlers may run at once (admission control): the fixed limit, or the adaptive limit's ceiling; past it a request waits, first come first served, inside its request scope (default 10,000, the connection limit: it never binds on its own).
          *
          * @param v the value
          * @return this builder
          */
         public Builder maxConcurrentRequests(int v) {
             this.maxConcurrentRequests = v;
+            return this;
+        }
+
+        /**
+         * Sets whether the limit on handlers running at once adapts: learnt from their service time while the process's CPUs are saturated, free to grow while they have room, never above {@code maxConcurrentRequests} (off by default: experimental, see ADR 0007, whose first measurements it does not yet pass). Off: {@code maxConcurrentRequests} is a fixed limit, which at or above {@code maxConnections} never binds (no limit).
+         *
+         * @param v the value
+         * @return this builder
+         */
+        public Builder adaptiveAdmission(boolean v) {
+            this.adaptiveAdmission = v;
             return this;
         }
 

@@ -59,6 +59,11 @@ final class ServerImpl implements HttpServer {
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final Semaphore permits;
     private final Admission admission;
+    /**
+     * Where the adaptive admission limit starts: enough for a small server's work, and doubled every
+     * sweep while it binds and the CPUs have room (to 10,000 in under a second).
+     */
+    static final int ADAPTIVE_INITIAL_LIMIT = 64;
     private final AtomicLong ids = new AtomicLong();
     private final ReentrantLock stateLock = new ReentrantLock();
     private final Condition stateChanged = stateLock.newCondition();
@@ -87,7 +92,8 @@ final class ServerImpl implements HttpServer {
         this.parser = new RequestHeadParser(config);
         this.threads = ThreadSource.of(config);
         this.permits = new Semaphore(config.maxConnections());
-        this.admission = new Admission(config.maxConcurrentRequests(), config.admissionTimeout(), config.maxConnections());
+        this.admission = new Admission(config.maxConcurrentRequests(), config.admissionTimeout(), config.maxConnections(),
+                config.adaptiveAdmission() ? ADAPTIVE_INITIAL_LIMIT : 0);
         this.metrics = HttpMetrics.of(config.meterRegistry(), this, router.size());
         this.requestScope = ScopeConfig.named("request").withTimeout(config.requestTimeout()).withThreadFactory(threads.subtasks());
     }

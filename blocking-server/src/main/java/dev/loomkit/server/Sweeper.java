@@ -87,7 +87,13 @@ final class Sweeper implements Runnable {
         while (running) {
             LockSupport.parkNanos(this, tickNanos);
             long now = System.nanoTime();
-            long watchAfter = saturated.test(now) ? saturatedWatchAfterNanos : watchAfterNanos;
+            boolean cpusSaturated = saturated.test(now);
+            long watchAfter = cpusSaturated ? saturatedWatchAfterNanos : watchAfterNanos;
+            try {
+                server.admission().adapt(cpusSaturated); // a sweep is the adaptive limit's window
+            } catch (RuntimeException | Error e) {
+                LOG.error("sweeper: adapting the admission limit failed", e);
+            }
             int watchBudget = WATCHES_PER_SWEEP;
             for (Connection c : server.connections()) {
                 try {

@@ -113,9 +113,21 @@ class AdaptiveLimitTest {
     }
 
     @Test
+    void testHandlersThatAllBlockForLongStillGrowTheLimitWhileTheCoresHaveRoom() {
+        var limit = new AdaptiveLimit(64, 1, 10_000);
+        // 500 long polls: nothing completes, the limit binds, the cores idle.
+        for (int i = 0; i < 4; i++) {
+            limit.update(new AdaptiveLimit.Window(0, 0, limit.limit(), false));
+        }
+        assertEquals(1_024, limit.limit());
+        assertEquals(1_024, limit.update(new AdaptiveLimit.Window(0, 0, 500, false)), "not binding: stays");
+    }
+
+    @Test
     void testQuietWindowsAndAnUnknownBaselineChangeNothing() {
         var limit = new AdaptiveLimit(50, 1, 100);
-        assertEquals(50, limit.update(new AdaptiveLimit.Window(3, 1_000_000, 50, false)), "too few samples");
+        assertEquals(50, limit.update(new AdaptiveLimit.Window(3, 1_000_000, 40, false)), "too few samples, not binding");
+        assertEquals(Long.MAX_VALUE, limit.baselineNanos(), "too few samples teach no baseline");
         assertEquals(50, limit.update(new AdaptiveLimit.Window(100, 50_000_000, 50, true)), "saturated with no baseline yet");
         assertEquals(100, limit.update(new AdaptiveLimit.Window(100, 1_000_000, 50, false)), "binding, not saturated: doubles, to the max");
         assertEquals(100, limit.update(new AdaptiveLimit.Window(100, 1_000_000, 100, false)));

@@ -59,9 +59,10 @@ class AdmissionTest {
                 .build();
     }
 
+    /** A fixed limit: these tests count permits exactly (the adaptive limit's tests are AdaptiveAdmissionTest). */
     private ServerConfig config(ThreadMode mode, int limit, Duration admissionTimeout) {
-        return TestServer.config(mode).withMaxConcurrentRequests(limit).withAdmissionTimeout(admissionTimeout)
-                .withMeterRegistry(registry);
+        return TestServer.config(mode).withAdaptiveAdmission(false).withMaxConcurrentRequests(limit)
+                .withAdmissionTimeout(admissionTimeout).withMeterRegistry(registry);
     }
 
     @AfterEach

@@ -241,8 +241,10 @@ public final class Comparison {
         if (contender.pool() > 0) {
             serveArgs.addAll(List.of("--pool", Integer.toString(contender.pool())));
         }
-        // Without a limit of its own, a contender's admission limit is its connection limit: never binding.
+        // Without a limit of its own, a contender's admission limit is its connection limit: never
+        // binding; or, adaptive, the ceiling of what it may learn.
         int limit = contender.limit() > 0 ? contender.limit() : maxConnections;
+        serveArgs.addAll(List.of("--admission", contender.limit() == Contender.ADAPTIVE ? "adaptive" : "fixed"));
         serveArgs.addAll(List.of("--max-requests", Integer.toString(limit)));
         if (backendPort > 0) {
             serveArgs.addAll(List.of("--backend", "127.0.0.1:" + backendPort));

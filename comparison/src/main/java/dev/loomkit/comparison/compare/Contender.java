@@ -10,12 +10,17 @@ import dev.loomkit.server.ThreadMode;
  *
  * @param mode  the thread mode
  * @param pool  the pool size (platform and selector-pool only)
- * @param limit the most requests in flight, or 0 for none below the connection count
+ * @param limit the most requests in flight; {@link #UNLIMITED} for none below the connection count;
+ *              {@link #ADAPTIVE} for the server's adaptive limit (opt-in, {@code virtual-adaptive})
  * @param bare  whether this is the bare-virtual reference (virtual threads, no pool, no limit)
  */
 record Contender(ThreadMode mode, int pool, int limit, boolean bare) {
     private static final String LIMIT = "-limit-";
     static final String BARE = "bare-virtual";
+    /** No admission limit below the connection count. */
+    static final int UNLIMITED = 0;
+    /** The server's adaptive admission limit. */
+    static final int ADAPTIVE = -1;
 
     String name() {
         if (bare) {
@@ -26,7 +31,9 @@ record Contender(ThreadMode mode, int pool, int limit, boolean bare) {
             case PLATFORM -> "platform-" + pool;
             case SELECTOR_POOL -> "selector-pool-" + pool;
         };
-        return limit > 0 ? base + LIMIT + limit : base;
+        return limit > 0 ? base + LIMIT + limit
+                : mode != ThreadMode.VIRTUAL ? base // a pool's limit is its size
+                : limit == ADAPTIVE ? base + "-adaptive" : base;
     }
 
     /** {@return the threading model in a few words, for the report} */
@@ -35,7 +42,8 @@ record Contender(ThreadMode mode, int pool, int limit, boolean bare) {
             return "the reference: a virtual thread per connection, nothing else";
         }
         return switch (mode) {
-            case VIRTUAL -> "a virtual thread per connection (loomkit)";
+            case VIRTUAL -> "a virtual thread per connection (loomkit)" + (limit == ADAPTIVE ? ", adaptive admission limit (experimental)"
+                    : limit == UNLIMITED ? "" : ", at most " + limit + " requests in flight");
             case PLATFORM -> "a pool of " + pool + " platform threads, a thread per connection while it lasts (prethreaded, Apache prefork)";
             case SELECTOR_POOL -> "a pool of " + pool + " platform threads, a thread per request; idle keep-alive connections wait "
                     + "on a selector (Tomcat NIO, Jetty)";
@@ -50,8 +58,9 @@ record Contender(ThreadMode mode, int pool, int limit, boolean bare) {
     }
 
     /**
-     * Parses {@code virtual}, {@code platform-N} or {@code selector-pool-N}, each optionally followed by {@code -limit-M},
-     * or {@code bare-virtual}.
+     * Parses {@code virtual} (no admission limit; also {@code virtual-unlimited}), {@code virtual-adaptive}, {@code platform-N} or
+     * {@code selector-pool-N}, each optionally followed by {@code -limit-M}, or {@code bare-virtual}. A pool has no
+     * admission limit unless given one: its size is its limit.
      *
      * @throws IllegalArgumentException naming the accepted forms
      */
@@ -72,6 +81,9 @@ record Contender(ThreadMode mode, int pool, int limit, boolean bare) {
         }
         if (v.equals("virtual")) {
             return new Contender(ThreadMode.VIRTUAL, 0, limit, false);
+        }
+        if ((v.equals("virtual-adaptive") || v.equals("virtual-unlimited")) && limit == 0) {
+            return new Contender(ThreadMode.VIRTUAL, 0, v.equals("virtual-adaptive") ? ADAPTIVE : UNLIMITED, false);
         }
         if (v.startsWith("platform-")) {
             return new Contender(ThreadMode.PLATFORM, positive(v.substring(9), s), limit, false);
@@ -95,7 +107,8 @@ record Contender(ThreadMode mode, int pool, int limit, boolean bare) {
     }
 
     private static IllegalArgumentException unknown(String s) {
-        return new IllegalArgumentException("unknown mode '" + s + "'; use virtual, platform-N (e.g. platform-200: a thread per connection) "
+        return new IllegalArgumentException("unknown mode '" + s + "'; use virtual (no admission limit, also virtual-unlimited), "
+                + "virtual-adaptive (the experimental adaptive limit), platform-N (e.g. platform-200: a thread per connection) "
                 + "or selector-pool-N (e.g. selector-pool-200: a thread per request, idle connections on a selector), "
                 + "optionally with -limit-M for at most M requests in flight (e.g. virtual-limit-1000), "
                 + "or " + BARE + " (the reference: a bare virtual-thread-per-connection server, /hello and /sleep only)");

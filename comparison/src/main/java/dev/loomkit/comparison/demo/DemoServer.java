@@ -132,7 +132,7 @@ public final class DemoServer {
 
     /** Options of {@code serve}, parsed strictly. */
     record Options(ThreadMode mode, int port, int pool, int maxConnections, int maxRequests, int admissionTimeoutMs,
-                   boolean accessLog, InetSocketAddress backend, int backendConnections) {
+                   boolean accessLog, InetSocketAddress backend, int backendConnections, boolean adaptiveAdmission) {
         static Options parse(java.util.List<String> args) {
             ThreadMode mode = ThreadMode.VIRTUAL;
             int port = 8080;
@@ -143,6 +143,7 @@ public final class DemoServer {
             boolean access = false;
             InetSocketAddress backend = null;
             int backendConnections = 8_000;
+            boolean adaptive = ServerConfig.defaults().adaptiveAdmission();
             for (int i = 0; i < args.size(); i++) {
                 String a = args.get(i);
                 switch (a) {
@@ -155,12 +156,18 @@ public final class DemoServer {
                     case "--access-log" -> access = true;
                     case "--backend" -> backend = hostPort(value(args, ++i, a));
                     case "--backend-connections" -> backendConnections = intValue(args, ++i, a);
+                    case "--admission" -> adaptive = switch (value(args, ++i, a)) {
+                        case "adaptive" -> true;
+                        case "fixed" -> false;
+                        default -> throw new IllegalArgumentException("--admission takes adaptive (the limit learnt, at most --max-requests) "
+                                + "or fixed (--max-requests; at or above --max-connections it never binds), not '" + args.get(i) + "'");
+                    };
                     default -> throw new IllegalArgumentException("unknown option '" + a + "'; options: --mode virtual|platform|selector-pool, --port N, --pool N, "
-                            + "--max-connections N, --max-requests N, --admission-timeout MS, --access-log, --backend host:port, "
-                            + "--backend-connections N");
+                            + "--max-connections N, --max-requests N, --admission adaptive|fixed, --admission-timeout MS, --access-log, "
+                            + "--backend host:port, --backend-connections N");
                 }
             }
-            return new Options(mode, port, pool, max, maxRequests, admissionMs, access, backend, backendConnections);
+            return new Options(mode, port, pool, max, maxRequests, admissionMs, access, backend, backendConnections, adaptive);
         }
 
         static InetSocketAddress hostPort(String v) {
@@ -204,7 +211,7 @@ public final class DemoServer {
         registry.config().commonTags("mode", o.mode().label());
         var toolkit = ToolkitMetrics.bindTo(registry);
         var config = ServerConfig.defaults().withPort(o.port()).withThreadMode(o.mode()).withPlatformPoolSize(o.pool())
-                .withMaxConnections(o.maxConnections()).withMaxConcurrentRequests(o.maxRequests())
+                .withMaxConnections(o.maxConnections()).withMaxConcurrentRequests(o.maxRequests()).withAdaptiveAdmission(o.adaptiveAdmission())
                 .withAdmissionTimeout(java.time.Duration.ofMillis(o.admissionTimeoutMs())).withAccessLog(o.accessLog()).withMeterRegistry(registry);
         var backend = o.backend() == null ? null : new BackendClient(o.backend(), o.backendConnections());
         HttpServer server = HttpServer.start(config, router(registry, backend));

@@ -44,6 +44,21 @@ class ContenderTest {
     }
 
     @Test
+    void testVirtualAdmissionForms() {
+        var adaptive = Contender.parse("virtual-adaptive");
+        assertEquals(Contender.ADAPTIVE, adaptive.limit());
+        assertEquals("virtual-adaptive", adaptive.name());
+        assertTrue(adaptive.model().contains("adaptive"), adaptive.model());
+        assertEquals(Contender.parse("virtual"), Contender.parse("virtual-unlimited"));
+        assertEquals("virtual", Contender.parse("virtual-unlimited").name());
+        assertEquals("virtual-limit-1000", Contender.parse("virtual-limit-1000").name());
+        for (String bad : List.of("virtual-adaptive-limit-10", "virtual-unlimited-limit-10", "virtual-adaptive-2")) {
+            var e = assertThrows(IllegalArgumentException.class, () -> Contender.parse(bad), bad);
+            assertTrue(e.getMessage().contains("virtual-adaptive"), e.getMessage());
+        }
+    }
+
+    @Test
     void testBareVirtualTakesNoLimitAndUnknownModesNameIt() {
         var limited = assertThrows(IllegalArgumentException.class, () -> Contender.parse("bare-virtual-limit-100"));
         assertTrue(limited.getMessage().contains("no admission control"), limited.getMessage());

@@ -1,0 +1,43 @@
+package dev.loomkit.server;
+
+import jdk.jfr.Category;
+import jdk.jfr.Description;
+import jdk.jfr.Label;
+import jdk.jfr.Name;
+import jdk.jfr.StackTrace;
+import jdk.jfr.Timespan;
+
+/** JFR: the adaptive admission limit changed (at most once per sweep). */
+@Name("dev.loomkit.AdmissionLimitChanged")
+@Label("Admission Limit Changed")
+@Category({"loomkit", "Server"})
+@Description("The adaptive limit on handlers running at once changed")
+@StackTrace(false)
+final class AdmissionLimitEvent extends jdk.jfr.Event {
+    @Label("Old Limit")
+    int oldLimit;
+
+    @Label("New Limit")
+    int newLimit;
+
+    @Label("CPUs Saturated")
+    @Description("Whether the process used 90% or more of its CPUs in the last window")
+    boolean saturated;
+
+    @Label("Baseline")
+    @Description("The no-load service time learnt so far; Long.MAX_VALUE if none yet")
+    @Timespan(Timespan.NANOSECONDS)
+    long baseline;
+
+    /** Records a change, if the event is enabled. */
+    static void commit(int oldLimit, int newLimit, boolean saturated, long baseline) {
+        var e = new AdmissionLimitEvent();
+        if (e.isEnabled()) {
+            e.oldLimit = oldLimit;
+            e.newLimit = newLimit;
+            e.saturated = saturated;
+            e.baseline = baseline;
+            e.commit();
+        }
+    }
+}

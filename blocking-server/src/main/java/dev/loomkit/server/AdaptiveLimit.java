@@ -22,11 +22,12 @@ package dev.loomkit.server;
  * </ul>
  * A window with fewer than {@link #MIN_SAMPLES} completions teaches nothing about latency, but
  * still doubles a binding limit while the CPUs have room (handlers that all block for long, long
- * polls say, complete nothing and must not be held at the initial limit); nor does a saturated
- * window before any baseline is known (a server that starts saturated keeps its initial limit until
- * a window shows it with room). The limit stays within {@code [min, max]}; halving plus the
- * allowance meet at 4, so a saturated server keeps at least 4 in flight whatever the minimum below
- * that.
+ * polls say, complete nothing and must not be held at the initial limit). A server saturated from
+ * its start has no unsaturated window to learn the baseline from; its fastest window stands in. A
+ * saturated window never cuts the limit below what its own goodput needs in flight at the baseline
+ * service time (Little's law: {@code throughput * baseline}): a cut past that would lower goodput,
+ * not latency. The limit stays within {@code [min, max]}; halving plus the allowance meet at 4, so a
+ * saturated server keeps at least 4 in flight whatever the minimum below that.
  *
  * <p>Where it settles: with CPU-bound work and latency at twice the baseline, the limit is the
  * number of requests that keeps the cores busy with the service time doubled, plus the square root
@@ -48,8 +49,16 @@ final class AdaptiveLimit {
     /** The smallest gradient: a window shrinks the limit by at most half, before smoothing. */
     static final double MIN_GRADIENT = 0.5;
 
-    /** One window's observations. */
-    record Window(int samples, long meanNanos, int peakInFlight, boolean saturated) {
+    /**
+     * One window's observations.
+     *
+     * @param samples      requests that ended in it
+     * @param meanNanos    their mean service time
+     * @param peakInFlight the most admitted at once
+     * @param saturated    whether the CPUs were saturated
+     * @param nanos        how long the window was
+     */
+    record Window(int samples, long meanNanos, int peakInFlight, boolean saturated, long nanos) {
     }
 
     private final int min;
@@ -57,6 +66,8 @@ final class AdaptiveLimit {
     // Written by the updating thread only:
     private double estimate;
     private long baseline = Long.MAX_VALUE;
+    /** The smallest window mean seen saturated or not (drifting up): the baseline until an unsaturated window gives one. */
+    private long fallback = Long.MAX_VALUE;
     private volatile int limit;
 
     /**
@@ -91,24 +102,37 @@ final class AdaptiveLimit {
      * @param w what the window saw
      * @return the limit from now on
      */
+    private static long drift(long v) {
+        return v == Long.MAX_VALUE ? Long.MAX_VALUE : (long) (v * (1 + BASELINE_DRIFT));
+    }
+
     int update(Window w) {
         boolean enough = w.samples() >= MIN_SAMPLES && w.meanNanos() > 0;
+        if (enough) {
+            fallback = Math.min(w.meanNanos(), drift(fallback));
+        }
         if (!w.saturated()) {
             if (enough) {
-                long drifted = baseline == Long.MAX_VALUE ? Long.MAX_VALUE : (long) (baseline * (1 + BASELINE_DRIFT));
-                baseline = Math.min(w.meanNanos(), drifted);
+                baseline = Math.min(w.meanNanos(), drift(baseline));
             }
             // Whether or not anything completed: handlers that all block for long (long polls)
             // complete nothing, and must not be held at the initial limit for it.
             if (w.peakInFlight() >= 0.9 * limit) {
                 estimate = Math.min(max, Math.max(estimate, limit) * 2.0);
             }
-        } else if (enough && baseline != Long.MAX_VALUE) {
-            double gradient = Math.clamp(TOLERANCE * baseline / w.meanNanos(), MIN_GRADIENT, 1.0);
+        } else if (enough) {
+            // Saturated from the start, a server has seen no unsaturated window: its fastest
+            // saturated window stands in (an overestimate: the limit it gives is looser, not tighter).
+            long base = baseline != Long.MAX_VALUE ? baseline : fallback;
+            double gradient = Math.clamp(TOLERANCE * base / w.meanNanos(), MIN_GRADIENT, 1.0);
             double target = estimate * gradient + Math.sqrt(estimate);
+            // Never below what the window's goodput needs in flight at the baseline's service time
+            // (Little's law): a cut past that lowers goodput instead of latency. Waiting for
+            // admission is not free either, so a limit that binds there only adds cost.
+            double sustain = (double) w.samples() / w.nanos() * base;
+            target = Math.max(target, Math.min(sustain, estimate));
             estimate = (1 - SMOOTHING) * estimate + SMOOTHING * target;
         }
-        // Saturated before any unsaturated window: no baseline to judge by yet; the limit holds.
         estimate = Math.clamp(estimate, min, max);
         limit = (int) Math.round(estimate);
         return limit;

@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.LongAdder;
  * all end it early, by interrupt.
  *
  * <p>Threads: any handler thread calls {@link #enter} and {@link #exit}; only the sweeper calls
- * {@link #adapt}, once per sweep, which is the adaptive limit's window.
+ * {@link #adapt}, every sweep, which ends the adaptive limit's window once it is 100 ms long.
  */
 final class Admission {
     /** What {@link #enter} returns for a request not admitted. */
@@ -59,6 +59,7 @@ final class Admission {
     private final LongAdder serviceNanos = new LongAdder();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger peakInFlight = new AtomicInteger();
+    private long windowStart = System.nanoTime(); // the sweeper's
     private volatile int applied; // written by the sweeper (after the constructor): the limit the permits stand for now
 
     /**
@@ -126,10 +127,13 @@ final class Admission {
         permits.release();
     }
 
+    /** The shortest window: sweeps come every 5 to 250 ms, and the limit's pace must not follow them. */
+    static final long WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
     /**
-     * Sweeper, once per sweep: ends the adaptive limit's window and applies the new limit. A lower
-     * limit takes permits back (admission stops until enough requests have left); a higher one
-     * hands them out at once.
+     * Sweeper, once per sweep: once {@link #WINDOW_NANOS} have passed since the last window ended,
+     * ends the adaptive limit's window and applies the new limit. A lower limit takes permits back
+     * (admission stops until enough requests have left); a higher one hands them out at once.
      *
      * @param saturated whether the CPUs are saturated
      * @return the limit from now on
@@ -138,20 +142,37 @@ final class Admission {
         if (adaptive == null) {
             return applied;
         }
+        long now = System.nanoTime();
+        if (now - windowStart < WINDOW_NANOS) {
+            return applied;
+        }
+        long windowNanos = now - windowStart;
+        windowStart = now;
+        // A request's time and its count may land in neighbouring windows (exit adds one, then the
+        // other): one request in ten or more, which the window's mean can bear.
         long n = completed.sumThenReset();
         long sum = serviceNanos.sumThenReset();
-        int peak = peakInFlight.getAndSet(inFlight.get());
-        int next = adaptive.update(new AdaptiveLimit.Window((int) Math.min(Integer.MAX_VALUE, n), n == 0 ? 0 : sum / n, peak, saturated));
-        int delta = next - applied;
+        // Reset to zero first, then raise to what is in flight: a request admitted between the two
+        // steps still counts in the next window.
+        int peak = peakInFlight.getAndSet(0);
+        peakInFlight.accumulateAndGet(inFlight.get(), Math::max);
+        int old = applied;
+        int next = adaptive.update(new AdaptiveLimit.Window((int) Math.min(Integer.MAX_VALUE, n), n == 0 ? 0 : sum / n, peak, saturated,
+                windowNanos));
+        int delta = next - old;
         if (delta > 0) {
             permits.release(delta);
         } else if (delta < 0) {
             permits.reduce(-delta);
         }
+        applied = next; // at once: the permits stand for it now, whatever happens below
         if (delta != 0) {
-            AdmissionLimitEvent.commit(applied, next, saturated, adaptive.baselineNanos());
+            try {
+                AdmissionLimitEvent.commit(old, next, saturated, adaptive.baselineNanos());
+            } catch (RuntimeException e) {
+                // an event that cannot be recorded changes nothing about admission
+            }
         }
-        applied = next;
         return next;
     }
 

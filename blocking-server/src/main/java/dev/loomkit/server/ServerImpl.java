@@ -61,7 +61,8 @@ final class ServerImpl implements HttpServer {
     private final Admission admission;
     /**
      * Where the adaptive admission limit starts: enough for a small server's work, and doubled every
-     * sweep while it binds and the CPUs have room (to 10,000 in under a second).
+     * window (100 ms, or one sweep if sweeps are further apart) while it binds and the CPUs have room:
+     * to 10,000 in about a second.
      */
     static final int ADAPTIVE_INITIAL_LIMIT = 64;
     private final AtomicLong ids = new AtomicLong();

@@ -26,7 +26,8 @@ class AdaptiveLimitTest {
             double rate = Math.min(unsaturatedRate, capacity);
             boolean saturated = unsaturatedRate >= 0.9 * capacity;
             double meanMs = inFlight / rate; // Little's law
-            return new AdaptiveLimit.Window((int) Math.round(rate * WINDOW_MS), (long) (meanMs * 1e6), inFlight, saturated);
+            return new AdaptiveLimit.Window((int) Math.round(rate * WINDOW_MS), (long) (meanMs * 1e6), inFlight, saturated,
+                    (long) (WINDOW_MS * 1e6));
         }
 
         /** {@return the fewest in flight that keep the cores busy} */
@@ -117,30 +118,43 @@ class AdaptiveLimitTest {
         var limit = new AdaptiveLimit(64, 1, 10_000);
         // 500 long polls: nothing completes, the limit binds, the cores idle.
         for (int i = 0; i < 4; i++) {
-            limit.update(new AdaptiveLimit.Window(0, 0, limit.limit(), false));
+            limit.update(new AdaptiveLimit.Window(0, 0, limit.limit(), false, 100_000_000L));
         }
         assertEquals(1_024, limit.limit());
-        assertEquals(1_024, limit.update(new AdaptiveLimit.Window(0, 0, 500, false)), "not binding: stays");
+        assertEquals(1_024, limit.update(new AdaptiveLimit.Window(0, 0, 500, false, 100_000_000L)), "not binding: stays");
+    }
+
+    @Test
+    void testACutNeverGoesBelowWhatTheGoodputNeedsAtTheBaseline() {
+        var limit = new AdaptiveLimit(1_000, 1, 10_000);
+        limit.update(new AdaptiveLimit.Window(500, 50_000_000, 400, false, 100_000_000L)); // baseline 50 ms
+        // Saturated, latency 3x the baseline, 13,000 answers a second: sustaining them at 50 ms needs 650.
+        for (int i = 0; i < 200; i++) {
+            limit.update(new AdaptiveLimit.Window(1_300, 150_000_000, limit.limit(), true, 100_000_000L));
+        }
+        assertTrue(limit.limit() >= 650, "cut to " + limit.limit() + ", below the 650 that 13,000/s need at 50 ms");
     }
 
     @Test
     void testQuietWindowsAndAnUnknownBaselineChangeNothing() {
         var limit = new AdaptiveLimit(50, 1, 100);
-        assertEquals(50, limit.update(new AdaptiveLimit.Window(3, 1_000_000, 40, false)), "too few samples, not binding");
+        assertEquals(50, limit.update(new AdaptiveLimit.Window(3, 1_000_000, 40, false, 100_000_000L)), "too few samples, not binding");
         assertEquals(Long.MAX_VALUE, limit.baselineNanos(), "too few samples teach no baseline");
-        assertEquals(50, limit.update(new AdaptiveLimit.Window(100, 50_000_000, 50, true)), "saturated with no baseline yet");
-        assertEquals(100, limit.update(new AdaptiveLimit.Window(100, 1_000_000, 50, false)), "binding, not saturated: doubles, to the max");
-        assertEquals(100, limit.update(new AdaptiveLimit.Window(100, 1_000_000, 100, false)));
+        // Saturated from the start: its own window stands in for the baseline, so its latency is
+        // tolerated and the limit only probes upwards by the smoothed square root.
+        assertEquals(51, limit.update(new AdaptiveLimit.Window(100, 50_000_000, 50, true, 100_000_000L)), "saturated with no baseline yet");
+        assertEquals(100, limit.update(new AdaptiveLimit.Window(100, 1_000_000, 51, false, 100_000_000L)), "binding, not saturated: doubles, to the max");
+        assertEquals(100, limit.update(new AdaptiveLimit.Window(100, 1_000_000, 100, false, 100_000_000L)));
         for (int i = 0; i < 100; i++) {
-            limit.update(new AdaptiveLimit.Window(100, 100_000_000, 100, true)); // latency 100x the baseline
+            limit.update(new AdaptiveLimit.Window(100, 100_000_000, 100, true, 100_000_000L)); // latency 100x the baseline
         }
         // Halving, plus the square-root allowance, settles at 4 (0.5 L + sqrt L = L): the least a
         // saturated server keeps in flight, whatever the configured minimum below it.
         assertEquals(4, limit.limit(), "shrinks until halving and the allowance meet");
         var floor = new AdaptiveLimit(50, 10, 100);
-        floor.update(new AdaptiveLimit.Window(100, 1_000_000, 10, false));
+        floor.update(new AdaptiveLimit.Window(100, 1_000_000, 10, false, 100_000_000L));
         for (int i = 0; i < 100; i++) {
-            floor.update(new AdaptiveLimit.Window(100, 100_000_000, 100, true));
+            floor.update(new AdaptiveLimit.Window(100, 100_000_000, 100, true, 100_000_000L));
         }
         assertEquals(10, floor.limit(), "never below the minimum");
         assertThrows(IllegalArgumentException.class, () -> new AdaptiveLimit(0, 0, 10));

@@ -4,12 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Runs only in the build's module-path execution: the server is a named module that reads the
  * toolkit as a module, exports its API package, and starts and answers there (ServerProtocolTest
  * runs beside it on the module path).
  */
+@EnabledIfSystemProperty(named = "loomkit.modulePath", matches = "true")
 class ServerModulePathTest {
 
     @Test

@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Runs only in the build's module-path execution: the toolkit is a named module, and its
  * descriptor exports the API packages and hides the internal one.
  */
+@EnabledIfSystemProperty(named = "loomkit.modulePath", matches = "true")
 class ToolkitModulePathTest {
 
     @Test

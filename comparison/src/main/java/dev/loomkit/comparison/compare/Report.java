@@ -47,7 +47,7 @@ final class Report {
                 + "\",\"target\":" + (options.target() == null ? "null" : "\"" + jsonEsc(options.target().toString()) + "\"")
                 + ",\"loadGenerator\":\"" + (options.wrk() ? "wrk" : "builtin") + "\",\"scheduling\":\"" + jsonEsc(ChildJvm.scheduling())
                 + "\",\"cpuPlacement\":{\"placed\":" + placement.placed() + ",\"server\":\"" + placement.server() + "\",\"others\":\""
-                + placement.others() + "\",\"serverCpus\":" + placement.serverCount() + ",\"description\":\"" + jsonEsc(placement.describe())
+                + placement.others() + "\",\"serverCpus\":" + serverCpus(options, placement) + ",\"description\":\"" + jsonEsc(placement.describe())
                 + "\"},\"hashUnitsPerMs\":" + unitsPerMs + ",\"results\":[\n"
                 + results.stream().map(PointResult::json).collect(Collectors.joining(",\n")) + "\n]}\n");
 
@@ -225,5 +225,17 @@ final class Report {
 
     private static String jsonEsc(String s) {
         return s.replace("\\", "\\\\").replace("\"", "\\\"");
+    }
+
+    /** {@return the CPUs the server's CPU share is taken of: a target's affinity, or the placement's} */
+    static int serverCpus(ComparisonOptions options, CpuPlacement placement) {
+        if (options.target() != null && options.targetPid() > 0) {
+            try {
+                return ProcStats.allowedCpus(options.targetPid());
+            } catch (java.io.IOException e) {
+                return placement.serverCount(); // the target has gone: the table said the same
+            }
+        }
+        return placement.serverCount();
     }
 }

@@ -37,14 +37,17 @@ final class Subprocess {
             try {
                 ended = p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
                 p.destroyForcibly();
                 throw e;
             }
             if (!ended) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly); // a grandchild would outlive it
                 p.destroyForcibly();
                 throw new IOException(String.join(" ", command) + " did not finish within " + limit.toMillis() + " ms");
             }
-            return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
+            // Decoded leniently: a stray byte in a tool's output must not fail the run.
+            return new Result(p.exitValue(), new String(Files.readAllBytes(out), StandardCharsets.UTF_8));
         } finally {
             Files.deleteIfExists(out);
         }

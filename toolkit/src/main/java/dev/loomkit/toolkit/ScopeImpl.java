@@ -492,7 +492,10 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
             }
             state = CLOSED;
             var h = hooks;
-            if (h != null) {
+            // With a cancellation, its carry-out claims the hooks, and it may be under way on the
+            // timer thread right now, past its once-only check but before its claims: clearing
+            // here would lose a hook that must run. Only an uncancelled scope's hooks are dropped.
+            if (h != null && cancellation == null) {
                 h.clear();
             }
             cancelTimer(deadlineTimer);

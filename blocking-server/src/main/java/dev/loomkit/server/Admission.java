@@ -160,12 +160,14 @@ final class Admission {
         int next = adaptive.update(new AdaptiveLimit.Window((int) Math.min(Integer.MAX_VALUE, n), n == 0 ? 0 : sum / n, peak, saturated,
                 windowNanos));
         int delta = next - old;
+        // The limit first, then the permits (neither step can fail): whoever sees a request admitted
+        // under the new limit sees the new limit too.
+        applied = next;
         if (delta > 0) {
             permits.release(delta);
         } else if (delta < 0) {
             permits.reduce(-delta);
         }
-        applied = next; // at once: the permits stand for it now, whatever happens below
         if (delta != 0) {
             try {
                 AdmissionLimitEvent.commit(old, next, saturated, adaptive.baselineNanos());

@@ -103,10 +103,7 @@ final class Admission {
         if (adaptive == null) {
             return 0;
         }
-        int now = inFlight.incrementAndGet();
-        for (int peak; now > (peak = peakInFlight.get()) && !peakInFlight.compareAndSet(peak, now); ) {
-            // another thread raised the peak meanwhile: look again
-        }
+        peakInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
         return System.nanoTime();
     }
 
@@ -136,15 +133,14 @@ final class Admission {
      * (admission stops until enough requests have left); a higher one hands them out at once.
      *
      * @param saturated whether the CPUs are saturated
-     * @return the limit from now on
      */
-    int adapt(boolean saturated) {
+    void adapt(boolean saturated) {
         if (adaptive == null) {
-            return applied;
+            return;
         }
         long now = System.nanoTime();
         if (now - windowStart < WINDOW_NANOS) {
-            return applied;
+            return;
         }
         long windowNanos = now - windowStart;
         windowStart = now;
@@ -175,22 +171,11 @@ final class Admission {
                 // an event that cannot be recorded changes nothing about admission
             }
         }
-        return next;
     }
 
     /** {@return the limit now: the adaptive one as last applied, or the fixed one} */
     int limit() {
         return applied;
-    }
-
-    /** {@return admitted requests not yet ended, under an adaptive limit; -1 under a fixed one} */
-    int inFlight() {
-        return adaptive == null ? -1 : inFlight.get();
-    }
-
-    /** {@return whether the limit adapts} */
-    boolean adaptive() {
-        return adaptive != null;
     }
 
     /** {@return requests waiting for admission, an estimate} */

@@ -421,22 +421,13 @@ final class RequestHeadParser {
         }
         for (int i = 0; i < end; i++) {
             char c = v.charAt(i);
-            if (c >= 0x80 || !REG_NAME[c]) {
+            if (!Rfc9110.isRegNameChar(c)) {
                 return false;
             }
         }
         return true;
     }
 
-    /** RFC 3986 3.2.2 reg-name characters: unreserved, sub-delims, and '%' of a percent-encoding. */
-    private static final boolean[] REG_NAME = new boolean[128];
-
-    static {
-        for (char c = 0; c < 128; c++) {
-            REG_NAME[c] = c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-                    || "-._~%!$&'()*+,;=".indexOf(c) >= 0;
-        }
-    }
 
     private static long parseLength(String s) throws ProtocolException {
         if (s.isEmpty() || s.length() > 18) {

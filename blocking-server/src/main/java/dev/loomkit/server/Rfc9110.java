@@ -1,8 +1,10 @@
 package dev.loomkit.server;
 
-/** Character classes of RFC 9110 and 9112, shared by the parser and the response checks. */
+/** Character classes of RFC 9110 and 9112 (and RFC 3986's host), shared by the parser and the response checks. */
 final class Rfc9110 {
     private static final boolean[] TCHAR = new boolean[128];
+    /** RFC 3986 3.2.2 reg-name characters: unreserved, sub-delims, and '%' of a percent-encoding. */
+    private static final boolean[] REG_NAME = new boolean[128];
 
     static {
         for (char c = '0'; c <= '9'; c++) {
@@ -15,6 +17,10 @@ final class Rfc9110 {
         for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
             TCHAR[c] = true;
         }
+        for (char c = 0; c < 128; c++) {
+            REG_NAME[c] = c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+                    || "-._~%!$&'()*+,;=".indexOf(c) >= 0;
+        }
     }
 
     private Rfc9110() {
@@ -22,6 +28,11 @@ final class Rfc9110 {
 
     static boolean isTchar(int b) {
         return b >= 0 && b < 128 && TCHAR[b];
+    }
+
+    /** {@return whether {@code c} may stand in a Host's reg-name (IPv4 addresses included)} */
+    static boolean isRegNameChar(char c) {
+        return c < 128 && REG_NAME[c];
     }
 
     static boolean isToken(String s) {

@@ -1,7 +1,6 @@
 package dev.loomkit.server;
 
 import java.time.Duration;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -21,30 +20,21 @@ import java.util.concurrent.atomic.LongAdder;
  * client or a load balancer can act on. A platform pool gets the same effect, less precisely, from
  * its size and queue; the limit applies in every mode alike.
  *
- * <p>The wait is first come, first served (a fair semaphore), so no request waits longer than the
- * ones admitted ahead of it need. It happens inside the request scope, with the handler's
- * cancellation hook armed: the request deadline, the server's shutdown and the client going away
- * all end it early, by interrupt.
+ * <p>The wait ({@link AdmissionGate}) is first come, first served while the queue drains; once it
+ * stands, newest first, so that the requests admitted under overload are the ones whose clients
+ * still wait for them. It happens inside the request scope, with the handler's cancellation hook
+ * armed: the request deadline, the server's shutdown and the client going away all end it early,
+ * by interrupt.
  *
  * <p>Threads: any handler thread calls {@link #enter} and {@link #exit}; only the sweeper calls
- * {@link #adapt}, every sweep, which ends the adaptive limit's window once it is 100 ms long.
+ * {@link #sweep}, every sweep, which ends timed-out waits and the adaptive limit's window once it
+ * is 100 ms long.
  */
 final class Admission {
     /** What {@link #enter} returns for a request not admitted. */
     static final long NOT_ADMITTED = Long.MIN_VALUE;
 
-    /** A fair semaphore whose permits the adaptive limit can take back. */
-    private static final class Permits extends Semaphore {
-        Permits(int permits) {
-            super(permits, true);
-        }
-
-        void reduce(int n) {
-            reducePermits(n);
-        }
-    }
-
-    private final Permits permits;
+    private final AdmissionGate permits;
     private final long timeoutNanos;
     /**
      * False when a fixed limit cannot bind: a request needs a connection, so with at least as many
@@ -65,25 +55,26 @@ final class Admission {
     /**
      * @param adaptiveInitial the adaptive limit's start, or 0 for a fixed limit of {@code maxConcurrent}
      */
-    Admission(int maxConcurrent, Duration timeout, int maxConnections, int adaptiveInitial) {
+    Admission(int maxConcurrent, Duration timeout, int maxConnections, int adaptiveInitial, AdmissionGate.Waits waits) {
         this.timeoutNanos = timeout.toNanos();
         if (adaptiveInitial > 0) {
             int initial = Math.min(adaptiveInitial, maxConcurrent);
             this.adaptive = new AdaptiveLimit(initial, 1, maxConcurrent);
-            this.permits = new Permits(initial);
+            this.permits = new AdmissionGate(initial, waits);
             this.applied = initial;
             this.binds = true;
         } else {
             this.adaptive = null;
-            this.permits = new Permits(maxConcurrent);
+            this.permits = new AdmissionGate(maxConcurrent, waits);
             this.applied = maxConcurrent;
             this.binds = maxConcurrent < maxConnections;
         }
     }
 
     /**
-     * Waits for admission, at most the admission timeout. Wakes on a permit, on the timeout, or on
-     * interrupt; an interrupt clears the interrupt status and throws.
+     * Waits for admission, at most the admission timeout (ended by the sweeper: up to one sweep
+     * later). Wakes on a permit, on the timeout, or on interrupt; an interrupt clears the interrupt
+     * status and throws.
      *
      * @return when the request was admitted ({@link System#nanoTime()}), to be given to
      *         {@link #exit}; or {@link #NOT_ADMITTED} if the wait timed out
@@ -97,7 +88,7 @@ final class Admission {
             }
             return 0; // nothing measured: a fixed limit that cannot bind learns nothing
         }
-        if (!permits.tryAcquire(timeoutNanos, TimeUnit.NANOSECONDS)) {
+        if (!permits.acquire(timeoutNanos)) {
             return NOT_ADMITTED;
         }
         if (adaptive == null) {
@@ -128,18 +119,20 @@ final class Admission {
     static final long WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     /**
-     * Sweeper, once per sweep: once {@link #WINDOW_NANOS} have passed since the last window ended,
-     * ends the adaptive limit's window and applies the new limit. A lower limit takes permits back
-     * (admission stops until enough requests have left); a higher one hands them out at once.
+     * Sweeper, once per sweep: ends the waits that have timed out; and, once {@link #WINDOW_NANOS}
+     * have passed since the last window ended, ends the adaptive limit's window and applies the new
+     * limit. A lower limit takes permits back (admission stops until enough requests have left); a
+     * higher one hands them out at once.
      *
+     * @param now       {@link System#nanoTime()}
      * @param saturated whether the CPUs are saturated
      */
-    void adapt(boolean saturated) {
-        if (adaptive == null) {
+    void sweep(long now, boolean saturated) {
+        if (!binds) {
             return;
         }
-        long now = System.nanoTime();
-        if (now - windowStart < WINDOW_NANOS) {
+        permits.expire(now);
+        if (adaptive == null || now - windowStart < WINDOW_NANOS) {
             return;
         }
         long windowNanos = now - windowStart;
@@ -160,7 +153,7 @@ final class Admission {
         // under the new limit sees the new limit too.
         applied = next;
         if (delta > 0) {
-            permits.release(delta);
+            permits.raise(delta);
         } else if (delta < 0) {
             permits.reduce(-delta);
         }
@@ -180,6 +173,6 @@ final class Admission {
 
     /** {@return requests waiting for admission, an estimate} */
     int waiting() {
-        return permits.getQueueLength();
+        return permits.waiting();
     }
 }

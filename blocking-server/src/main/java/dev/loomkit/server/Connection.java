@@ -177,7 +177,7 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
      * blocking (the parker must never wait for a client), and finishes the connection.
      */
     void refuseBusy() {
-        server.metrics().rejected();
+        server.metrics().rejected(HttpMetrics.Rejection.POOL_STOPPED);
         ServerImpl.answerBusyAndClose(channel);
         finish(); // the channel is closed: no lingering, just the accounting
     }

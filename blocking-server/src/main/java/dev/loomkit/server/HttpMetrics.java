@@ -20,8 +20,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       {@code http.server.requests.queued} (waiting for admission), {@code http.server.admission.limit}
  *       (the adaptive limit as last set, or the fixed one): gauges</li>
  *   <li>{@code http.server.requests.refused}: counter, requests answered 503 because admission
- *       timed out</li>
- *   <li>{@code http.server.connections.rejected}, {@code http.server.connections.forced.close}: counters</li>
+ *       timed out; tag reason ({@code admission_timeout})</li>
+ *   <li>{@code http.server.admission.wait}: timer, the waits of requests that queued for admission
+ *       (not of those admitted at once); tag outcome ({@code admitted}, {@code timed_out},
+ *       {@code cancelled})</li>
+ *   <li>{@code http.server.connections.rejected}: counter, connections answered 503 and closed
+ *       unserved; tag reason ({@code connection_limit}, {@code pool_full}, {@code pool_stopped})</li>
+ *   <li>{@code http.server.connections.forced.close}: counter</li>
  *   <li>{@code http.server.requests.cancelled}: counter; tag reason</li>
  *   <li>{@code http.server.timeouts}: counter; tag phase (idle, head, body, write)</li>
  *   <li>{@code http.server.protocol.errors}: counter; tag status</li>
@@ -55,7 +60,23 @@ sealed interface HttpMetrics permits HttpMetrics.Noop, HttpMetrics.Micrometer {
     default void connectionClosed() {
     }
 
-    default void rejected() {
+    /** Why a connection was answered 503 and closed unserved: the {@code reason} tag. */
+    enum Rejection {
+        /** {@link ServerConfig#maxConnections()} open already. */
+        CONNECTION_LIMIT,
+        /** Every pool thread busy and the pool's queue full. */
+        POOL_FULL,
+        /** The pool has stopped (shutdown) while the connection waited for its next request. */
+        POOL_STOPPED;
+
+        final String tag = name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    default void rejected(Rejection reason) {
+    }
+
+    /** A request's wait in the admission queue ended (not called for one admitted at once). */
+    default void admissionWaited(AdmissionGate.Outcome outcome, long nanos) {
     }
 
     /** An accept failed (out of file descriptors, say). */
@@ -98,7 +119,8 @@ sealed interface HttpMetrics permits HttpMetrics.Noop, HttpMetrics.Micrometer {
         private final Timer[] ok;
         private final ConcurrentHashMap<Key, Timer> timers = new ConcurrentHashMap<>();
         private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
-        private final Counter rejected;
+        private final Counter[] rejected = new Counter[Rejection.values().length];
+        private final Timer[] waits = new Timer[AdmissionGate.Outcome.values().length];
         private final Counter refused;
         private final Counter forced;
         private final Counter acceptFailures;
@@ -116,8 +138,16 @@ sealed interface HttpMetrics permits HttpMetrics.Noop, HttpMetrics.Micrometer {
                     .description("Requests waiting for admission").register(registry);
             Gauge.builder("http.server.admission.limit", server, s -> s.admission().limit())
                     .description("Handlers that may run at once: the adaptive limit as last set, or the fixed one").register(registry);
-            refused = Counter.builder("http.server.requests.refused").description("Requests answered 503 because admission timed out").register(registry);
-            rejected = Counter.builder("http.server.connections.rejected").description("Connections answered 503 and closed at accept").register(registry);
+            refused = Counter.builder("http.server.requests.refused").tag("reason", "admission_timeout")
+                    .description("Requests answered 503 because admission timed out").register(registry);
+            for (Rejection r : Rejection.values()) {
+                rejected[r.ordinal()] = Counter.builder("http.server.connections.rejected").tag("reason", r.tag)
+                        .description("Connections answered 503 and closed unserved").register(registry);
+            }
+            for (AdmissionGate.Outcome o : AdmissionGate.Outcome.values()) {
+                waits[o.ordinal()] = Timer.builder("http.server.admission.wait").tag("outcome", o.name().toLowerCase(java.util.Locale.ROOT))
+                        .description("Waits of requests that queued for admission").register(registry);
+            }
             forced = Counter.builder("http.server.connections.forced.close").description("Connections cancelled at shutdown after the grace period").register(registry);
             acceptFailures = Counter.builder("http.server.accept.failures")
                     .description("Accepts that failed, out of file descriptors for one; the acceptor backs off").register(registry);
@@ -166,8 +196,13 @@ sealed interface HttpMetrics permits HttpMetrics.Noop, HttpMetrics.Micrometer {
         }
 
         @Override
-        public void rejected() {
-            rejected.increment();
+        public void rejected(Rejection reason) {
+            rejected[reason.ordinal()].increment();
+        }
+
+        @Override
+        public void admissionWaited(AdmissionGate.Outcome outcome, long nanos) {
+            waits[outcome.ordinal()].record(nanos, TimeUnit.NANOSECONDS);
         }
 
         @Override

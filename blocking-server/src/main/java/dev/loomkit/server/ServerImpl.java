@@ -94,9 +94,14 @@ final class ServerImpl implements HttpServer {
         this.threads = ThreadSource.of(config);
         this.permits = new Semaphore(config.maxConnections());
         this.admission = new Admission(config.maxConcurrentRequests(), config.admissionTimeout(), config.maxConnections(),
-                config.adaptiveAdmission() ? ADAPTIVE_INITIAL_LIMIT : 0);
+                config.adaptiveAdmission() ? ADAPTIVE_INITIAL_LIMIT : 0, this::admissionWaited);
         this.metrics = HttpMetrics.of(config.meterRegistry(), this, router.size());
         this.requestScope = ScopeConfig.named("request").withTimeout(config.requestTimeout()).withThreadFactory(threads.subtasks());
+    }
+
+    /** Admission's report of a wait: the metrics are made after admission, whose gauges they read. */
+    private void admissionWaited(AdmissionGate.Outcome outcome, long nanos) {
+        metrics.admissionWaited(outcome, nanos);
     }
 
     // ---- lifecycle -------------------------------------------------------------------------------
@@ -228,7 +233,7 @@ final class ServerImpl implements HttpServer {
             }
             acceptBackoffNanos = 0;
             if (config.overLimit() == ServerConfig.OverLimit.REJECT_503 && !permits.tryAcquire()) {
-                reject(channel, "connection limit of " + config.maxConnections() + " reached");
+                reject(channel, HttpMetrics.Rejection.CONNECTION_LIMIT, "connection limit of " + config.maxConnections() + " reached");
                 continue;
             }
             launch(channel, scope);
@@ -300,13 +305,13 @@ final class ServerImpl implements HttpServer {
             connections.remove(connection);
             permits.release();
             metrics.connectionClosed();
-            reject(channel, "all " + config.platformPoolSize() + " worker threads busy and the queue full");
+            reject(channel, HttpMetrics.Rejection.POOL_FULL, "all " + config.platformPoolSize() + " worker threads busy and the queue full");
         }
     }
 
     /** Answers 503 without blocking the acceptor, and closes. */
-    private void reject(SocketChannel channel, String why) {
-        metrics.rejected();
+    private void reject(SocketChannel channel, HttpMetrics.Rejection reason, String why) {
+        metrics.rejected(reason);
         LOG.debug("rejected a connection: {}", why);
         answerBusyAndClose(channel);
     }

@@ -90,7 +90,7 @@ final class Sweeper implements Runnable {
             boolean cpusSaturated = saturated.test(now);
             long watchAfter = cpusSaturated ? saturatedWatchAfterNanos : watchAfterNanos;
             try {
-                server.admission().adapt(cpusSaturated); // ends the adaptive limit's window once 100 ms have passed
+                server.admission().sweep(now, cpusSaturated); // timed-out waits; the adaptive limit's window once 100 ms have passed
             } catch (RuntimeException | Error e) {
                 LOG.error("sweeper: adapting the admission limit failed", e);
             }

@@ -122,7 +122,10 @@ class AdmissionTest {
             assertEquals("1", busy.header("retry-after"));
             assertTrue(busy.body().contains("busy"), busy.body());
             assertTrue(took >= 150 && took < 5_000, "refused after " + took + " ms, the admission timeout is 200 ms");
-            assertEquals(1.0, registry.get("http.server.requests.refused").counter().count());
+            assertEquals(1.0, registry.get("http.server.requests.refused").tag("reason", "admission_timeout").counter().count());
+            var waited = registry.get("http.server.admission.wait").tag("outcome", "timed_out").timer();
+            assertEquals(1, waited.count());
+            assertTrue(waited.totalTime(TimeUnit.MILLISECONDS) >= 150, "waited " + waited.totalTime(TimeUnit.MILLISECONDS) + " ms");
             release.release();
             assertEquals(200, holder.read().status());
             // The refused client's connection is still good, and the permit came back.

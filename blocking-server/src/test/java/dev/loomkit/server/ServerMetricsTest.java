@@ -51,7 +51,7 @@ class ServerMetricsTest {
         assertEquals(1, registry.get("http.server.requests").tags("uri", "/boom", "status", "500", "exception", "IllegalStateException").timer().count());
         assertEquals(1, registry.get("http.server.requests").tags("uri", "/slow", "status", "503").timer().count());
         assertEquals(1.0, registry.get("http.server.requests.cancelled").tag("reason", "deadline").counter().count());
-        assertEquals(1.0, registry.get("http.server.connections.rejected").counter().count());
+        assertEquals(1.0, registry.get("http.server.connections.rejected").tag("reason", "connection_limit").counter().count());
         assertEquals(1.0, registry.get("http.server.protocol.errors").tag("status", "400").counter().count());
         assertTrue(registry.get("http.server.received").counter().count() > 100);
         assertTrue(registry.get("http.server.sent").counter().count() > 100);

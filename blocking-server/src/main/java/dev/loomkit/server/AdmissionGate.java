@@ -1,0 +1,294 @@
+package dev.loomkit.server;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The permits behind admission and the queue of requests waiting for one. While the queue drains it
+ * is first come, first served; once it has stood (not been empty) for {@link #STANDING_NANOS}, the
+ * newest waiter is admitted first and the oldest wait out their timeout (adaptive LIFO, after
+ * Facebook's "Fail at Scale"): under overload the requests admitted are the ones whose clients are
+ * still waiting for them, and the refused ones are slowed by their own wait rather than retried at
+ * once.
+ *
+ * <p>Why not a {@link java.util.concurrent.Semaphore}: its timed wait schedules a timer per waiter,
+ * and its cancellation walks the queue (a JFR profile had 19% of a saturated core in
+ * {@code AbstractQueuedSynchronizer.cleanQueue} with 5,000 waiters timing out); and it cannot
+ * admit the newest first. Here a waiter parks without a timer: every waiter has the same timeout, so
+ * the queue is in deadline order, and the sweeper {@link #expire expires} from its head. A wait
+ * therefore ends up to one sweep after its timeout. Unlinking a waiter is O(1).
+ *
+ * <p>The permit count may go negative when the limit is cut: releases then pay it back before
+ * anyone is admitted.
+ *
+ * <p>Locking: {@link #lock} guards the queue ({@code head}, {@code tail}, each waiter's links,
+ * {@code nonEmptySince}, {@code standing}). {@code available} is an atomic so that admission
+ * without a queue takes no lock: a request takes a permit by compare-and-set while {@code waiting}
+ * reads 0. The two sides meet Dekker-style: a waiter joins the queue ({@code waiting} up) and then
+ * tries for a permit; a releaser adds the permit and then looks at {@code waiting}; whichever
+ * comes second sees the other.
+ */
+final class AdmissionGate {
+    /** A queue not empty for this long is standing: from then on the newest waiter goes first. */
+    static final long STANDING_NANOS = 100_000_000L;
+
+    /** How a wait in the queue ended. */
+    enum Outcome { ADMITTED, TIMED_OUT, CANCELLED }
+
+    /** Told of every wait in the queue (not of a permit taken at once), by the thread that waited. */
+    @FunctionalInterface
+    interface Waits {
+        void waited(Outcome outcome, long nanos);
+    }
+
+    private static final int WAITING = 0;
+    private static final int GRANTED = 1;
+    private static final int EXPIRED = 2;
+
+    /** A request waiting for a permit. */
+    private static final class Waiter {
+        final Thread thread;
+        final long deadline;
+        /** Written under the lock; read by the waiter without it. */
+        volatile int state;
+        /** Guarded by the lock; a granted or expired waiter's {@code next} chains the ones to unpark. */
+        Waiter prev;
+        Waiter next;
+
+        Waiter(Thread thread, long deadline) {
+            this.thread = thread;
+            this.deadline = deadline;
+        }
+    }
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final AtomicInteger available;
+    /** Waiters in the queue; written under the lock, read without it. */
+    private volatile int waiting;
+    private Waiter head;
+    private Waiter tail;
+    private long nonEmptySince;
+    private boolean standing;
+    private final Waits waits;
+
+    /**
+     * @param permits the permits to start with
+     * @param waits   told how each wait in the queue ended
+     */
+    AdmissionGate(int permits, Waits waits) {
+        this.available = new AtomicInteger(permits);
+        this.waits = java.util.Objects.requireNonNull(waits, "waits");
+    }
+
+    /**
+     * Takes a permit, waiting at most {@code timeoutNanos} (give or take a sweep). Wakes on a
+     * permit, on {@link #expire}, or on interrupt; an interrupt clears the interrupt status and
+     * throws.
+     *
+     * @param timeoutNanos how long to wait at most; 0 or less for a try that never queues
+     * @return true if a permit was taken, false if the wait timed out
+     * @throws InterruptedException if interrupted before or while waiting (no permit is kept)
+     */
+    boolean acquire(long timeoutNanos) throws InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException("cancelled before admission");
+        }
+        if (waiting == 0 && tryTake()) {
+            return true;
+        }
+        if (timeoutNanos <= 0) {
+            return false; // a try: no queue, no wait
+        }
+        long start = System.nanoTime();
+        Waiter w = new Waiter(Thread.currentThread(), start + timeoutNanos);
+        Waiter wake;
+        lock.lock();
+        try {
+            link(w, start);
+            wake = grantLocked();
+        } finally {
+            lock.unlock();
+        }
+        unparkAll(wake, w);
+        while (w.state == WAITING) {
+            LockSupport.park(this);
+            if (Thread.interrupted()) {
+                leave(w);
+                waits.waited(Outcome.CANCELLED, System.nanoTime() - start);
+                throw new InterruptedException("cancelled while waiting for admission");
+            }
+        }
+        boolean granted = w.state == GRANTED;
+        waits.waited(granted ? Outcome.ADMITTED : Outcome.TIMED_OUT, System.nanoTime() - start);
+        return granted;
+    }
+
+    /** Interrupted: leaves the queue, or gives back a permit granted meanwhile. */
+    private void leave(Waiter w) {
+        boolean granted;
+        lock.lock();
+        try {
+            granted = w.state == GRANTED;
+            if (w.state == WAITING) {
+                unlink(w);
+                w.state = EXPIRED;
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (granted) {
+            release();
+        }
+    }
+
+    /** Gives a permit back: to a waiter, if any (which one depends on whether the queue stands). */
+    void release() {
+        available.incrementAndGet();
+        if (waiting != 0) {
+            grant();
+        }
+    }
+
+    /** Adds {@code n} permits (the limit went up), granting them to waiters first. */
+    void raise(int n) {
+        available.addAndGet(n);
+        if (waiting != 0) {
+            grant();
+        }
+    }
+
+    /** Takes {@code n} permits away (the limit went down); the count may go negative. */
+    void reduce(int n) {
+        available.addAndGet(-n);
+    }
+
+    /** {@return waiters in the queue now} */
+    int waiting() {
+        return waiting;
+    }
+
+    /** {@return whether the queue stands (newest first), as of the last {@link #expire}} Tests. */
+    boolean standing() {
+        lock.lock();
+        try {
+            return standing;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Sweeper: ends the waits whose timeout has passed (they return false), and decides whether the
+     * queue stands.
+     *
+     * @param now {@link System#nanoTime()}
+     */
+    void expire(long now) {
+        if (waiting == 0) {
+            return;
+        }
+        Waiter wake = null;
+        Waiter last = null;
+        lock.lock();
+        try {
+            while (head != null && now - head.deadline >= 0) {
+                Waiter w = head;
+                unlink(w);
+                w.state = EXPIRED;
+                if (wake == null) {
+                    wake = w;
+                } else {
+                    last.next = w;
+                }
+                last = w;
+            }
+            standing = head != null && now - nonEmptySince >= STANDING_NANOS;
+        } finally {
+            lock.unlock();
+        }
+        unparkAll(wake, null);
+    }
+
+    private void grant() {
+        Waiter wake;
+        lock.lock();
+        try {
+            wake = grantLocked();
+        } finally {
+            lock.unlock();
+        }
+        unparkAll(wake, null);
+    }
+
+    /** Hands free permits to waiters; returns them chained by {@code next}, to unpark after unlocking. */
+    private Waiter grantLocked() {
+        assert lock.isHeldByCurrentThread();
+        Waiter wake = null;
+        Waiter last = null;
+        while (head != null && tryTake()) {
+            Waiter w = standing ? tail : head;
+            unlink(w);
+            w.state = GRANTED;
+            if (wake == null) {
+                wake = w;
+            } else {
+                last.next = w;
+            }
+            last = w;
+        }
+        return wake;
+    }
+
+    private static void unparkAll(Waiter chain, Waiter self) {
+        for (Waiter w = chain; w != null; ) {
+            Waiter next = w.next;
+            if (w != self) {
+                LockSupport.unpark(w.thread);
+            }
+            w = next;
+        }
+    }
+
+    private boolean tryTake() {
+        for (int a = available.get(); a > 0; a = available.get()) {
+            if (available.compareAndSet(a, a - 1)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void link(Waiter w, long now) {
+        assert lock.isHeldByCurrentThread();
+        if (tail == null) {
+            head = w;
+            nonEmptySince = now;
+        } else {
+            tail.next = w;
+            w.prev = tail;
+        }
+        tail = w;
+        waiting++; // volatile write, before grantLocked's read of the permits: the Dekker pair of release
+    }
+
+    private void unlink(Waiter w) {
+        assert lock.isHeldByCurrentThread();
+        if (w.prev == null) {
+            head = w.next;
+        } else {
+            w.prev.next = w.next;
+        }
+        if (w.next == null) {
+            tail = w.prev;
+        } else {
+            w.next.prev = w.prev;
+        }
+        w.prev = null;
+        w.next = null;
+        waiting--;
+        if (head == null) {
+            standing = false;
+        }
+    }
+}

@@ -55,6 +55,9 @@ final class PointDriver {
         }
     }
 
+    /** The longest a window waits for the server's JIT after the warm-up ({@link JitSettle}). */
+    static final Duration JIT_CAP = Duration.ofSeconds(30);
+
     private final ComparisonOptions options;
     private final CpuPlacement placement;
     private final ConsoleTable table;
@@ -100,6 +103,12 @@ final class PointDriver {
                 // overloaded server must not shift the samples off the window.
                 String prefix = "{\"point\":" + i + ",";
                 load.awaitLine(prefix, "\"phase\":\"warm\"");
+                // The warm-up load goes on while the window waits: until the server's JIT is quiet.
+                Duration held = JitSettle.await(s.pid(), JIT_CAP);
+                if (held.toMillis() >= 1_000) {
+                    table.progress(String.format(Locale.ROOT, "  ... %s, %s, %,d connections: warm-up held %.1f s more for the server's JIT",
+                            s.scenario(), s.contender(), connections, held.toMillis() / 1000.0));
+                }
                 Reading before = read(s, () -> ProcStats.read(load.pid()).cpuTicks(), backend, true);
                 var sampler = new RssSampler(s.pid());
                 load.send("go");
@@ -125,7 +134,15 @@ final class PointDriver {
             for (int repeat = 0; repeat < options.repeats(); repeat++) {
                 table.progress(String.format(Locale.ROOT, "  ... %s, %s, %,d connections with wrk (point %d of %d, %s elapsed)",
                         s.scenario(), s.contender(), connections, progress.done + 1, progress.total, progress.elapsed()));
-                WrkLoad.run(placement.othersPrefix(), placement.othersCount(), url, connections, options.warmup(), options.timeout());
+                // Warm-up runs until one leaves the server's JIT quiet (see JitSettle), at most JIT_CAP.
+                long warmStart = System.nanoTime();
+                long compiled;
+                do {
+                    long jitBefore = JitSettle.compilerTicks(s.pid());
+                    WrkLoad.run(placement.othersPrefix(), placement.othersCount(), url, connections, options.warmup(), options.timeout());
+                    compiled = jitBefore < 0 ? 0 : JitSettle.compilerTicks(s.pid()) - jitBefore;
+                } while (compiled > JitSettle.QUIET_TICKS * Math.max(1, options.warmup().toMillis() / 500)
+                        && System.nanoTime() - warmStart < JIT_CAP.toNanos());
                 Reading before = read(s, ProcStats::reapedChildrenCpuTicks, backend, true);
                 var sampler = new RssSampler(s.pid());
                 WrkLoad.Result w = WrkLoad.run(placement.othersPrefix(), placement.othersCount(), url, connections, options.duration(),

@@ -35,10 +35,9 @@ final class Admission {
     static final long NOT_ADMITTED = Long.MIN_VALUE;
 
     private final AdmissionGate permits;
-    private final long timeoutNanos;
     /**
      * False when a fixed limit cannot bind: a request needs a connection, so with at least as many
-     * permits as connections allowed, every request would get one at once. The semaphore is then
+     * permits as connections allowed, every request would get one at once. The gate is then
      * left alone, which saves two contended atomic operations per request.
      */
     private final boolean binds;
@@ -56,16 +55,16 @@ final class Admission {
      * @param adaptiveInitial the adaptive limit's start, or 0 for a fixed limit of {@code maxConcurrent}
      */
     Admission(int maxConcurrent, Duration timeout, int maxConnections, int adaptiveInitial, AdmissionGate.Waits waits) {
-        this.timeoutNanos = timeout.toNanos();
+        long timeoutNanos = timeout.toNanos();
         if (adaptiveInitial > 0) {
             int initial = Math.min(adaptiveInitial, maxConcurrent);
             this.adaptive = new AdaptiveLimit(initial, 1, maxConcurrent);
-            this.permits = new AdmissionGate(initial, waits);
+            this.permits = new AdmissionGate(initial, timeoutNanos, waits);
             this.applied = initial;
             this.binds = true;
         } else {
             this.adaptive = null;
-            this.permits = new AdmissionGate(maxConcurrent, waits);
+            this.permits = new AdmissionGate(maxConcurrent, timeoutNanos, waits);
             this.applied = maxConcurrent;
             this.binds = maxConcurrent < maxConnections;
         }
@@ -88,7 +87,7 @@ final class Admission {
             }
             return 0; // nothing measured: a fixed limit that cannot bind learns nothing
         }
-        if (!permits.acquire(timeoutNanos)) {
+        if (!permits.acquire()) {
             return NOT_ADMITTED;
         }
         if (adaptive == null) {

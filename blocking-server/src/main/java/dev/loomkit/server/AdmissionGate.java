@@ -10,14 +10,16 @@ import java.util.concurrent.locks.ReentrantLock;
  * newest waiter is admitted first and the oldest wait out their timeout (adaptive LIFO, after
  * Facebook's "Fail at Scale"): under overload the requests admitted are the ones whose clients are
  * still waiting for them, and the refused ones are slowed by their own wait rather than retried at
- * once.
+ * once. Every wait has the gate's one timeout.
  *
  * <p>Why not a {@link java.util.concurrent.Semaphore}: its timed wait schedules a timer per waiter,
  * and its cancellation walks the queue (a JFR profile had 19% of a saturated core in
  * {@code AbstractQueuedSynchronizer.cleanQueue} with 5,000 waiters timing out); and it cannot
- * admit the newest first. Here a waiter parks without a timer: every waiter has the same timeout, so
- * the queue is in deadline order, and the sweeper {@link #expire expires} from its head. A wait
- * therefore ends up to one sweep after its timeout. Unlinking a waiter is O(1).
+ * admit the newest first. Here a waiter parks without a timer: every waiter has the same timeout and
+ * takes its start time under the lock that links it, so the queue is in deadline order, and the
+ * sweeper {@link #expire expires} from its head. A wait therefore ends up to one sweep after its
+ * timeout, and only if the sweeper runs (it catches everything a sweep can throw). Unlinking a
+ * waiter is O(1).
  *
  * <p>The permit count may go negative when the limit is cut: releases then pay it back before
  * anyone is admitted.
@@ -70,27 +72,30 @@ final class AdmissionGate {
     private Waiter tail;
     private long nonEmptySince;
     private boolean standing;
+    private final long timeoutNanos;
     private final Waits waits;
 
     /**
-     * @param permits the permits to start with
-     * @param waits   told how each wait in the queue ended
+     * @param permits      the permits to start with
+     * @param timeoutNanos how long a wait may last (ended by {@link #expire}); 0 or less: no wait,
+     *                     a request without a free permit is refused at once
+     * @param waits        told how each wait in the queue ended
      */
-    AdmissionGate(int permits, Waits waits) {
+    AdmissionGate(int permits, long timeoutNanos, Waits waits) {
         this.available = new AtomicInteger(permits);
+        this.timeoutNanos = timeoutNanos;
         this.waits = java.util.Objects.requireNonNull(waits, "waits");
     }
 
     /**
-     * Takes a permit, waiting at most {@code timeoutNanos} (give or take a sweep). Wakes on a
-     * permit, on {@link #expire}, or on interrupt; an interrupt clears the interrupt status and
-     * throws.
+     * Takes a permit, waiting at most the gate's timeout (give or take a sweep). Wakes on a permit,
+     * on {@link #expire}, or on interrupt; an interrupt clears the interrupt status and throws. A
+     * permit granted just as an interrupt arrives is kept, with the interrupt status set.
      *
-     * @param timeoutNanos how long to wait at most; 0 or less for a try that never queues
      * @return true if a permit was taken, false if the wait timed out
      * @throws InterruptedException if interrupted before or while waiting (no permit is kept)
      */
-    boolean acquire(long timeoutNanos) throws InterruptedException {
+    boolean acquire() throws InterruptedException {
         if (Thread.interrupted()) {
             throw new InterruptedException("cancelled before admission");
         }
@@ -98,13 +103,16 @@ final class AdmissionGate {
             return true;
         }
         if (timeoutNanos <= 0) {
-            return false; // a try: no queue, no wait
+            return false;
         }
-        long start = System.nanoTime();
-        Waiter w = new Waiter(Thread.currentThread(), start + timeoutNanos);
+        Waiter w;
         Waiter wake;
+        long start;
         lock.lock();
         try {
+            // The start time under the lock: waiters are linked in the order of their deadlines.
+            start = System.nanoTime();
+            w = new Waiter(Thread.currentThread(), start + timeoutNanos);
             link(w, start);
             wake = grantLocked();
         } finally {
@@ -115,13 +123,27 @@ final class AdmissionGate {
             LockSupport.park(this);
             if (Thread.interrupted()) {
                 leave(w);
-                waits.waited(Outcome.CANCELLED, System.nanoTime() - start);
+                tell(Outcome.CANCELLED, start);
                 throw new InterruptedException("cancelled while waiting for admission");
             }
         }
         boolean granted = w.state == GRANTED;
-        waits.waited(granted ? Outcome.ADMITTED : Outcome.TIMED_OUT, System.nanoTime() - start);
+        tell(granted ? Outcome.ADMITTED : Outcome.TIMED_OUT, start);
         return granted;
+    }
+
+    /** {@return a permit if one is free and nobody waits; never queues} */
+    boolean tryAcquire() {
+        return waiting == 0 && tryTake();
+    }
+
+    /** Reports a wait; a report that fails must not lose the permit just granted. */
+    private void tell(Outcome outcome, long start) {
+        try {
+            waits.waited(outcome, System.nanoTime() - start);
+        } catch (RuntimeException e) {
+            // metrics are not worth a permit
+        }
     }
 
     /** Interrupted: leaves the queue, or gives back a permit granted meanwhile. */
@@ -161,6 +183,11 @@ final class AdmissionGate {
     /** Takes {@code n} permits away (the limit went down); the count may go negative. */
     void reduce(int n) {
         available.addAndGet(-n);
+    }
+
+    /** {@return the free permits now, negative while a cut is paid back} Tests. */
+    int available() {
+        return available.get();
     }
 
     /** {@return waiters in the queue now} */

@@ -524,10 +524,10 @@ public final class ServerConfig {
         return toBuilder().meterRegistry(v).build();
     }
 
-    /** {@return the shortest connection timeout, request deadline or admission wait: the sweeper checks several times within it} */
+    /** {@return the shortest connection timeout or request deadline: the sweeper checks several times within it} */
     Duration shortestTimeout() {
         Duration d = headerTimeout;
-        for (Duration t : new Duration[] {idleTimeout, bodyTimeout, writeTimeout, requestTimeout, admissionTimeout}) {
+        for (Duration t : new Duration[] {idleTimeout, bodyTimeout, writeTimeout, requestTimeout}) {
             if (t.compareTo(d) < 0) {
                 d = t;
             }

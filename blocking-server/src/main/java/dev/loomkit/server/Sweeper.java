@@ -60,12 +60,17 @@ final class Sweeper implements Runnable {
     }
 
     /**
-     * A quarter of the shortest timeout or deadline, and no more than the client-gone delay. That
+     * A quarter of the shortest timeout, deadline or admission wait, and no more than the client-gone delay. That
      * delay is a threshold for a heuristic, not a deadline: a quarter of it would sweep four times
      * as often as it needs (each sweep looks at every connection), so it only caps the period.
      */
     static long tickNanos(ServerConfig config, Duration shortestRouteTimeout) {
         Duration shortest = config.shortestTimeout();
+        // Admission waits end here too, but only where admission can make anyone wait.
+        boolean admissionBinds = config.adaptiveAdmission() || config.maxConcurrentRequests() < config.maxConnections();
+        if (admissionBinds && config.admissionTimeout().compareTo(shortest) < 0) {
+            shortest = config.admissionTimeout();
+        }
         if (shortestRouteTimeout != null && shortestRouteTimeout.compareTo(shortest) < 0) {
             shortest = shortestRouteTimeout;
         }
@@ -87,7 +92,14 @@ final class Sweeper implements Runnable {
         while (running) {
             LockSupport.parkNanos(this, tickNanos);
             long now = System.nanoTime();
-            boolean cpusSaturated = saturated.test(now);
+            boolean cpusSaturated;
+            try {
+                cpusSaturated = saturated.test(now);
+            } catch (RuntimeException | Error e) {
+                // The sweep must go on: admission waits and request deadlines end only here.
+                LOG.error("sweeper: reading CPU saturation failed", e);
+                cpusSaturated = false;
+            }
             long watchAfter = cpusSaturated ? saturatedWatchAfterNanos : watchAfterNanos;
             try {
                 server.admission().sweep(now, cpusSaturated); // timed-out waits; the adaptive limit's window once 100 ms have passed

@@ -42,11 +42,11 @@ class AdmissionGateTest {
     }
 
     /** Starts a waiter that records its name in {@code order} once admitted; returns when it has queued. */
-    private Thread queue(Kind kind, AdmissionGate gate, String name, List<String> order, long timeout) {
+    private Thread queue(Kind kind, AdmissionGate gate, String name, List<String> order) {
         int before = gate.waiting();
         Thread t = kind.start(() -> {
             try {
-                if (gate.acquire(timeout)) {
+                if (gate.acquire()) {
                     synchronized (order) {
                         order.add(name);
                     }
@@ -68,11 +68,11 @@ class AdmissionGateTest {
     @ParameterizedTest
     @EnumSource(Kind.class)
     void testOldestFirstWhileTheQueueDrains(Kind kind) throws Exception {
-        AdmissionGate gate = new AdmissionGate(1, waits);
-        assertTrue(gate.acquire(LONG));
+        AdmissionGate gate = new AdmissionGate(1, LONG, waits);
+        assertTrue(gate.acquire());
         List<String> order = new ArrayList<>();
-        List<Thread> threads = List.of(queue(kind, gate, "a", order, LONG), queue(kind, gate, "b", order, LONG),
-                queue(kind, gate, "c", order, LONG));
+        List<Thread> threads = List.of(queue(kind, gate, "a", order), queue(kind, gate, "b", order),
+                queue(kind, gate, "c", order));
         for (int i = 0; i < 3; i++) {
             int admitted = i + 1;
             gate.release();
@@ -93,12 +93,12 @@ class AdmissionGateTest {
     @ParameterizedTest
     @EnumSource(Kind.class)
     void testNewestFirstOnceTheQueueStands(Kind kind) throws Exception {
-        AdmissionGate gate = new AdmissionGate(1, waits);
-        assertTrue(gate.acquire(LONG));
+        AdmissionGate gate = new AdmissionGate(1, LONG, waits);
+        assertTrue(gate.acquire());
         List<String> order = new ArrayList<>();
         long queuedFrom = System.nanoTime();
-        List<Thread> threads = List.of(queue(kind, gate, "a", order, LONG), queue(kind, gate, "b", order, LONG),
-                queue(kind, gate, "c", order, LONG));
+        List<Thread> threads = List.of(queue(kind, gate, "a", order), queue(kind, gate, "b", order),
+                queue(kind, gate, "c", order));
         gate.expire(queuedFrom);
         assertFalse(gate.standing(), "a queue younger than " + AdmissionGate.STANDING_NANOS + " ns does not stand");
         // The sweeper's clock, a standing period on: the queue has not been empty since.
@@ -128,12 +128,16 @@ class AdmissionGateTest {
     @ParameterizedTest
     @EnumSource(Kind.class)
     void testTheSweeperEndsTimedOutWaitsOldestFirst(Kind kind) throws Exception {
-        AdmissionGate gate = new AdmissionGate(1, waits);
-        assertTrue(gate.acquire(LONG));
+        long timeout = TimeUnit.SECONDS.toNanos(1);
+        AdmissionGate gate = new AdmissionGate(1, timeout, waits);
+        assertTrue(gate.acquire());
         List<String> order = new ArrayList<>();
-        Thread early = queue(kind, gate, "early", order, TimeUnit.MILLISECONDS.toNanos(1));
-        Thread late = queue(kind, gate, "late", order, LONG);
-        gate.expire(System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
+        Thread early = queue(kind, gate, "early", order);
+        long between = System.nanoTime();
+        Thread late = queue(kind, gate, "late", order);
+        gate.expire(between - 1);
+        assertEquals(2, gate.waiting(), "no wait has timed out yet");
+        gate.expire(between + timeout); // past the early one's deadline, before the late one's
         early.join();
         assertEquals(List.of("early:timed out"), order);
         assertEquals(1, gate.waiting(), "the wait whose timeout has not passed goes on");
@@ -147,23 +151,23 @@ class AdmissionGateTest {
     @ParameterizedTest
     @EnumSource(Kind.class)
     void testAnInterruptEndsTheWaitClearsTheStatusAndLeavesNoPermitBehind(Kind kind) throws Exception {
-        AdmissionGate gate = new AdmissionGate(1, waits);
-        assertTrue(gate.acquire(LONG));
+        AdmissionGate gate = new AdmissionGate(1, LONG, waits);
+        assertTrue(gate.acquire());
         List<String> order = new ArrayList<>();
-        Thread t = queue(kind, gate, "a", order, LONG);
+        Thread t = queue(kind, gate, "a", order);
         t.interrupt();
         t.join();
         assertEquals(List.of("a:interrupted false"), order);
         assertEquals(0, gate.waiting());
         gate.release();
-        assertTrue(gate.acquire(0), "the one permit is free again");
-        assertFalse(gate.acquire(0), "and only the one");
+        assertTrue(gate.tryAcquire(), "the one permit is free again");
+        assertFalse(gate.tryAcquire(), "and only the one");
         assertEquals(1, outcomes(AdmissionGate.Outcome.CANCELLED));
 
         Thread.currentThread().interrupt();
         gate.release();
         try {
-            gate.acquire(LONG);
+            gate.acquire();
             throw new AssertionError("an interrupted thread must not be admitted");
         } catch (InterruptedException expected) {
             assertFalse(Thread.currentThread().isInterrupted());
@@ -173,12 +177,12 @@ class AdmissionGateTest {
     @ParameterizedTest
     @EnumSource(Kind.class)
     void testACutIsPaidBackBeforeAnyoneIsAdmittedAndARaiseAdmitsWaiters(Kind kind) throws Exception {
-        AdmissionGate gate = new AdmissionGate(2, waits);
-        assertTrue(gate.acquire(LONG));
-        assertTrue(gate.acquire(LONG));
+        AdmissionGate gate = new AdmissionGate(2, LONG, waits);
+        assertTrue(gate.acquire());
+        assertTrue(gate.acquire());
         gate.reduce(1); // the limit is now 1 with 2 held
         List<String> order = new ArrayList<>();
-        Thread a = queue(kind, gate, "a", order, LONG);
+        Thread a = queue(kind, gate, "a", order);
         gate.release(); // pays back the cut
         assertEquals(1, gate.waiting(), "still over the limit: nobody admitted");
         gate.raise(1);
@@ -188,8 +192,9 @@ class AdmissionGateTest {
 
     /**
      * Many threads take and give back permits while the limit moves, some are interrupted and some
-     * time out: no more than the limit ever hold a permit at once, no wake-up is lost (every thread
-     * ends, though a quarter of the waits have no timeout), and at the end the permits are all back.
+     * time out: no more than the limit ever hold a permit at once, every thread ends, and at the end
+     * the permits are all back. (Expiry and interrupts here would rescue a lost wake-up: the
+     * lockstep test below is the one that would catch it.)
      */
     @ParameterizedTest
     @EnumSource(Kind.class)
@@ -197,7 +202,7 @@ class AdmissionGateTest {
         int limit = 4;
         int threads = System.getenv("CI") != null ? 64 : 200;
         int rounds = 200;
-        AdmissionGate gate = new AdmissionGate(limit, waits);
+        AdmissionGate gate = new AdmissionGate(limit, TimeUnit.MILLISECONDS.toNanos(20), waits);
         AtomicInteger holding = new AtomicInteger();
         AtomicInteger most = new AtomicInteger();
         AtomicInteger extra = new AtomicInteger(); // permits the test has taken away from the limit
@@ -210,15 +215,8 @@ class AdmissionGateTest {
                     ThreadLocalRandom random = ThreadLocalRandom.current();
                     for (int r = 0; r < rounds; r++) {
                         boolean admitted;
-                        // Every fourth wait has no timeout the sweeper could end: a lost wake-up
-                        // leaves its thread parked, and the test times out.
-                        long timeout = switch (random.nextInt(4)) {
-                            case 0 -> 0;
-                            case 1 -> LONG;
-                            default -> TimeUnit.MILLISECONDS.toNanos(random.nextInt(1, 50));
-                        };
                         try {
-                            admitted = gate.acquire(timeout);
+                            admitted = random.nextInt(4) == 0 ? gate.tryAcquire() : gate.acquire();
                         } catch (InterruptedException e) {
                             continue;
                         }
@@ -261,9 +259,48 @@ class AdmissionGateTest {
         }
         assertEquals(0, gate.waiting());
         for (int i = 0; i < limit; i++) {
-            assertTrue(gate.acquire(0), "permit " + (i + 1) + " of " + limit + " is back");
+            assertTrue(gate.tryAcquire(), "permit " + (i + 1) + " of " + limit + " is back");
         }
-        assertFalse(gate.acquire(0), "no permit beyond the limit");
+        assertFalse(gate.tryAcquire(), "no permit beyond the limit");
         assertTrue(most.get() >= 1);
+    }
+
+    /**
+     * The hand-off between a releaser and a thread joining the queue, round after round in
+     * lockstep, with a third thread taking the fast path beside them. No sweeper and no interrupt
+     * could rescue a waiter here: a lost wake-up leaves it parked, and the bounded join fails.
+     */
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void testLockstepHandOffsLoseNoWakeUp(Kind kind) throws Exception {
+        int rounds = System.getenv("CI") != null ? 3_000 : 10_000;
+        AdmissionGate gate = new AdmissionGate(1, LONG, waits);
+        for (int r = 0; r < rounds; r++) {
+            assertTrue(gate.tryAcquire(), "round " + r + " starts with the one permit free");
+            java.util.concurrent.CyclicBarrier barrier = new java.util.concurrent.CyclicBarrier(2);
+            java.util.concurrent.atomic.AtomicBoolean got = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread joiner = kind.start(() -> {
+                try {
+                    barrier.await(10, TimeUnit.SECONDS);
+                    got.set(gate.acquire());
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            });
+            Thread barger = kind.start(() -> {
+                if (gate.tryAcquire()) {
+                    gate.release();
+                }
+            });
+            barrier.await(10, TimeUnit.SECONDS);
+            gate.release(); // races the joiner's joining
+            joiner.join(10_000);
+            barger.join(10_000);
+            int round = r;
+            assertFalse(joiner.isAlive(), () -> "lost wake-up in round " + round + ": waiting " + gate.waiting() + ", available " + gate.available());
+            assertTrue(got.get());
+            gate.release();
+            assertEquals(1, gate.available(), "round " + r + " ends with the one permit back");
+        }
     }
 }

@@ -11,8 +11,8 @@ import java.util.function.LongSupplier;
  * request runs late because it waits for a core, not because something it called is slow, and
  * watching it for its client leaving would add work exactly where there is no room for it.
  *
- * <p>The reading is the process's CPU time (user and system, all threads) less the time its JIT
- * compilers spent, over a window of at least {@link #WINDOW}, against the wall time of that window times the CPUs the process may use
+ * <p>The reading is the process's CPU time (user and system, all threads) over a window of at
+ * least {@link #WINDOW}, against the wall time of that window times the CPUs the process may use
  * ({@link Runtime#availableProcessors()} at each reading, so a changed affinity or container limit
  * counts from the next window). The operating system counts CPU time in scheduler ticks (10 ms on
  * Linux), so a shorter window would be too coarse; between readings the last verdict stands.
@@ -20,12 +20,6 @@ import java.util.function.LongSupplier;
  * (1.5 CPUs, which the JVM rounds up to 2) caps the process below the threshold: it then never
  * counts as saturated, and the server behaves as it would without this signal. Only the sweeper's
  * thread calls {@link #update}; a reading that fails counts as not saturated.
- *
- * <p>Why the compilers' time is left out: a JVM that has just met its load compiles for seconds
- * (perf on a one-core server at 1,000 I/O-bound connections, 6 to 11 s after its start: C1 and C2
- * at 47% of the core, request handling at 35%). Its cores are busy, but not with requests, and
- * fewer requests would not make it faster: the adaptive admission limit must not learn from that
- * window that the requests are too many.
  */
 final class CpuSaturation {
     /** The shortest window a reading covers. */
@@ -56,27 +50,14 @@ final class CpuSaturation {
     /**
      * {@return a reading of this process, on the CPUs the JVM may use} The CPU time comes from the
      * platform's {@code OperatingSystemMXBean} (a {@code getrusage}-like call, no file to parse and
-     * no user lookup that could block the sweeper), the compilers' from the
-     * {@code CompilationMXBean}; without the first, the process never counts as saturated, without
-     * the second its compilers count as work.
+     * no user lookup that could block the sweeper); without it, the process never counts as
+     * saturated.
      */
     static CpuSaturation ofThisProcess() {
         LongSupplier cpu;
         try {
             var os = java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.OperatingSystemMXBean.class);
-            var jit = java.lang.management.ManagementFactory.getCompilationMXBean();
-            if (os == null) {
-                cpu = () -> -1L;
-            } else if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
-                cpu = os::getProcessCpuTime;
-            } else {
-                // The compilers' accumulated time is elapsed, not CPU, time: on a busy core it may
-                // run ahead of their CPU time, and a window then reads as less busy, never more.
-                cpu = () -> {
-                    long process = os.getProcessCpuTime();
-                    return process < 0 ? -1L : process - jit.getTotalCompilationTime() * 1_000_000L;
-                };
-            }
+            cpu = os == null ? () -> -1L : os::getProcessCpuTime;
         } catch (RuntimeException | LinkageError e) {
             cpu = () -> -1L;
         }

@@ -17,9 +17,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code AbstractQueuedSynchronizer.cleanQueue} with 5,000 waiters timing out); and it cannot
  * admit the newest first. Here a waiter parks without a timer: every waiter has the same timeout and
  * takes its start time under the lock that links it, so the queue is in deadline order, and the
- * sweeper {@link #expire expires} from its head. A wait therefore ends up to one sweep after its
- * timeout, and only if the sweeper runs (it catches everything a sweep can throw). Unlinking a
- * waiter is O(1).
+ * sweeper {@link #expire expires} from its head; so does every release and every new waiter,
+ * which run on the scheduler's carriers (see {@link #grant} for why that matters). A wait
+ * therefore ends at the first release or arrival after its timeout, at the latest one sweep after
+ * it. Unlinking a waiter is O(1).
  *
  * <p>The permit count may go negative when the limit is cut: releases then pay it back before
  * anyone is admitted.
@@ -106,19 +107,20 @@ final class AdmissionGate {
             return false;
         }
         Waiter w;
-        Waiter wake;
+        Wake wake = new Wake();
         long start;
         lock.lock();
         try {
             // The start time under the lock: waiters are linked in the order of their deadlines.
             start = System.nanoTime();
             w = new Waiter(Thread.currentThread(), start + timeoutNanos);
+            expireLocked(start, wake);
             link(w, start);
-            wake = grantLocked();
+            grantLocked(wake);
         } finally {
             lock.unlock();
         }
-        unparkAll(wake, w);
+        wake.unparkAll(w);
         while (w.state == WAITING) {
             LockSupport.park(this);
             if (Thread.interrupted()) {
@@ -215,65 +217,82 @@ final class AdmissionGate {
         if (waiting == 0) {
             return;
         }
-        Waiter wake = null;
-        Waiter last = null;
+        Wake wake = new Wake();
         lock.lock();
         try {
-            while (head != null && now - head.deadline >= 0) {
-                Waiter w = head;
-                unlink(w);
-                w.state = EXPIRED;
-                if (wake == null) {
-                    wake = w;
-                } else {
-                    last.next = w;
-                }
-                last = w;
-            }
+            expireLocked(now, wake);
             standing = head != null && now - nonEmptySince >= STANDING_NANOS;
         } finally {
             lock.unlock();
         }
-        unparkAll(wake, null);
+        wake.unparkAll(null);
     }
 
+    /** Ends the waits whose deadline has passed, oldest first, adding them to {@code wake}. */
+    private void expireLocked(long now, Wake wake) {
+        assert lock.isHeldByCurrentThread();
+        while (head != null && now - head.deadline >= 0) {
+            Waiter w = head;
+            unlink(w);
+            w.state = EXPIRED;
+            wake.add(w);
+        }
+    }
+
+    /**
+     * A release with waiters: ends the timed-out waits first, then hands the free permits out.
+     * Timed-out waits end here as well as in the sweeper because of who wakes them: a virtual
+     * thread unparked by a platform thread (the sweeper) is an external submission to the
+     * scheduler, which its carriers reach only when they run out of work of their own; under CPU
+     * overload they never do. A thread dump at 1,000 CPU-bound connections had 1,184 waiters
+     * runnable but unscheduled, none answered within 3 s of its 1 s timeout. A release runs on
+     * a carrier, and what it unparks joins that carrier's queue in turn.
+     */
     private void grant() {
-        Waiter wake;
+        Wake wake = new Wake();
         lock.lock();
         try {
-            wake = grantLocked();
+            expireLocked(System.nanoTime(), wake);
+            grantLocked(wake);
         } finally {
             lock.unlock();
         }
-        unparkAll(wake, null);
+        wake.unparkAll(null);
     }
 
-    /** Hands free permits to waiters; returns them chained by {@code next}, to unpark after unlocking. */
-    private Waiter grantLocked() {
+    /** Hands free permits to waiters, adding them to {@code wake}. */
+    private void grantLocked(Wake wake) {
         assert lock.isHeldByCurrentThread();
-        Waiter wake = null;
-        Waiter last = null;
         while (head != null && tryTake()) {
             Waiter w = standing ? tail : head;
             unlink(w);
             w.state = GRANTED;
-            if (wake == null) {
-                wake = w;
+            wake.add(w);
+        }
+    }
+
+    /** Waiters to unpark once the lock is released, chained through their (unlinked) {@code next}. */
+    private static final class Wake {
+        private Waiter first;
+        private Waiter last;
+
+        void add(Waiter w) {
+            if (first == null) {
+                first = w;
             } else {
                 last.next = w;
             }
             last = w;
         }
-        return wake;
-    }
 
-    private static void unparkAll(Waiter chain, Waiter self) {
-        for (Waiter w = chain; w != null; ) {
-            Waiter next = w.next;
-            if (w != self) {
-                LockSupport.unpark(w.thread);
+        void unparkAll(Waiter self) {
+            for (Waiter w = first; w != null; ) {
+                Waiter next = w.next;
+                if (w != self) {
+                    LockSupport.unpark(w.thread);
+                }
+                w = next;
             }
-            w = next;
         }
     }
 

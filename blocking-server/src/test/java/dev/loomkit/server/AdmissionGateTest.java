@@ -148,6 +148,32 @@ class AdmissionGateTest {
         assertEquals(1, outcomes(AdmissionGate.Outcome.ADMITTED));
     }
 
+    /**
+     * A release ends the waits that have timed out before it hands its permit on, without the
+     * sweeper: under CPU overload what the sweeper (a platform thread) wakes may wait long for a
+     * carrier, what a release wakes does not.
+     */
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void testAReleaseEndsTimedOutWaitsBeforeGrantingWithoutTheSweeper(Kind kind) throws Exception {
+        long timeout = TimeUnit.MILLISECONDS.toNanos(1);
+        AdmissionGate gate = new AdmissionGate(1, timeout, waits);
+        assertTrue(gate.acquire());
+        List<String> order = new ArrayList<>();
+        long before = System.nanoTime();
+        Thread a = queue(kind, gate, "a", order);
+        long passed = System.nanoTime() + 2 * timeout;
+        while (System.nanoTime() - passed < 0) { // a deadline of the clock's, not a condition another thread signals
+            java.util.concurrent.locks.LockSupport.parkNanos(timeout);
+        }
+        assertTrue(System.nanoTime() - before > timeout);
+        gate.release();
+        a.join();
+        assertEquals(List.of("a:timed out"), order, "the timed-out wait ended; the permit was not handed to it");
+        assertEquals(1, gate.available());
+        assertEquals(0, gate.waiting());
+    }
+
     @ParameterizedTest
     @EnumSource(Kind.class)
     void testAnInterruptEndsTheWaitClearsTheStatusAndLeavesNoPermitBehind(Kind kind) throws Exception {

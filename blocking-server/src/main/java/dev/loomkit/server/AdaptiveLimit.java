@@ -8,13 +8,9 @@ package dev.loomkit.server;
  *
  * <p>The model. A request's service time (admission to the end of its response) is its own work
  * plus what it waits for: a backend, a sleep, and, once the cores are saturated, a core. The no-load
- * service time ({@link #baselineNanos()}) is the shortest service time of any one request seen
- * (Vegas's minimum round trip): no request is faster than its own work, and the first requests of
- * a server, or of a burst, meet idle cores. It drifts upwards by {@link #BASELINE_DRIFT} in each
- * window while the CPUs have room, so that a lasting change in the work is learnt; never while they
- * are saturated, when every request's time includes waiting for a core. (A window's mean, the
- * first design, fails a server saturated from its start: its fastest window is already slow, and
- * the limit is never cut.) Then, once per window of completed requests:
+ * service time ({@link #baselineNanos()}) is the smallest window mean seen while the CPUs were
+ * not saturated; it may drift upwards by {@link #BASELINE_DRIFT} a window, so that a lasting change
+ * in the work is learnt. Then, once per window of completed requests:
  * <ul>
  *   <li><b>Not saturated</b>: waiting costs no core, so the limit must not be what holds requests
  *       back. If the window's peak in flight came within 90% of the limit, the limit doubles
@@ -26,7 +22,9 @@ package dev.loomkit.server;
  * </ul>
  * A window with fewer than {@link #MIN_SAMPLES} completions teaches nothing about latency, but
  * still doubles a binding limit while the CPUs have room (handlers that all block for long, long
- * polls say, complete nothing and must not be held at the initial limit). A saturated window never cuts the limit below what its own goodput needs in flight at the baseline
+ * polls say, complete nothing and must not be held at the initial limit). A server saturated from
+ * its start has no unsaturated window to learn the baseline from; its fastest window stands in. A
+ * saturated window never cuts the limit below what its own goodput needs in flight at the baseline
  * service time (Little's law: {@code throughput * baseline}): a cut past that would lower goodput,
  * not latency. The limit stays within {@code [min, max]}; halving plus the allowance meet at 4, so a
  * saturated server keeps at least 4 in flight whatever the minimum below that.
@@ -56,12 +54,11 @@ final class AdaptiveLimit {
      *
      * @param samples      requests that ended in it
      * @param meanNanos    their mean service time
-     * @param minNanos     the shortest of them
      * @param peakInFlight the most admitted at once
      * @param saturated    whether the CPUs were saturated
      * @param nanos        how long the window was
      */
-    record Window(int samples, long meanNanos, long minNanos, int peakInFlight, boolean saturated, long nanos) {
+    record Window(int samples, long meanNanos, int peakInFlight, boolean saturated, long nanos) {
     }
 
     private final int min;
@@ -69,6 +66,8 @@ final class AdaptiveLimit {
     // Written by the updating thread only:
     private double estimate;
     private long baseline = Long.MAX_VALUE;
+    /** The smallest window mean seen saturated or not (drifting up): the baseline until an unsaturated window gives one. */
+    private long fallback = Long.MAX_VALUE;
     private volatile int limit;
 
     /**
@@ -109,19 +108,22 @@ final class AdaptiveLimit {
 
     int update(Window w) {
         boolean enough = w.samples() >= MIN_SAMPLES && w.meanNanos() > 0;
-        if (w.samples() > 0 && w.minNanos() > 0) {
-            // Saturated, every request's time includes waiting for a core: it may lower the
-            // baseline (a request that met an idle core), never let it drift up.
-            baseline = Math.min(w.minNanos(), w.saturated() ? baseline : drift(baseline));
+        if (enough) {
+            fallback = Math.min(w.meanNanos(), drift(fallback));
         }
         if (!w.saturated()) {
+            if (enough) {
+                baseline = Math.min(w.meanNanos(), drift(baseline));
+            }
             // Whether or not anything completed: handlers that all block for long (long polls)
             // complete nothing, and must not be held at the initial limit for it.
             if (w.peakInFlight() >= 0.9 * limit) {
                 estimate = Math.min(max, Math.max(estimate, limit) * 2.0);
             }
-        } else if (enough && baseline != Long.MAX_VALUE) {
-            long base = baseline;
+        } else if (enough) {
+            // Saturated from the start, a server has seen no unsaturated window: its fastest
+            // saturated window stands in (an overestimate: the limit it gives is looser, not tighter).
+            long base = baseline != Long.MAX_VALUE ? baseline : fallback;
             double gradient = Math.clamp(TOLERANCE * base / w.meanNanos(), MIN_GRADIENT, 1.0);
             double target = estimate * gradient + Math.sqrt(estimate);
             // Never below what the window's goodput needs in flight at the baseline's service time

@@ -3,7 +3,6 @@ package dev.loomkit.server;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -47,7 +46,6 @@ final class Admission {
     // The adaptive limit's window (any handler thread adds; the sweeper reads and resets):
     private final LongAdder completed = new LongAdder();
     private final LongAdder serviceNanos = new LongAdder();
-    private final AtomicLong minServiceNanos = new AtomicLong(Long.MAX_VALUE);
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger peakInFlight = new AtomicInteger();
     private long windowStart = System.nanoTime(); // the sweeper's
@@ -109,11 +107,7 @@ final class Admission {
             return;
         }
         if (adaptive != null) {
-            long took = System.nanoTime() - admittedAt;
-            serviceNanos.add(took);
-            if (took < minServiceNanos.get()) { // rarely: a compare-and-set only for a new minimum
-                minServiceNanos.accumulateAndGet(took, Math::min);
-            }
+            serviceNanos.add(System.nanoTime() - admittedAt);
             completed.increment();
             inFlight.decrementAndGet();
         }
@@ -146,13 +140,12 @@ final class Admission {
         // other): one request in ten or more, which the window's mean can bear.
         long n = completed.sumThenReset();
         long sum = serviceNanos.sumThenReset();
-        long min = minServiceNanos.getAndSet(Long.MAX_VALUE);
         // Reset to zero first, then raise to what is in flight: a request admitted between the two
         // steps still counts in the next window.
         int peak = peakInFlight.getAndSet(0);
         peakInFlight.accumulateAndGet(inFlight.get(), Math::max);
         int old = applied;
-        int next = adaptive.update(new AdaptiveLimit.Window((int) Math.min(Integer.MAX_VALUE, n), n == 0 ? 0 : sum / n, min == Long.MAX_VALUE ? 0 : min, peak, saturated,
+        int next = adaptive.update(new AdaptiveLimit.Window((int) Math.min(Integer.MAX_VALUE, n), n == 0 ? 0 : sum / n, peak, saturated,
                 windowNanos));
         int delta = next - old;
         // The limit first, then the permits (neither step can fail): whoever sees a request admitted

@@ -26,10 +26,7 @@ class AdaptiveLimitTest {
             double rate = Math.min(unsaturatedRate, capacity);
             boolean saturated = unsaturatedRate >= 0.9 * capacity;
             double meanMs = inFlight / rate; // Little's law
-            // The shortest request: its own work while the cores have room; once saturated, every
-            // request waits behind the others (virtual threads run to completion, first in first out).
-            double minMs = saturated ? meanMs : waitMs + cpuMs;
-            return new AdaptiveLimit.Window((int) Math.round(rate * WINDOW_MS), (long) (meanMs * 1e6), (long) (minMs * 1e6), inFlight, saturated,
+            return new AdaptiveLimit.Window((int) Math.round(rate * WINDOW_MS), (long) (meanMs * 1e6), inFlight, saturated,
                     (long) (WINDOW_MS * 1e6));
         }
 
@@ -121,38 +118,19 @@ class AdaptiveLimitTest {
         var limit = new AdaptiveLimit(64, 1, 10_000);
         // 500 long polls: nothing completes, the limit binds, the cores idle.
         for (int i = 0; i < 4; i++) {
-            limit.update(new AdaptiveLimit.Window(0, 0, 0, limit.limit(), false, 100_000_000L));
+            limit.update(new AdaptiveLimit.Window(0, 0, limit.limit(), false, 100_000_000L));
         }
         assertEquals(1_024, limit.limit());
-        assertEquals(1_024, limit.update(new AdaptiveLimit.Window(0, 0, 0, 500, false, 100_000_000L)), "not binding: stays");
-    }
-
-    /**
-     * A server whose CPU-bound load arrives all at once is saturated from its first window, so no
-     * window's mean is a no-load time. Its first requests met idle cores, though: the shortest of
-     * them (1 ms) is the baseline, and the limit is cut to where latency is tolerated.
-     */
-    @Test
-    void testSaturatedFromItsStartTheShortestRequestTeachesTheBaseline() {
-        var limit = new AdaptiveLimit(64, 1, 10_000);
-        // One core, 1 ms of CPU a request, everyone admitted waits behind the others.
-        limit.update(new AdaptiveLimit.Window(100, 64_000_000, 1_000_000, 64, true, 100_000_000L));
-        assertEquals(1_000_000, limit.baselineNanos());
-        for (int i = 0; i < 100; i++) {
-            long mean = limit.limit() * 1_000_000L;
-            limit.update(new AdaptiveLimit.Window(100, mean, mean, limit.limit(), true, 100_000_000L));
-        }
-        assertEquals(1_000_000, limit.baselineNanos(), "saturated windows never let the baseline drift up");
-        assertTrue(limit.limit() <= 8, "cut to " + limit.limit() + ": latency at most a few times the 1 ms baseline");
+        assertEquals(1_024, limit.update(new AdaptiveLimit.Window(0, 0, 500, false, 100_000_000L)), "not binding: stays");
     }
 
     @Test
     void testACutNeverGoesBelowWhatTheGoodputNeedsAtTheBaseline() {
         var limit = new AdaptiveLimit(1_000, 1, 10_000);
-        limit.update(new AdaptiveLimit.Window(500, 50_000_000, 50_000_000, 400, false, 100_000_000L)); // baseline 50 ms
+        limit.update(new AdaptiveLimit.Window(500, 50_000_000, 400, false, 100_000_000L)); // baseline 50 ms
         // Saturated, latency 3x the baseline, 13,000 answers a second: sustaining them at 50 ms needs 650.
         for (int i = 0; i < 200; i++) {
-            limit.update(new AdaptiveLimit.Window(1_300, 150_000_000, 150_000_000, limit.limit(), true, 100_000_000L));
+            limit.update(new AdaptiveLimit.Window(1_300, 150_000_000, limit.limit(), true, 100_000_000L));
         }
         assertTrue(limit.limit() >= 650, "cut to " + limit.limit() + ", below the 650 that 13,000/s need at 50 ms");
     }
@@ -160,23 +138,23 @@ class AdaptiveLimitTest {
     @Test
     void testQuietWindowsAndAnUnknownBaselineChangeNothing() {
         var limit = new AdaptiveLimit(50, 1, 100);
-        assertEquals(50, limit.update(new AdaptiveLimit.Window(0, 0, 0, 40, false, 100_000_000L)), "nothing completed, not binding");
-        assertEquals(Long.MAX_VALUE, limit.baselineNanos(), "a window where nothing completed teaches no baseline");
-        // Saturated from the start: its shortest request is the baseline, here as long as the mean,
-        // so its latency is tolerated and the limit only probes upwards by the smoothed square root.
-        assertEquals(51, limit.update(new AdaptiveLimit.Window(100, 50_000_000, 50_000_000, 50, true, 100_000_000L)), "saturated with no baseline yet");
-        assertEquals(100, limit.update(new AdaptiveLimit.Window(100, 1_000_000, 1_000_000, 51, false, 100_000_000L)), "binding, not saturated: doubles, to the max");
-        assertEquals(100, limit.update(new AdaptiveLimit.Window(100, 1_000_000, 1_000_000, 100, false, 100_000_000L)));
+        assertEquals(50, limit.update(new AdaptiveLimit.Window(3, 1_000_000, 40, false, 100_000_000L)), "too few samples, not binding");
+        assertEquals(Long.MAX_VALUE, limit.baselineNanos(), "too few samples teach no baseline");
+        // Saturated from the start: its own window stands in for the baseline, so its latency is
+        // tolerated and the limit only probes upwards by the smoothed square root.
+        assertEquals(51, limit.update(new AdaptiveLimit.Window(100, 50_000_000, 50, true, 100_000_000L)), "saturated with no baseline yet");
+        assertEquals(100, limit.update(new AdaptiveLimit.Window(100, 1_000_000, 51, false, 100_000_000L)), "binding, not saturated: doubles, to the max");
+        assertEquals(100, limit.update(new AdaptiveLimit.Window(100, 1_000_000, 100, false, 100_000_000L)));
         for (int i = 0; i < 100; i++) {
-            limit.update(new AdaptiveLimit.Window(100, 100_000_000, 100_000_000, 100, true, 100_000_000L)); // latency 100x the baseline
+            limit.update(new AdaptiveLimit.Window(100, 100_000_000, 100, true, 100_000_000L)); // latency 100x the baseline
         }
         // Halving, plus the square-root allowance, settles at 4 (0.5 L + sqrt L = L): the least a
         // saturated server keeps in flight, whatever the configured minimum below it.
         assertEquals(4, limit.limit(), "shrinks until halving and the allowance meet");
         var floor = new AdaptiveLimit(50, 10, 100);
-        floor.update(new AdaptiveLimit.Window(100, 1_000_000, 1_000_000, 10, false, 100_000_000L));
+        floor.update(new AdaptiveLimit.Window(100, 1_000_000, 10, false, 100_000_000L));
         for (int i = 0; i < 100; i++) {
-            floor.update(new AdaptiveLimit.Window(100, 100_000_000, 100_000_000, 100, true, 100_000_000L));
+            floor.update(new AdaptiveLimit.Window(100, 100_000_000, 100, true, 100_000_000L));
         }
         assertEquals(10, floor.limit(), "never below the minimum");
         assertThrows(IllegalArgumentException.class, () -> new AdaptiveLimit(0, 0, 10));

@@ -56,6 +56,12 @@ final class ConsoleTable {
             out.printf(Locale.ROOT, "%14s %,d connections held open and idle; server RSS %.1f KiB per connection above the fresh server's %.0f MiB%n",
                     "", r.requests(), r.rssPerConnectionKb(), r.baselineRssMb());
         }
+        if (r.connectErrors() > 0) {
+            // Not in the errors column (requests that failed on a connection): a point where no
+            // connection could be made would otherwise print as a quiet row of zeros.
+            out.printf(Locale.ROOT, "%14s %,d connection attempts failed (refused, reset or timed out)%s%n", "", r.connectErrors(),
+                    r.throughput() == 0 ? ": is the server up, and listening where it was told?" : "");
+        }
         if (r.abandoned() > 0) {
             out.printf(Locale.ROOT, "%14s %,d requests abandoned by their clients; request subtasks: %,d completed, %,d cancelled%n",
                     "", r.abandoned(), r.subtasksCompleted(), r.subtasksCancelled());

@@ -111,12 +111,12 @@ record ComparisonOptions(List<Scenario> scenarios, List<Contender> contenders, L
                     points = ints(value(args, ++i, a), a);
                     pointsGiven = true;
                 }
-                case "--warmup" -> warmup = Duration.ofMillis((long) number(value(args, ++i, a), a));
-                case "--duration" -> duration = Duration.ofMillis((long) number(value(args, ++i, a), a));
-                case "--timeout" -> timeout = Duration.ofMillis((long) number(value(args, ++i, a), a));
-                case "--repeats" -> repeats = (int) number(value(args, ++i, a), a);
+                case "--warmup" -> warmup = Duration.ofMillis(whole(value(args, ++i, a), a));
+                case "--duration" -> duration = Duration.ofMillis(whole(value(args, ++i, a), a));
+                case "--timeout" -> timeout = Duration.ofMillis(whole(value(args, ++i, a), a));
+                case "--repeats" -> repeats = (int) Math.min(Integer.MAX_VALUE, whole(value(args, ++i, a), a));
                 case "--rate" -> rate = number(value(args, ++i, a), a);
-                case "--sources" -> sources = (int) number(value(args, ++i, a), a);
+                case "--sources" -> sources = (int) Math.min(Integer.MAX_VALUE, whole(value(args, ++i, a), a));
                 case "--out" -> out = Path.of(value(args, ++i, a));
                 case "--server-cpus" -> {
                     String v = value(args, ++i, a);
@@ -246,7 +246,7 @@ record ComparisonOptions(List<Scenario> scenarios, List<Contender> contenders, L
     private static double number(String v, String option) {
         try {
             double d = Double.parseDouble(v);
-            if (d < 0) {
+            if (d < 0 || !Double.isFinite(d)) {
                 throw new NumberFormatException();
             }
             return d;
@@ -255,10 +255,23 @@ record ComparisonOptions(List<Scenario> scenarios, List<Contender> contenders, L
         }
     }
 
+    /** A count or a number of milliseconds: {@code 1.5} is refused, not read as 1. */
+    private static long whole(String v, String option) {
+        try {
+            long n = Long.parseLong(v.strip());
+            if (n < 0) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " needs a whole non-negative number, got '" + v + "'");
+        }
+    }
+
     private static List<Integer> ints(String v, String option) {
         List<Integer> list = new ArrayList<>();
         for (String p : v.split(",")) {
-            double d = number(p, option);
+            long d = whole(p, option);
             if (d < 1 || d > 60_000) {
                 throw new IllegalArgumentException(option + " values must be in [1, 60000], got " + p);
             }

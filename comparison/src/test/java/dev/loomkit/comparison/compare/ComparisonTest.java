@@ -88,6 +88,13 @@ class ComparisonTest {
         assertThrows(IllegalArgumentException.class, () -> ComparisonOptions.parse(List.of("--modes", "green")));
         assertThrows(IllegalArgumentException.class, () -> ComparisonOptions.parse(List.of("--scenarios", "disk")));
         assertThrows(IllegalArgumentException.class, () -> ComparisonOptions.parse(List.of("--connections", "0")));
+        // A fraction is refused, not truncated (1.5 connections used to run 1).
+        var fraction = assertThrows(IllegalArgumentException.class, () -> ComparisonOptions.parse(List.of("--connections", "1.5")));
+        assertTrue(fraction.getMessage().contains("whole"), fraction.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> ComparisonOptions.parse(List.of("--repeats", "2.5")));
+        assertThrows(IllegalArgumentException.class, () -> ComparisonOptions.parse(List.of("--duration", "NaN")));
+        assertThrows(IllegalArgumentException.class, () -> ComparisonOptions.parse(List.of("--rate", "Infinity")));
+        assertEquals(1500, ComparisonOptions.parse(List.of("--warmup", "1500")).warmup().toMillis());
         assertThrows(IllegalArgumentException.class, () -> ComparisonOptions.parse(List.of("--duration")));
         assertThrows(IllegalArgumentException.class, () -> ComparisonOptions.parse(List.of("--loadgen", "ab")));
         assertThrows(IllegalArgumentException.class, () -> ComparisonOptions.parse(List.of("--loadgen", "wrk", "--scenarios", "impatient")));

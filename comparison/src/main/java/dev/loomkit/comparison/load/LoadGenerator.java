@@ -324,7 +324,8 @@ public final class LoadGenerator {
                         }
                         continue;
                     }
-                    int status = readResponse(in, buf);
+                    int response = readResponse(in, buf);
+                    int status = response & ~CLOSE;
                     if (plan.idle() && status >= 200 && status < 400) {
                         // Answered once: now hold the connection open, idle, until the point ends.
                         idleHeld.increment();
@@ -348,8 +349,11 @@ public final class LoadGenerator {
                             errors.increment();
                         }
                     }
-                    if (status == 503) {
-                        close(socket); // the server may close after a 503; start afresh
+                    if ((response & CLOSE) != 0) {
+                        // As a browser or a client library would: reuse the connection unless the
+                        // server closes it. (Closing after every 503 made each admission refusal,
+                        // which keeps the connection, cost the server a new connection too.)
+                        close(socket);
                         socket = null;
                     }
                 } catch (SocketTimeoutException e) {
@@ -380,18 +384,44 @@ public final class LoadGenerator {
     }
 
     /** Reads one response (Content-Length or chunked body); returns its status. */
+    /** Set in {@link #readResponse}'s result when the connection must not be reused. */
+    static final int CLOSE = 1 << 16;
+
+    /**
+     * Reads one response and its body.
+     *
+     * @return the status code, with {@link #CLOSE} set if the server closes the connection after
+     *         it ({@code Connection: close}, HTTP/1.0 without keep-alive, or a body delimited by the
+     *         connection's end, which is not read)
+     */
     static int readResponse(InputStream in, byte[] buf) throws IOException {
         String status = Http1.line(in);
         int code = Integer.parseInt(status.substring(9, 12));
         long length = -1;
         boolean chunked = false;
+        boolean http10 = status.startsWith("HTTP/1.0");
+        boolean close = http10;
         for (String l; !(l = Http1.line(in)).isEmpty(); ) {
             if (l.regionMatches(true, 0, "Content-Length:", 0, 15)) {
                 length = Long.parseLong(l.substring(15).strip());
             } else if (l.regionMatches(true, 0, "Transfer-Encoding:", 0, 18)) {
                 chunked = l.toLowerCase(Locale.ROOT).contains("chunked");
+            } else if (l.regionMatches(true, 0, "Connection:", 0, 11)) {
+                for (String token : l.substring(11).split(",")) {
+                    String t = token.strip();
+                    if (t.equalsIgnoreCase("close")) {
+                        close = true;
+                    } else if (t.equalsIgnoreCase("keep-alive") && http10) {
+                        close = false;
+                    }
+                }
             }
         }
+        boolean noBody = code == 204 || code == 304 || code / 100 == 1;
+        if (!chunked && length < 0 && !noBody) {
+            close = true; // the body runs to the connection's end
+        }
+        int result = close ? code | CLOSE : code;
         if (chunked) {
             while (true) {
                 long size = Long.parseLong(Http1.line(in).split(";")[0].strip(), 16);
@@ -407,7 +437,7 @@ public final class LoadGenerator {
         } else if (length > 0) {
             skip(in, length, buf);
         }
-        return code;
+        return result;
     }
 
     private static void skip(InputStream in, long n, byte[] buf) throws IOException {

@@ -1,0 +1,35 @@
+package dev.loomkit.comparison.load;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** The load generator reuses a connection exactly when the server does not close it. */
+class ReadResponseTest {
+    private static InputStream stream(String s) {
+        return new ByteArrayInputStream(s.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    private static int read(InputStream in) throws Exception {
+        return LoadGenerator.readResponse(in, new byte[64]);
+    }
+
+    @Test
+    void testKeptConnectionsAreReusedAndClosedOnesAreNot() throws Exception {
+        int close = LoadGenerator.CLOSE;
+        // Two responses on one connection: the first is read to its end, the second follows.
+        InputStream two = stream("HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 4\r\n\r\nbusy"
+                + "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2;x=y\r\nok\r\n0\r\n\r\n");
+        assertEquals(503, read(two), "a 503 that keeps the connection is not a reason to reconnect");
+        assertEquals(200, read(two));
+        assertEquals(503 | close, read(stream("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")));
+        assertEquals(200 | close, read(stream("HTTP/1.1 200 OK\r\nconnection: Keep-Alive, Close\r\nContent-Length: 0\r\n\r\n")));
+        assertEquals(200 | close, read(stream("HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n")), "HTTP/1.0 closes by default");
+        assertEquals(200, read(stream("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n")));
+        assertEquals(200 | close, read(stream("HTTP/1.1 200 OK\r\n\r\nuntil the end")), "a body delimited by the connection's end");
+        assertEquals(204, read(stream("HTTP/1.1 204 No Content\r\n\r\n")), "no body, nothing to delimit");
+    }
+}

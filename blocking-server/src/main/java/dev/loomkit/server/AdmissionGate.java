@@ -143,8 +143,8 @@ final class AdmissionGate {
     private void tell(Outcome outcome, long start) {
         try {
             waits.waited(outcome, System.nanoTime() - start);
-        } catch (RuntimeException e) {
-            // metrics are not worth a permit
+        } catch (RuntimeException | LinkageError | AssertionError e) {
+            // metrics are not worth a permit (a VirtualMachineError still propagates)
         }
     }
 

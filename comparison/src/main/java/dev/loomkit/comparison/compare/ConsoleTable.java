@@ -60,7 +60,7 @@ final class ConsoleTable {
             // Not in the errors column (requests that failed on a connection): a point where no
             // connection could be made would otherwise print as a quiet row of zeros.
             out.printf(Locale.ROOT, "%14s %,d connection attempts failed (refused, reset or timed out)%s%n", "", r.connectErrors(),
-                    r.throughput() == 0 ? ": is the server up, and listening where it was told?" : "");
+                    r.requests() == 0 ? ": is the server up, and listening where it was told?" : "");
         }
         if (r.abandoned() > 0) {
             out.printf(Locale.ROOT, "%14s %,d requests abandoned by their clients; request subtasks: %,d completed, %,d cancelled%n",

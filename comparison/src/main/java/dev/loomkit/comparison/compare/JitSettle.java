@@ -6,6 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Holds a point's window until the server's JIT compilers have gone quiet. A server JVM serves
@@ -19,13 +22,14 @@ import java.time.Duration;
  * <p>The rule: the warm-up load goes on until the compiler threads ({@code C1 CompilerThre...},
  * {@code C2 CompilerThre...} in {@code /proc/<pid>/task/<tid>/comm}) used at most
  * {@link #QUIET_TICKS} ticks (10 ms each) in each of two consecutive half-second readings, or
- * until {@code cap} has passed; the hold is reported. Linux only; elsewhere, or for a server whose
- * process is unknown, nothing is held.
+ * until {@code cap} has passed. The ticks are counted per thread: the JVM stops idle compiler
+ * threads, and a sum over the threads alive would fall when one ends. Linux only; elsewhere, or
+ * for a server whose process is unknown, nothing is held.
  */
 final class JitSettle {
     /** Compiler CPU per half second that counts as quiet: 20 ms, 4% of a core. */
     static final long QUIET_TICKS = 2;
-    private static final long STEP_MILLIS = 500;
+    static final long STEP_MILLIS = 500;
 
     private JitSettle() {
     }
@@ -35,49 +39,62 @@ final class JitSettle {
      *
      * @param pid the server's process, or -1 if unknown
      * @param cap the longest hold
-     * @return how long it held
+     * @return how long it held: at least two readings' worth when the process can be read
      * @throws InterruptedException if interrupted while holding
      */
     static Duration await(long pid, Duration cap) throws InterruptedException {
+        return pid < 0 ? Duration.ZERO : await(() -> compilerTicksByThread(pid), cap);
+    }
+
+    /**
+     * @param reader the compiler threads' ticks by thread id, or null if they cannot be read
+     */
+    static Duration await(Supplier<Map<Long, Long>> reader, Duration cap) throws InterruptedException {
         long start = System.nanoTime();
-        if (pid < 0) {
-            return Duration.ZERO;
-        }
-        long last = compilerTicks(pid);
-        if (last < 0) {
+        Map<Long, Long> last = reader.get();
+        if (last == null) {
             return Duration.ZERO;
         }
         int quiet = 0;
         while (quiet < 2 && System.nanoTime() - start < cap.toNanos()) {
             Thread.sleep(STEP_MILLIS); // a wall-clock pace for /proc readings, not a wait for a condition another thread signals
-            long now = compilerTicks(pid);
-            if (now < 0) {
+            Map<Long, Long> now = reader.get();
+            if (now == null) {
                 break;
             }
-            quiet = now - last <= QUIET_TICKS ? quiet + 1 : 0;
+            quiet = compiled(last, now) <= QUIET_TICKS ? quiet + 1 : 0;
             last = now;
         }
         return Duration.ofNanos(System.nanoTime() - start);
     }
 
-    /** {@return the CPU ticks of the process's JIT compiler threads so far, or -1 if /proc cannot tell} */
-    static long compilerTicks(long pid) {
+    /** {@return the ticks the compiler threads used between two readings: each thread's increase, a new thread's all} */
+    static long compiled(Map<Long, Long> before, Map<Long, Long> after) {
         long sum = 0;
+        for (var e : after.entrySet()) {
+            sum += Math.max(0, e.getValue() - before.getOrDefault(e.getKey(), 0L));
+        }
+        return sum;
+    }
+
+    /** {@return the CPU ticks so far of each of the process's JIT compiler threads, by thread id, or null if /proc cannot tell} */
+    static Map<Long, Long> compilerTicksByThread(long pid) {
+        Map<Long, Long> ticks = new HashMap<>();
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "task"))) {
             for (Path task : tasks) {
                 try {
                     String comm = Files.readString(task.resolve("comm")).strip();
                     if (comm.startsWith("C1 Compiler") || comm.startsWith("C2 Compiler")) {
-                        sum += ticks(Files.readString(task.resolve("stat")));
+                        ticks.put(Long.parseLong(task.getFileName().toString()), ticks(Files.readString(task.resolve("stat"))));
                     }
                 } catch (NoSuchFileException gone) {
                     // a thread that ended between the listing and the reading
                 }
             }
         } catch (IOException | RuntimeException e) {
-            return -1;
+            return null;
         }
-        return sum;
+        return ticks;
     }
 
     /** utime + stime from a {@code stat} line; the command field may hold spaces, so fields count from its closing parenthesis. */

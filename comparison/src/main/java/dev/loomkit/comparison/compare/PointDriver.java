@@ -105,7 +105,7 @@ final class PointDriver {
                 load.awaitLine(prefix, "\"phase\":\"warm\"");
                 // The warm-up load goes on while the window waits: until the server's JIT is quiet.
                 Duration held = JitSettle.await(s.pid(), JIT_CAP);
-                if (held.toMillis() >= 1_000) {
+                if (held.toMillis() > 3 * JitSettle.STEP_MILLIS) { // more than the two quiet readings it always takes
                     table.progress(String.format(Locale.ROOT, "  ... %s, %s, %,d connections: warm-up held %.1f s more for the server's JIT",
                             s.scenario(), s.contender(), connections, held.toMillis() / 1000.0));
                 }
@@ -138,9 +138,10 @@ final class PointDriver {
                 long warmStart = System.nanoTime();
                 long compiled;
                 do {
-                    long jitBefore = JitSettle.compilerTicks(s.pid());
+                    var jitBefore = s.pid() < 0 ? null : JitSettle.compilerTicksByThread(s.pid());
                     WrkLoad.run(placement.othersPrefix(), placement.othersCount(), url, connections, options.warmup(), options.timeout());
-                    compiled = jitBefore < 0 ? 0 : JitSettle.compilerTicks(s.pid()) - jitBefore;
+                    var jitAfter = jitBefore == null ? null : JitSettle.compilerTicksByThread(s.pid());
+                    compiled = jitAfter == null ? 0 : JitSettle.compiled(jitBefore, jitAfter);
                 } while (compiled > JitSettle.QUIET_TICKS * Math.max(1, options.warmup().toMillis() / 500)
                         && System.nanoTime() - warmStart < JIT_CAP.toNanos());
                 Reading before = read(s, ProcStats::reapedChildrenCpuTicks, backend, true);

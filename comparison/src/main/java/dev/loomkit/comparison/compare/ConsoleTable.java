@@ -44,6 +44,11 @@ final class ConsoleTable {
         }
     }
 
+    /** No answer of any kind, not even a timeout on a connection made: the server was never reached. */
+    private static boolean nothingCameBack(PointResult r) {
+        return r.requests() == 0 && r.rejected() == 0 && r.timeouts() == 0 && r.errors() == 0;
+    }
+
     void row(PointResult r) {
         clearProgress();
         out.printf(Locale.ROOT, FORMAT, r.contender(), r.connections(), String.format(Locale.ROOT, "%,.0f", r.throughput()),
@@ -60,7 +65,7 @@ final class ConsoleTable {
             // Not in the errors column (requests that failed on a connection): a point where no
             // connection could be made would otherwise print as a quiet row of zeros.
             out.printf(Locale.ROOT, "%14s %,d connection attempts failed (refused, reset or timed out)%s%n", "", r.connectErrors(),
-                    r.requests() == 0 ? ": is the server up, and listening where it was told?" : "");
+                    nothingCameBack(r) ? ": is the server up, and listening where it was told?" : "");
         }
         if (r.abandoned() > 0) {
             out.printf(Locale.ROOT, "%14s %,d requests abandoned by their clients; request subtasks: %,d completed, %,d cancelled%n",

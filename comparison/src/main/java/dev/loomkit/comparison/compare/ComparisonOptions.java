@@ -198,7 +198,7 @@ record ComparisonOptions(List<Scenario> scenarios, List<Contender> contenders, L
     static String help() {
         return """
                 ./loomkit run [--quick | --full] [options]   compare virtual threads with platform-thread pools
-                  --quick                 io and cpu, the default three modes, 10/100/1000 connections (about a minute)
+                  --quick                 io and cpu, the default three modes, 10/100/1000 connections (about 2½ minutes: each point waits for the server's JIT)
                   --full                  the six scenarios from io to idle, five modes (adding virtual-limit-1000 and
                                           platform-1000), 10..10000
                                           connections, three repeats

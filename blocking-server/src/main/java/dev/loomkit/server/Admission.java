@@ -52,6 +52,14 @@ final class Admission {
     private volatile int applied; // written by the sweeper (after the constructor): the limit the permits stand for now
 
     /**
+     * {@return whether admission can ever make a request wait} An adaptive limit can; a fixed one
+     * only below the connection limit (a request needs a connection).
+     */
+    static boolean canBind(int maxConcurrent, int maxConnections, boolean adaptive) {
+        return adaptive || maxConcurrent < maxConnections;
+    }
+
+    /**
      * @param adaptiveInitial the adaptive limit's start, or 0 for a fixed limit of {@code maxConcurrent}
      */
     Admission(int maxConcurrent, Duration timeout, int maxConnections, int adaptiveInitial, AdmissionGate.Waits waits) {
@@ -66,13 +74,13 @@ final class Admission {
             this.adaptive = null;
             this.permits = new AdmissionGate(maxConcurrent, timeoutNanos, waits);
             this.applied = maxConcurrent;
-            this.binds = maxConcurrent < maxConnections;
+            this.binds = canBind(maxConcurrent, maxConnections, false);
         }
     }
 
     /**
-     * Waits for admission, at most the admission timeout (ended by the sweeper: up to one sweep
-     * later). Wakes on a permit, on the timeout, or on interrupt; an interrupt clears the interrupt
+     * Waits for admission, at most the admission timeout (ended by the next release, arrival or
+     * sweep after it). Wakes on a permit, on the timeout, or on interrupt; an interrupt clears the interrupt
      * status and throws.
      *
      * @return when the request was admitted ({@link System#nanoTime()}), to be given to

@@ -168,10 +168,7 @@ final class AdmissionGate {
 
     /** Gives a permit back: to a waiter, if any (which one depends on whether the queue stands). */
     void release() {
-        available.incrementAndGet();
-        if (waiting != 0) {
-            grant();
-        }
+        raise(1);
     }
 
     /** Adds {@code n} permits (the limit went up), granting them to waiters first. */

@@ -67,7 +67,7 @@ final class Sweeper implements Runnable {
     static long tickNanos(ServerConfig config, Duration shortestRouteTimeout) {
         Duration shortest = config.shortestTimeout();
         // Admission waits end here too, but only where admission can make anyone wait.
-        boolean admissionBinds = config.adaptiveAdmission() || config.maxConcurrentRequests() < config.maxConnections();
+        boolean admissionBinds = Admission.canBind(config.maxConcurrentRequests(), config.maxConnections(), config.adaptiveAdmission());
         if (admissionBinds && config.admissionTimeout().compareTo(shortest) < 0) {
             shortest = config.admissionTimeout();
         }

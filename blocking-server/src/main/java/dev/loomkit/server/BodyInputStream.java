@@ -108,14 +108,16 @@ abstract sealed class BodyInputStream extends InputStream permits BodyInputStrea
         try {
             while (!done) {
                 int n = read(skip, 0, skip.length);
-                if (n < 0) {
-                    break;
-                }
                 if (in.consumed() - start > limit) {
                     return false;
                 }
+                if (n < 0) {
+                    break;
+                }
             }
-            return true;
+            // The read that ends a chunked body (the last size line, the trailers) counts too: it
+            // returns -1 having read up to 8 KiB.
+            return in.consumed() - start <= limit;
         } catch (IOException e) {
             return false;
         }

@@ -91,6 +91,20 @@ class ChunkedDecoderTest {
     }
 
     @Test
+    void testDrainCountsEveryByteOnTheWireAgainstItsBudget() {
+        // One byte of data, then the last-chunk and 600 bytes of trailers: over a 512-byte budget,
+        // though the read that takes the trailers is the one that ends the body (found by
+        // HttpCodecFuzzTest: that read was not counted).
+        String trailers = "X-Pad: " + "p".repeat(591) + "\r\n";
+        String wire = "1\r\nx\r\n0\r\n" + trailers + "\r\n";
+        assertEquals(false, decoder(input(wire), MAX).drain(512));
+        assertTrue(decoder(input(wire), MAX).drain(wire.length()));
+        // Extensions count as well as data: 100 one-byte chunks with 40-byte extensions.
+        String extended = ("1;" + "e".repeat(40) + "\r\nx\r\n").repeat(100) + "0\r\n\r\n";
+        assertEquals(false, decoder(input(extended), MAX).drain(1024));
+    }
+
+    @Test
     void testEndOfStreamInsideTheBodyIsAnErrorNotABody() {
         for (String cut : List.of("5\r\nhel", "5\r\nhello", "5\r\nhello\r\n", "5\r\nhello\r\n0\r\n", "5")) {
             assertThrows(IOException.class, () -> decode(cut), cut);

@@ -33,8 +33,9 @@ import org.junit.jupiter.api.Timeout;
  * second or two. A coverage-guided run is on demand (one target per run; README, "Fuzzing"):
  * <pre>
  * JAZZER_FUZZ=1 ./loomkit mvn -pl blocking-server -am test -Dtest='HttpCodecFuzzTest#fuzzHeadParser' \
- *     -Dsurefire.failIfNoSpecifiedTests=false -Djazzer.max_duration=10m
+ *     -Dsurefire.failIfNoSpecifiedTests=false -Djazzer.max_duration=10m -Djunit.jupiter.execution.timeout.mode=disabled
  * </pre>
+ * (the whole fuzzing run is one invocation of the test, so its JUnit timeout is lifted).
  * A crash it finds is written to that inputs directory, so it stays in the regression run once
  * committed.
  */

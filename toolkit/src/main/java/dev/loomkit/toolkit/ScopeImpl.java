@@ -62,6 +62,7 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
 
     static {
         JfrWarmup.start(); // the first cancellation must not pay for loading JFR's event classes
+        rehearseCancellation();
         try {
             CANCELLATION = MethodHandles.lookup().findVarHandle(ScopeImpl.class, "cancellation", Cancellation.class);
         } catch (ReflectiveOperationException e) {
@@ -672,11 +673,13 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
             // the policy's result into an InterruptedException.
             runHostHook();
         }
-        claimed.forEach(Hook::run);
+        for (Hook hook : claimed) {
+            hook.run();
+        }
         if (f == null || f.unfinished.get() == 0) {
             reportCancelEnd(c);
         } else {
-            stragglerTimer = Timers.schedule(this::reportStragglers, stragglerAfter.toNanos());
+            stragglerTimer = Timers.schedule(new StragglerCheck(this), stragglerAfter.toNanos());
         }
     }
 
@@ -717,7 +720,10 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
         f.running.remove(task);
         probe.taskEnded(name, task.outcome());
         try {
-            policy.onComplete((Task<? extends T>) task).ifPresent(reason -> cancel(reason, true));
+            Optional<CancelReason> reason = policy.onComplete((Task<? extends T>) task);
+            if (reason.isPresent()) {
+                cancel(reason.get(), true);
+            }
         } catch (RuntimeException | Error e) {
             // The policy broke: join reports that, and the siblings are cancelled so that it can.
             if (policyFailure == null) {
@@ -744,13 +750,53 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
         }
         long nanos = System.nanoTime() - c.atNanos;
         probe.cancelCompleted(name, c.reason, nanos);
+        if (JfrWarmup.isReady()) {
+            commitCancelled(name, c.reason, nanos);
+        } else {
+            // Early in a process: the task must not wait for JFR (a first deadline would be late
+            // by the warm-up), so the event is committed once JFR is ready, its figures intact.
+            JfrWarmup.whenReady(new CommitCancelled(name, c.reason, nanos));
+        }
+    }
+
+    /**
+     * Makes the value parts of a cancellation once, in the first scope's class initialisation, so
+     * that the first deadline of a process does not load their classes and link their string
+     * concatenations (some milliseconds in a fresh JVM) after it has passed. No scope, thread or
+     * meter is touched: these are plain values, made and dropped.
+     */
+    private static void rehearseCancellation() {
+        CancelReason deadline = CancelReason.deadline("rehearsal");
+        Objects.requireNonNull(ScopeCancelledException.of("rehearsal", deadline).reason().kind().tag());
+    }
+
+    // The cancellation path spins no lambdas: in a fresh JVM each lambda's first use links its call
+    // site, some milliseconds apiece, and the first deadline of a process would be late by them.
+
+    /** Commits a {@link ScopeCancelledEvent} once JFR is ready. */
+    private record CommitCancelled(String scope, CancelReason reason, long cancelToEnd) implements Runnable {
+        @Override
+        public void run() {
+            commitCancelled(scope, reason, cancelToEnd);
+        }
+    }
+
+    /** Reports the tasks still running a while after a cancellation, on the timer thread. */
+    private record StragglerCheck(ScopeImpl<?, ?> scope) implements Runnable {
+        @Override
+        public void run() {
+            scope.reportStragglers();
+        }
+    }
+
+    private static void commitCancelled(String scope, CancelReason reason, long cancelToEnd) {
         var event = new ScopeCancelledEvent();
         if (event.shouldCommit()) {
-            event.scope = name;
-            event.reason = c.reason.kind().tag();
-            event.rootReason = c.reason.root().kind().tag();
-            event.message = c.reason.message();
-            event.cancelToEnd = nanos;
+            event.scope = scope;
+            event.reason = reason.kind().tag();
+            event.rootReason = reason.root().kind().tag();
+            event.message = reason.message();
+            event.cancelToEnd = cancelToEnd;
             event.commit();
         }
     }

@@ -127,8 +127,7 @@ final class FairAsyncMutex implements AsyncMutex {
         if (sync.fastAcquire()) {
             return acquiredAtOnce();
         }
-        var event = new MutexWaitEvent();
-        event.begin();
+        MutexWaitEvent event = waitEvent();
         long start = startWaiting();
         try {
             sync.acquireInterruptibly(1);
@@ -145,8 +144,7 @@ final class FairAsyncMutex implements AsyncMutex {
         if (sync.fastAcquire()) {
             return acquiredAtOnce();
         }
-        var event = new MutexWaitEvent();
-        event.begin();
+        MutexWaitEvent event = waitEvent();
         long start = startWaiting();
         sync.acquire(1); // AQS re-asserts the interrupt status if one arrived while waiting
         commit(event, true);
@@ -175,8 +173,7 @@ final class FairAsyncMutex implements AsyncMutex {
         if (sync.fastAcquire()) {
             return Optional.of(acquiredAtOnce());
         }
-        var event = new MutexWaitEvent();
-        event.begin();
+        MutexWaitEvent event = waitEvent();
         long start = startWaiting();
         boolean got;
         try {
@@ -189,7 +186,24 @@ final class FairAsyncMutex implements AsyncMutex {
         return got ? Optional.of(acquiredAfterWait(start)) : Optional.empty();
     }
 
+    /**
+     * A started wait event, or null early in a process while JFR's classes are still being made
+     * ready: a task's first contended lock must not wait for that, and a duration cannot be
+     * recorded afterwards, so waits in that first fraction of a second go unrecorded.
+     */
+    private static MutexWaitEvent waitEvent() {
+        if (!JfrWarmup.isReady()) {
+            return null;
+        }
+        var event = new MutexWaitEvent();
+        event.begin();
+        return event;
+    }
+
     private void commit(MutexWaitEvent event, boolean acquired) {
+        if (event == null) {
+            return;
+        }
         event.end();
         if (event.shouldCommit()) {
             event.mutex = name;

@@ -4,6 +4,8 @@
  */
 module dev.loomkit.server {
     requires transitive dev.loomkit.toolkit;
+    // Its configuration takes a MeterRegistry (the toolkit needs Micrometer only optionally).
+    requires transitive micrometer.core;
     requires org.slf4j;
     // The process's CPU time, for the sweeper's saturation signal (CpuSaturation).
     requires jdk.management;

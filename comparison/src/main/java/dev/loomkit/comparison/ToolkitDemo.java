@@ -36,7 +36,8 @@ final class ToolkitDemo {
 
     void run() throws Exception {
         var registry = new SimpleMeterRegistry();
-        try (var metrics = ToolkitMetrics.bindTo(registry)) {
+        try (var metrics = new ToolkitMetrics()) {
+            metrics.bindTo(registry);
             fanOut();
             failFast();
             race();

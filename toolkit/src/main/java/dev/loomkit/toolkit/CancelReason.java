@@ -47,9 +47,11 @@ public record CancelReason(Kind kind, String message, Throwable cause, CancelRea
         /** The client that asked for the work went away. */
         CLIENT_DISCONNECTED;
 
+        private final String tag = name().toLowerCase(Locale.ROOT);
+
         /** {@return the lower-case name used as a metric tag, e.g. {@code client_disconnected}} */
         public String tag() {
-            return name().toLowerCase(Locale.ROOT);
+            return tag;
         }
     }
 

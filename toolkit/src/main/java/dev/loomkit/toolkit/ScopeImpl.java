@@ -619,7 +619,7 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
             }
             return false;
         }
-        probe.scopeCancelled(name, reason);
+        probe.scopeCancelled(name, reason.kind().tag());
         if (deferred && (children != null || hooks != null || forks != null || hostHook != null)) {
             Timers.schedule(() -> carryOut(c), 0);
         } else {
@@ -749,7 +749,7 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
             return;
         }
         long nanos = System.nanoTime() - c.atNanos;
-        probe.cancelCompleted(name, c.reason, nanos);
+        probe.cancelCompleted(name, c.reason.kind().tag(), nanos);
         if (JfrWarmup.isReady()) {
             commitCancelled(name, c.reason, nanos);
         } else {

@@ -77,25 +77,27 @@ class ScopeObservabilityTest {
         var started = new CountDownLatch(1);
         var release = new CountDownLatch(1);
         String name = "straggling-" + mode;
-        try (var metrics = ToolkitMetrics.bindTo(registry);
-             var scope = Scope.open(mode.config(name).withStragglerAfter(Duration.ofMillis(100)), JoinPolicy.failFast())) {
-            scope.fork("deaf", () -> {
-                started.countDown();
-                while (true) { // ignores interrupts until released
-                    try {
-                        release.await();
-                        return null;
-                    } catch (InterruptedException ignored) {
-                        // deaf to cancellation on purpose
+        try (var metrics = new ToolkitMetrics()) {
+            metrics.bindTo(registry); // before the scope opens: a scope reports to the bindings in force at its open
+            try (var scope = Scope.open(mode.config(name).withStragglerAfter(Duration.ofMillis(100)), JoinPolicy.failFast())) {
+                scope.fork("deaf", () -> {
+                    started.countDown();
+                    while (true) { // ignores interrupts until released
+                        try {
+                            release.await();
+                            return null;
+                        } catch (InterruptedException ignored) {
+                            // deaf to cancellation on purpose
+                        }
                     }
-                }
-            });
-            started.await();
-            scope.cancel("stop");
-            Await.until("straggler counted", () -> registry.find("loomkit.scope.stragglers").tag("scope", name).counter() != null
-                    && registry.find("loomkit.scope.stragglers").tag("scope", name).counter().count() == 1);
-            release.countDown();
-            assertThrows(ScopeCancelledException.class, scope::join);
+                });
+                started.await();
+                scope.cancel("stop");
+                Await.until("straggler counted", () -> registry.find("loomkit.scope.stragglers").tag("scope", name).counter() != null
+                        && registry.find("loomkit.scope.stragglers").tag("scope", name).counter().count() == 1);
+                release.countDown();
+                assertThrows(ScopeCancelledException.class, scope::join);
+            }
         }
         assertEquals(1.0, registry.get("loomkit.scope.stragglers").tag("scope", name).counter().count(), "reported once");
     }

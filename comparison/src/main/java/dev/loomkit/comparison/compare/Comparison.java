@@ -236,7 +236,8 @@ public final class Comparison {
         // The server's connection limit must not be what a point measures: room for the largest point.
         int maxConnections = Math.max(12_000, points.getLast() + 1_000);
         List<String> serveArgs = new ArrayList<>(List.of("serve", "--mode", contender.mode().label(), "--port", "0",
-                "--max-connections", Integer.toString(maxConnections), "--backend-connections", Integer.toString(BACKEND_CONNECTIONS)));
+                "--max-connections", Integer.toString(maxConnections), "--backend-connections", Integer.toString(BACKEND_CONNECTIONS),
+                "--jvm-metrics", "off")); // the JVM binders' JFR stream and GC listener are not what is compared
         if (contender.pool() > 0) {
             serveArgs.addAll(List.of("--pool", Integer.toString(contender.pool())));
         }

@@ -9,12 +9,14 @@ import dev.loomkit.server.ServerConfig;
 import dev.loomkit.server.ThreadMode;
 import dev.loomkit.toolkit.Cancellation;
 import dev.loomkit.toolkit.metrics.ToolkitMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetSocketAddress;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 
 /**
  * The demo server the comparison drives: {@code /hello}, {@code /sleep?ms=N}, {@code /work?ms=N&cpu=K},
@@ -132,7 +134,8 @@ public final class DemoServer {
 
     /** Options of {@code serve}, parsed strictly. */
     record Options(ThreadMode mode, int port, int pool, int maxConnections, int maxRequests, int admissionTimeoutMs,
-                   boolean accessLog, InetSocketAddress backend, int backendConnections, boolean adaptiveAdmission) {
+                   boolean accessLog, InetSocketAddress backend, int backendConnections, boolean adaptiveAdmission,
+                   boolean jvmMetrics) {
         static Options parse(java.util.List<String> args) {
             ThreadMode mode = ThreadMode.VIRTUAL;
             int port = 8080;
@@ -144,6 +147,7 @@ public final class DemoServer {
             InetSocketAddress backend = null;
             int backendConnections = 8_000;
             boolean adaptive = ServerConfig.defaults().adaptiveAdmission();
+            boolean jvmMetrics = true;
             for (int i = 0; i < args.size(); i++) {
                 String a = args.get(i);
                 switch (a) {
@@ -156,6 +160,11 @@ public final class DemoServer {
                     case "--access-log" -> access = true;
                     case "--backend" -> backend = hostPort(value(args, ++i, a));
                     case "--backend-connections" -> backendConnections = intValue(args, ++i, a);
+                    case "--jvm-metrics" -> jvmMetrics = switch (value(args, ++i, a)) {
+                        case "on" -> true;
+                        case "off" -> false;
+                        default -> throw new IllegalArgumentException("--jvm-metrics takes on or off, not '" + args.get(i) + "'");
+                    };
                     case "--admission" -> adaptive = switch (value(args, ++i, a)) {
                         case "adaptive" -> true;
                         case "fixed" -> false;
@@ -164,10 +173,10 @@ public final class DemoServer {
                     };
                     default -> throw new IllegalArgumentException("unknown option '" + a + "'; options: --mode virtual|platform|selector-pool, --port N, --pool N, "
                             + "--max-connections N, --max-requests N, --admission adaptive|fixed, --admission-timeout MS, --access-log, "
-                            + "--backend host:port, --backend-connections N");
+                            + "--backend host:port, --backend-connections N, --jvm-metrics on|off");
                 }
             }
-            return new Options(mode, port, pool, max, maxRequests, admissionMs, access, backend, backendConnections, adaptive);
+            return new Options(mode, port, pool, max, maxRequests, admissionMs, access, backend, backendConnections, adaptive, jvmMetrics);
         }
 
         static InetSocketAddress hostPort(String v) {
@@ -200,6 +209,26 @@ public final class DemoServer {
     }
 
     /**
+     * Binds the toolkit's meters to {@code registry}, and the JVM's if asked: heap, GC, threads,
+     * CPU, and the virtual threads' pinning and failed submissions (micrometer-java21, from a JFR
+     * stream), so that they show beside loomkit's. The comparison's servers run without the JVM's
+     * ({@code --jvm-metrics off}): a server measured carries no more than it needs.
+     *
+     * @return closes every binding made
+     */
+    static AutoCloseable bindMeters(MeterRegistry registry, boolean jvmMetrics) {
+        var toolkit = new ToolkitMetrics();
+        toolkit.bindTo(registry);
+        List<AutoCloseable> jvm = jvmMetrics ? JvmMeters.bindTo(registry) : List.of();
+        return () -> {
+            toolkit.close();
+            for (AutoCloseable binder : jvm) {
+                binder.close();
+            }
+        };
+    }
+
+    /**
      * Runs the demo server until the process is interrupted (Ctrl-C): then it shuts down gracefully.
      *
      * @param args the options
@@ -209,7 +238,7 @@ public final class DemoServer {
         Options o = Options.parse(args);
         var registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         registry.config().commonTags("mode", o.mode().label());
-        var toolkit = ToolkitMetrics.bindTo(registry);
+        AutoCloseable meters = bindMeters(registry, o.jvmMetrics());
         var config = ServerConfig.defaults().withPort(o.port()).withThreadMode(o.mode()).withPlatformPoolSize(o.pool())
                 .withMaxConnections(o.maxConnections()).withMaxConcurrentRequests(o.maxRequests()).withAdaptiveAdmission(o.adaptiveAdmission())
                 .withAdmissionTimeout(java.time.Duration.ofMillis(o.admissionTimeoutMs())).withAccessLog(o.accessLog()).withMeterRegistry(registry);
@@ -217,7 +246,11 @@ public final class DemoServer {
         HttpServer server = HttpServer.start(config, router(registry, backend));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
-            toolkit.close();
+            try {
+                meters.close();
+            } catch (Exception e) {
+                // shutting down: nothing more to record anyway
+            }
         }, "demo-shutdown"));
         System.out.printf("demo server on http://%s:%d (%s threads%s); routes: /hello /sleep?ms=N /work?ms=N&cpu=K /fanout?n=N&ms=M /metrics%n",
                 server.address().getHostString(), server.address().getPort(), o.mode().label(),

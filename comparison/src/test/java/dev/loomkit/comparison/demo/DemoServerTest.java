@@ -27,7 +27,8 @@ class DemoServerTest {
     void testDemoRoutesAndPrometheusScrape(ThreadMode mode) throws Exception {
         var registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         var config = ServerConfig.defaults().withPort(0).withThreadMode(mode).withPlatformPoolSize(8).withMeterRegistry(registry);
-        try (var server = HttpServer.start(config, DemoServer.router(registry, null)); var client = HttpClient.newHttpClient()) {
+        try (var meters = DemoServer.bindMeters(registry, true);
+             var server = HttpServer.start(config, DemoServer.router(registry, null)); var client = HttpClient.newHttpClient()) {
             String base = "http://127.0.0.1:" + server.address().getPort();
             assertEquals("hello\n", get(client, base + "/hello").body());
             assertEquals("slept 10 ms\n", get(client, base + "/sleep?ms=10").body());
@@ -45,6 +46,12 @@ class DemoServerTest {
             long helps = metrics.body().lines().filter(l -> l.startsWith("# HELP ")).count();
             assertEquals(types, helps, "a metric family without help text: " + metrics.body());
             assertTrue(metrics.body().contains("http_server_received_bytes_total"), metrics.body());
+            // The toolkit's meters (the /fanout scope) and the JVM's beside them, virtual threads included.
+            assertTrue(metrics.body().contains("loomkit_tasks_forked_total{"), metrics.body());
+            for (String jvm : List.of("jvm_memory_used_bytes{", "jvm_gc_", "jvm_threads_live_threads", "process_cpu_usage",
+                    "jvm_threads_virtual_pinned_seconds_count", "jvm_threads_virtual_submit_failed_total")) {
+                assertTrue(metrics.body().contains(jvm), jvm + " missing: " + metrics.body());
+            }
             var openMetrics = client.send(HttpRequest.newBuilder(URI.create(base + "/metrics"))
                     .header("Accept", "application/openmetrics-text; version=1.0.0, text/plain;q=0.5").build(),
                     HttpResponse.BodyHandlers.ofString());
@@ -60,6 +67,10 @@ class DemoServerTest {
         assertEquals(mode, o.mode());
         assertEquals(9090, o.port());
         assertEquals(50, o.pool());
+        assertTrue(o.jvmMetrics(), "the JVM's meters are on by default");
+        assertEquals(false, DemoServer.Options.parse(List.of("--jvm-metrics", "off")).jvmMetrics());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> DemoServer.Options.parse(List.of("--jvm-metrics", "yes")))
+                .getMessage().contains("--jvm-metrics takes on or off"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> DemoServer.Options.parse(List.of("--port", "x")))
                 .getMessage().contains("--port needs a whole number"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> DemoServer.Options.parse(List.of("--bogus")))

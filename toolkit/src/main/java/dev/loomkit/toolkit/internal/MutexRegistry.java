@@ -1,6 +1,5 @@
 package dev.loomkit.toolkit.internal;
 
-import dev.loomkit.toolkit.sync.AsyncMutex;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Set;
@@ -12,7 +11,16 @@ import java.util.WeakHashMap;
  * queue length of every mutex by name. Touched when a mutex is created, never on lock or unlock.
  */
 public final class MutexRegistry {
-    private static final Map<AsyncMutex, Boolean> LIVE = Collections.synchronizedMap(new WeakHashMap<>());
+    /** What the registry needs of a mutex (the mutex class implements it; this package knows no API type). */
+    public interface Entry {
+        /** {@return the mutex's name} */
+        String name();
+
+        /** {@return how many tasks wait for it now} */
+        int queueLength();
+    }
+
+    private static final Map<Entry, Boolean> LIVE = Collections.synchronizedMap(new WeakHashMap<>());
 
     private MutexRegistry() {
     }
@@ -22,7 +30,7 @@ public final class MutexRegistry {
      *
      * @param mutex the mutex
      */
-    public static void register(AsyncMutex mutex) {
+    public static void register(Entry mutex) {
         LIVE.put(mutex, Boolean.TRUE);
         ToolkitProbe.current().mutexCreated(mutex.name());
     }
@@ -35,7 +43,7 @@ public final class MutexRegistry {
     public static int queueLength(String name) {
         synchronized (LIVE) {
             int total = 0;
-            for (AsyncMutex m : LIVE.keySet()) {
+            for (Entry m : LIVE.keySet()) {
                 if (m.name().equals(name)) {
                     total += m.queueLength();
                 }
@@ -48,7 +56,7 @@ public final class MutexRegistry {
     public static Set<String> names() {
         synchronized (LIVE) {
             var names = new TreeSet<String>();
-            for (AsyncMutex m : LIVE.keySet()) {
+            for (Entry m : LIVE.keySet()) {
                 names.add(m.name());
             }
             return names;

@@ -1,6 +1,5 @@
 package dev.loomkit.toolkit.metrics;
 
-import dev.loomkit.toolkit.CancelReason;
 import dev.loomkit.toolkit.internal.MutexRegistry;
 import dev.loomkit.toolkit.internal.ToolkitProbe;
 import io.micrometer.core.instrument.Counter;
@@ -89,15 +88,15 @@ final class MicrometerProbe implements ToolkitProbe {
     }
 
     @Override
-    public void scopeCancelled(String scope, CancelReason reason) {
-        cancellations.computeIfAbsent(new Key(scope, reason.kind().tag()), k -> Counter.builder("loomkit.scope.cancellations")
+    public void scopeCancelled(String scope, String reason) {
+        cancellations.computeIfAbsent(new Key(scope, reason), k -> Counter.builder("loomkit.scope.cancellations")
                 .description("Scope cancellations, by reason")
                 .tag("scope", k.name()).tag("reason", k.tag()).register(registry)).increment();
     }
 
     @Override
-    public void cancelCompleted(String scope, CancelReason reason, long nanos) {
-        cancelDurations.computeIfAbsent(new Key(scope, reason.kind().tag()), k -> Timer.builder("loomkit.scope.cancel.duration")
+    public void cancelCompleted(String scope, String reason, long nanos) {
+        cancelDurations.computeIfAbsent(new Key(scope, reason), k -> Timer.builder("loomkit.scope.cancel.duration")
                 .description("Time from a scope's cancellation to the end of its last task")
                 .tag("scope", k.name()).tag("reason", k.tag()).register(registry)).record(nanos, TimeUnit.NANOSECONDS);
     }

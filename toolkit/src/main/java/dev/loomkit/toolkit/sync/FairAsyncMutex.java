@@ -19,7 +19,7 @@ import java.util.concurrent.locks.AbstractQueuedLongSynchronizer;
  * from {@code -s} to {@code s + 1}, so stamps never repeat, and a release is one CAS from the guard's
  * stamp to its negation, which fails for a double or stale release without any extra flag.
  */
-final class FairAsyncMutex implements AsyncMutex {
+final class FairAsyncMutex implements AsyncMutex, MutexRegistry.Entry {
     private static final VarHandle HOLDER, SINCE;
 
     static {

@@ -11,14 +11,16 @@ import dev.loomkit.toolkit.Scope;
 import dev.loomkit.toolkit.ScopeCancelledException;
 import dev.loomkit.toolkit.TaskFailedException;
 import dev.loomkit.toolkit.sync.AsyncMutex;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.parallel.Isolated;
 
-/** The Micrometer binding: off until bound, then the documented meters. */
+/** The Micrometer binder: off until bound, then the documented meters, in every registry bound and only once in each. */
 @Isolated // binds the process-wide probe
 @Timeout(30)
 class ToolkitMetricsTest {
@@ -26,7 +28,7 @@ class ToolkitMetricsTest {
     @Test
     void testScopeMetersRecordForksOutcomesAndCancellations() throws Exception {
         var registry = new SimpleMeterRegistry();
-        try (var metrics = ToolkitMetrics.bindTo(registry)) {
+        try (var metrics = bound(registry)) {
             var started = new CountDownLatch(1);
             try (var scope = Scope.open("metered", JoinPolicy.supervise())) {
                 scope.fork("ok", () -> "fine");
@@ -60,7 +62,7 @@ class ToolkitMetricsTest {
     @Test
     void testFailFastCancellationIsCountedAsSiblingFailed() throws Exception {
         var registry = new SimpleMeterRegistry();
-        try (var metrics = ToolkitMetrics.bindTo(registry)) {
+        try (var metrics = bound(registry)) {
             try (var scope = Scope.open("ff")) {
                 scope.fork("fails", () -> {
                     throw new IllegalStateException("x");
@@ -75,7 +77,7 @@ class ToolkitMetricsTest {
     void testMutexMetersRecordWaitHoldAndQueue() throws Exception {
         var registry = new SimpleMeterRegistry();
         var early = AsyncMutex.create("metered-mutex"); // created before binding: still has a gauge
-        try (var metrics = ToolkitMetrics.bindTo(registry)) {
+        try (var metrics = bound(registry)) {
             Thread waiter;
             try (var guard = early.lock()) {
                 waiter = Thread.ofVirtual().start(() -> {
@@ -98,7 +100,7 @@ class ToolkitMetricsTest {
     @Test
     void testNothingIsRecordedUntilBoundOrAfterClose() throws Exception {
         var registry = new SimpleMeterRegistry();
-        try (var metrics = ToolkitMetrics.bindTo(registry)) {
+        try (var metrics = bound(registry)) {
             // bound, then closed at once
         }
         try (var scope = Scope.open("unbound")) {
@@ -111,11 +113,66 @@ class ToolkitMetricsTest {
     }
 
     @Test
-    void testOnlyOneBindingAtATime() {
-        try (var metrics = ToolkitMetrics.bindTo(new SimpleMeterRegistry())) {
-            var e = assertThrows(IllegalStateException.class, () -> ToolkitMetrics.bindTo(new SimpleMeterRegistry()));
-            assertTrue(e.getMessage().contains("already bound"));
+    void testOneBinderRecordsIntoEveryRegistryItIsBoundTo() throws Exception {
+        var first = new SimpleMeterRegistry();
+        var second = new SimpleMeterRegistry();
+        try (var metrics = new ToolkitMetrics()) {
+            metrics.bindTo(first);
+            metrics.bindTo(second);
+            runOneTask("two-registries");
         }
-        ToolkitMetrics.bindTo(new SimpleMeterRegistry()).close(); // free again
+        for (var registry : List.of(first, second)) {
+            assertEquals(1.0, registry.get("loomkit.tasks.forked").tag("scope", "two-registries").counter().count());
+        }
+    }
+
+    @Test
+    void testBindersComeAndGoIndependently() throws Exception {
+        var a = new SimpleMeterRegistry();
+        var b = new SimpleMeterRegistry();
+        try (var binderA = bound(a)) {
+            try (var binderB = bound(b)) {
+                runOneTask("both");
+            }
+            runOneTask("a-only"); // B closed: A still records
+        }
+        runOneTask("none");
+        assertEquals(1.0, a.get("loomkit.tasks.forked").tag("scope", "both").counter().count());
+        assertEquals(1.0, b.get("loomkit.tasks.forked").tag("scope", "both").counter().count());
+        assertEquals(1.0, a.get("loomkit.tasks.forked").tag("scope", "a-only").counter().count());
+        assertNull(b.find("loomkit.tasks.forked").tag("scope", "a-only").counter());
+        assertNull(a.find("loomkit.tasks.forked").tag("scope", "none").counter());
+    }
+
+    @Test
+    void testARegistryIsBoundOnceSoNothingCountsTwice() throws Exception {
+        var registry = new SimpleMeterRegistry();
+        try (var metrics = bound(registry); var other = bound(registry)) {
+            metrics.bindTo(registry); // again: nothing more
+            runOneTask("once");
+        }
+        assertEquals(1.0, registry.get("loomkit.tasks.forked").tag("scope", "once").counter().count());
+    }
+
+    @Test
+    void testAClosedBinderCannotBeBoundAgain() {
+        var metrics = bound(new SimpleMeterRegistry());
+        metrics.close();
+        metrics.close(); // idempotent
+        var e = assertThrows(IllegalStateException.class, () -> metrics.bindTo(new SimpleMeterRegistry()));
+        assertTrue(e.getMessage().contains("closed"), e.getMessage());
+    }
+
+    private static ToolkitMetrics bound(MeterRegistry registry) {
+        var metrics = new ToolkitMetrics();
+        metrics.bindTo(registry);
+        return metrics;
+    }
+
+    private static void runOneTask(String scopeName) throws Exception {
+        try (var scope = Scope.open(scopeName)) {
+            scope.fork("t", () -> 1);
+            scope.join();
+        }
     }
 }

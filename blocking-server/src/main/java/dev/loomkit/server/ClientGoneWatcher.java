@@ -16,16 +16,16 @@ import org.slf4j.LoggerFactory;
  * server, the same in both thread modes: a watched channel is switched to non-blocking and
  * registered here; end of stream or an error means the client is gone; bytes mean it pipelined
  * its next request, which are handed back to the connection's input. When the handler ends, the
- * connection asks for its channel back and waits until it is blocking again.
+ * connection asks for its channel back and waits until it is blocking again. Every step on a
+ * connection is a method of its {@link ConnectionState}, which owns that protocol; this class owns
+ * only the selector and its queues.
  */
 final class ClientGoneWatcher implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
 
-    private static final long DISARM_RECHECK_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(100);
-
     private final Selector selector;
-    private final ConcurrentLinkedQueue<Connection> toArm = new ConcurrentLinkedQueue<>();
-    private final ConcurrentLinkedQueue<Connection> toDisarm = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<ConnectionState> toArm = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<ConnectionState> toDisarm = new ConcurrentLinkedQueue<>();
     private final ByteBuffer scratch = ByteBuffer.allocateDirect(16 * 1024);
     private volatile boolean running = true;
     private Thread thread;
@@ -41,44 +41,24 @@ final class ClientGoneWatcher implements Runnable {
         thread = Thread.ofPlatform().daemon().name(name).start(this);
     }
 
-    /** Sweeper: watch this connection (its watch state is ARMING). */
-    void arm(Connection c) {
+    /** Sweeper: watch this connection (its watch is being armed). */
+    void arm(ConnectionState c) {
         toArm.add(c);
         selector.wakeup();
     }
 
     /** Connection thread, after its handler: returns once the channel is blocking again. Uninterruptible. */
-    void disarm(Connection c) {
-        c.lock.lock();
-        try {
-            if (c.watch == Connection.Watch.NONE) {
-                return;
-            }
+    void disarm(ConnectionState c) {
+        c.awaitUnwatched(() -> {
             toDisarm.add(c);
             selector.wakeup();
-            boolean interrupted = false;
-            while (c.watch != Connection.Watch.NONE) {
-                // Bounded waits with a repeated wakeup: a lost wakeup can delay this, never hang it.
-                try {
-                    if (c.watchSettled.awaitNanos(DISARM_RECHECK_NANOS) <= 0) {
-                        selector.wakeup();
-                    }
-                } catch (InterruptedException e) {
-                    interrupted = true; // the channel must be ours again before anything else
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        } finally {
-            c.lock.unlock();
-        }
+        }, selector::wakeup);
     }
 
     @Override
     public void run() {
-        List<Connection> release = new ArrayList<>();
-        List<Connection> gone = new ArrayList<>();
+        List<ConnectionState> release = new ArrayList<>();
+        List<ConnectionState> gone = new ArrayList<>();
         while (running) {
             try {
                 // Block only with nothing queued. A wakeup() that comes while this loop runs is
@@ -93,27 +73,25 @@ final class ClientGoneWatcher implements Runnable {
                 LOG.warn("client-gone watcher: select failed", e);
                 continue;
             }
-            for (Connection c; (c = toArm.poll()) != null; ) {
-                register(c);
-            }
-            for (Connection c; (c = toDisarm.poll()) != null; ) {
-                c.lock.lock();
+            for (ConnectionState c; (c = toArm.poll()) != null; ) {
                 try {
-                    if (c.watch == Connection.Watch.WATCHING) {
-                        c.key.cancel();
-                        release.add(c);
-                    }
-                } finally {
-                    c.lock.unlock();
+                    c.register(selector);
+                } catch (IOException e) {
+                    LOG.debug("{}: cannot watch: {}", c, e.toString());
+                }
+            }
+            for (ConnectionState c; (c = toDisarm.poll()) != null; ) {
+                if (c.cancelKey()) {
+                    release.add(c);
                 }
             }
             for (SelectionKey key : selector.selectedKeys()) {
-                Connection c = (Connection) key.attachment();
-                String how = poll(c, key);
-                if (how != null) {
+                ConnectionState c = (ConnectionState) key.attachment();
+                ConnectionState.Seen seen = c.poll(scratch, endOfInputIsGone);
+                if (seen != ConnectionState.Seen.NOTHING) {
                     key.cancel();
                     release.add(c);
-                    if (!how.isEmpty()) {
+                    if (seen == ConnectionState.Seen.GONE) {
                         gone.add(c);
                     }
                 }
@@ -125,13 +103,13 @@ final class ClientGoneWatcher implements Runnable {
                 } catch (IOException e) {
                     LOG.warn("client-gone watcher: selectNow failed", e);
                 }
-                for (Connection c : release) {
-                    restore(c);
+                for (ConnectionState c : release) {
+                    c.restoreBlocking();
                 }
                 release.clear();
             }
-            for (Connection c : gone) {
-                c.clientGone(c.clientGoneHow);
+            for (ConnectionState c : gone) {
+                c.cancelForClientGone();
             }
             gone.clear();
         }
@@ -139,92 +117,6 @@ final class ClientGoneWatcher implements Runnable {
             selector.close();
         } catch (IOException e) {
             LOG.debug("client-gone watcher: close failed: {}", e.toString());
-        }
-    }
-
-    private void register(Connection c) {
-        c.lock.lock();
-        try {
-            if (c.watch != Connection.Watch.ARMING) {
-                return;
-            }
-            if (!c.handlingLocked() || !c.channel.isOpen()) {
-                c.watch = Connection.Watch.NONE;
-                c.watchSettled.signalAll();
-                return;
-            }
-            c.channel.configureBlocking(false);
-            c.key = c.channel.register(selector, SelectionKey.OP_READ, c);
-            c.watch = Connection.Watch.WATCHING;
-        } catch (IOException e) {
-            LOG.debug("{}: cannot watch: {}", c, e.toString());
-            c.watch = Connection.Watch.NONE;
-            c.watchSettled.signalAll();
-        } finally {
-            c.lock.unlock();
-        }
-    }
-
-    /**
-     * Reads what the client sent while watched. Returns null to go on watching, "" to stop (it sent
-     * its next request), or how it went away.
-     */
-    private String poll(Connection c, SelectionKey key) {
-        c.lock.lock();
-        try {
-            if (c.watch != Connection.Watch.WATCHING || !key.isValid()) {
-                return null;
-            }
-            int room = c.in.room();
-            if (room == 0) {
-                return ""; // the buffer is full: stop watching, and let TCP hold the rest back
-            }
-            scratch.clear().limit(Math.min(scratch.capacity(), room));
-            int n;
-            try {
-                n = c.channel.read(scratch);
-            } catch (IOException e) {
-                c.clientGoneHow = "reset the connection (" + e.getMessage() + ")";
-                return c.clientGoneHow;
-            }
-            if (n < 0) {
-                if (!endOfInputIsGone) {
-                    // A half-close looks the same as a close from here: configured not to guess,
-                    // stop watching for good; the handler finishes and answers, and the connection
-                    // reads the end of input after that and closes.
-                    c.inputEnded = true;
-                    return "";
-                }
-                c.clientGoneHow = "closed the connection";
-                return c.clientGoneHow;
-            }
-            if (n > 0) {
-                scratch.flip();
-                c.in.pushBack(scratch);
-                return "";
-            }
-            return null;
-        } finally {
-            c.lock.unlock();
-        }
-    }
-
-    private void restore(Connection c) {
-        c.lock.lock();
-        try {
-            try {
-                if (c.channel.isOpen()) {
-                    c.channel.configureBlocking(true);
-                }
-            } catch (IOException e) {
-                LOG.debug("{}: cannot restore blocking mode, closing: {}", c, e.toString());
-                c.closeQuietly();
-            }
-            c.key = null;
-            c.watch = Connection.Watch.NONE;
-            c.watchSettled.signalAll();
-        } finally {
-            c.lock.unlock();
         }
     }
 

@@ -9,10 +9,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
-import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,27 +20,14 @@ import org.slf4j.LoggerFactory;
  * thread in a connection scope of its own, with the connection parked on the {@link IdleParker}
  * between them.
  *
- * <p>Shared with two server threads, each through its own small protocol:
- * <ul>
- *   <li>the sweeper reads {@link #ioDeadline} and closes the channel of a connection whose blocking
- *       read or write is overdue; no timer is armed per read;</li>
- *   <li>the client-gone watcher, armed by the sweeper while a handler runs, switches the channel to
- *       non-blocking, watches it on its selector and switches it back; {@link #lock} orders that with
- *       the handler's body reads and with the interrupt that wakes a cancelled handler.</li>
- * </ul>
+ * <p>What it shares with the server's other threads (the sweeper, the client-gone watcher, whoever
+ * cancels its request) is in its {@link ConnectionState}, which owns that protocol.
  */
 final class Connection implements Runnable, RequestHeadParser.HeadStart {
     private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
 
-    /** What a blocking I/O under way is: the sweeper's timeout for it, and the metric tag when it expires. */
-    enum Io { NONE, IDLE, HEAD, BODY, WRITE, LINGER }
-
-    /** How long, and how much, a closing connection reads and discards before it closes. */
-    private static final long LINGER_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
+    /** How much a closing connection reads and discards before it closes (and for how long: {@link ConnectionState#LINGER_NANOS}). */
     private static final int LINGER_BYTES = 64 * 1024;
-
-    /** The client-gone watch: none, asked for, on the selector. */
-    enum Watch { NONE, ARMING, WATCHING }
 
     final ServerImpl server;
     private final ThreadSource threads;
@@ -52,43 +36,20 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
     final InetSocketAddress remote;
     final HttpInput in;
     final HttpOutput out;
+    final ConnectionState state;
     private final ServerConfig config;
 
-    volatile long ioDeadline;
-    private volatile Io io = Io.NONE;
-    volatile Io expired;
+    /** Shutdown asked this connection to stop: written by the stopping thread, read by the connection thread. */
     volatile boolean stopRequested;
-    volatile boolean clientGone;
     /**
      * On the idle parker's selector, without a thread: written by the parker's thread only, read by
      * any thread that closes the channel, to tell the parker (which checks again: it is the owner).
      */
     volatile boolean parked;
-    String clientGoneHow; // guarded by lock
 
+    // The connection thread's own: byte counts already reported.
     private long reportedIn;
     private long reportedOut;
-
-    /** The request scope's hosted hook, made once: wakes the handler on any cancellation. */
-    /**
-     * The request being handled, for the sweeper's deadline check: written by this connection's
-     * thread at the start and end of the handler phase, read by the sweeper.
-     */
-    private volatile Exchange handled;
-
-    final ReentrantLock lock = new ReentrantLock();
-    final Condition watchSettled = lock.newCondition();
-    // Guarded by lock:
-    private Thread thread;
-    private boolean handling;
-    private boolean inBodyRead;
-    private boolean interruptPending; // a cancellation arrived during a body read
-    private long handlingSince;
-    private Exchange exchange;
-    Watch watch = Watch.NONE;
-    SelectionKey key;
-    /** The watcher read the end of input and was configured not to take it for the client leaving: watch no more. */
-    boolean inputEnded;
 
     Connection(ServerImpl server, SocketChannel channel, long id) throws IOException {
         this.server = server;
@@ -98,7 +59,8 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
         this.threads = server.threadSource();
         this.remote = (InetSocketAddress) channel.getRemoteAddress();
         this.in = new HttpInput(channel, config.maxRequestLineBytes() + config.maxHeaderBytes() + 4);
-        this.out = new HttpOutput(channel, this);
+        this.state = new ConnectionState(channel, in, config, this, String.valueOf(remote), this::closeQuietly);
+        this.out = new HttpOutput(channel, state);
     }
 
     ServerConfig config() {
@@ -111,12 +73,7 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
      */
     @Override
     public void run() {
-        lock.lock();
-        try {
-            thread = Thread.currentThread();
-        } finally {
-            lock.unlock();
-        }
+        state.turnStarted();
         Thread.interrupted(); // a pool thread starts clean
         boolean park = false;
         try {
@@ -124,21 +81,16 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
                     scope -> serve(threads.parksIdle()));
         } catch (ClosedChannelException | EOFException e) {
             // Closed under us by a timeout or the shutdown, or the client hung up mid-message.
-            LOG.debug("connection {} closed: {}", id, expired != null ? expired + " timeout" : e.toString());
+            LOG.debug("connection {} closed: {}", id, state.expired() != null ? state.expired() + " timeout" : e.toString());
         } catch (IOException e) {
             LOG.debug("connection {} ended by an I/O error: {}", id, e.toString());
         } catch (Exception | Error e) {
             LOG.warn("connection {} failed unexpectedly", id, e);
         } finally {
-            lock.lock();
-            try {
-                thread = null; // between turns no thread may be interrupted on this connection's behalf
-            } finally {
-                lock.unlock();
-            }
+            state.turnEnded();
             if (park) {
                 reportBytes();
-                ioStart(Io.IDLE); // the sweeper keeps the idle timeout of a parked connection too
+                state.ioStart(ConnectionState.Io.IDLE); // the sweeper keeps the idle timeout of a parked connection too
                 // Looked at again after the IDLE mark: a shutdown that came since either sees IDLE
                 // and closes it, or is seen here (both fields are volatile).
                 if (stopRequested || server.isStopping()) {
@@ -161,8 +113,7 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
         if (channel.isOpen()) {
             lingeringClose();
         }
-        io = Io.NONE;
-        ioDeadline = 0;
+        state.ioEnd();
         reportBytes();
         try {
             channel.close();
@@ -195,18 +146,18 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
                 return true;
             }
             first = false;
-            ioStart(Io.IDLE);
+            state.ioStart(ConnectionState.Io.IDLE);
             RequestHead head;
             try {
                 head = parser.parse(in, this);
             } catch (ProtocolException e) {
-                ioEnd();
+                state.ioEnd();
                 server.metrics().protocolError(e.status());
                 LOG.debug("connection {}: rejected request with {}: {}", id, e.status(), e.getMessage());
                 ResponseWriter.writeError(out, e.status(), e.getMessage(), true, e.headRequest());
                 return false;
             }
-            ioEnd();
+            state.ioEnd();
             if (head == null) {
                 return false;
             }
@@ -219,7 +170,7 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
 
     /**
      * RFC 9112 9.6: closes the sending side first, then reads and discards what the client still
-     * sends, until it closes too, for at most {@link #LINGER_NANOS} and {@link #LINGER_BYTES}.
+     * sends, until it closes too, for at most {@link ConnectionState#LINGER_NANOS} and {@link #LINGER_BYTES}.
      * Closing a socket with unread input makes the kernel answer with a reset, and a reset can
      * destroy the response still on its way (a 400, a 413, an answer to a request whose large body
      * was not read). A client that closed first costs one read that returns end of stream.
@@ -227,7 +178,7 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
     private void lingeringClose() {
         try {
             channel.shutdownOutput();
-            ioStart(Io.LINGER); // the sweeper closes the channel when the time is up
+            state.ioStart(ConnectionState.Io.LINGER); // the sweeper closes the channel when the time is up
             ByteBuffer skip = ByteBuffer.wrap(in.buf);
             long total = in.buffered();
             while (total <= LINGER_BYTES) {
@@ -241,7 +192,7 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
         } catch (IOException e) {
             LOG.debug("connection {}: lingering close ended: {}", id, e.toString());
         } finally {
-            ioEnd();
+            state.ioEnd();
         }
     }
 
@@ -254,54 +205,15 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
         reportedOut = out;
     }
 
-    // ---- timeouts (this thread writes, the sweeper reads) ---------------------------------------
-
-    void ioStart(Io kind) {
-        io = kind;
-        ioDeadline = System.nanoTime() + switch (kind) {
-            case IDLE -> config.idleTimeout().toNanos();
-            case HEAD -> config.headerTimeout().toNanos();
-            case BODY -> config.bodyTimeout().toNanos();
-            case WRITE -> config.writeTimeout().toNanos();
-            case LINGER -> LINGER_NANOS;
-            case NONE -> 0;
-        };
-    }
-
-    /** {@return the blocking I/O under way} (this thread) */
-    Io io() {
-        return io;
-    }
-
-    /** Puts back the I/O state that {@link #io()} and {@link #ioDeadline} read before a nested write. */
-    void ioRestore(Io kind, long deadline) {
-        if (kind == Io.NONE) {
-            ioEnd();
-        } else {
-            io = kind;
-            ioDeadline = deadline;
-        }
-    }
-
-    void ioEnd() {
-        ioDeadline = 0;
-        io = Io.NONE;
-    }
-
     @Override
     public void headStarted() {
-        ioStart(Io.HEAD); // from the first byte of a head: a slow head is the slowloris attack
+        state.ioStart(ConnectionState.Io.HEAD); // from the first byte of a head: a slow head is the slowloris attack
     }
 
     /** Sweeper: closes the channel if the blocking I/O under way is overdue. */
     void checkTimeout(long now) {
-        long d = ioDeadline;
-        Io kind = io;
-        // Once closed, the I/O under way ends with an exception, but a busy connection thread may
-        // not have cleared its deadline by the next sweep: a closed channel has timed out already,
-        // and must be counted once.
-        if (d != 0 && kind != Io.NONE && now - d > 0 && channel.isOpen()) {
-            expired = kind;
+        ConnectionState.Io kind = state.expireIfOverdue(now);
+        if (kind != null) {
             server.metrics().timeout(kind);
             LOG.debug("connection {}: {} timeout, closing", id, kind);
             closeQuietly();
@@ -319,202 +231,38 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
         }
     }
 
-    // ---- the handler phase (this thread), the cancellation interrupt and the watcher ----------
-
-    void beginHandling(Exchange ex) {
-        lock.lock();
-        try {
-            handling = true;
-            inBodyRead = false;
-            interruptPending = false;
-            handlingSince = System.nanoTime();
-            exchange = ex;
-        } finally {
-            lock.unlock();
-        }
-        handled = ex;
-    }
-
     /**
      * Sweeper: applies the deadline of the request being handled once it has passed. The request
      * scope arms no timer of its own (a request that ends in time, nearly all of them, then costs
      * none); looking at it applies the passed deadline, and its hosted hook wakes the handler.
      */
     void checkDeadline(long now) {
-        Exchange ex = handled;
+        Exchange ex = state.handled();
         if (ex != null) {
             ex.expireIfDue(now);
         }
     }
 
-    /**
-     * The request scope's hosted hook, for {@code ex}: wakes its handler, unless that is inside
-     * channel I/O, or is no longer handling {@code ex} (a cancellation that began while {@code ex}
-     * ran can finish after it ended, and must not reach the next request's handler).
-     */
-    void interruptHandler(Exchange ex) {
-        lock.lock();
-        try {
-            // An interrupt during channel I/O would close the channel; body reads check for
-            // cancellation themselves right after.
-            if (handling && thread != null && exchange == ex) {
-                if (inBodyRead) {
-                    interruptPending = true; // delivered when the read ends
-                } else {
-                    thread.interrupt();
-                }
-            }
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Leaves the handler phase: no interrupt can arrive after this, and the channel is blocking again. */
-    void endHandling() {
-        handled = null;
-        boolean watched;
-        lock.lock();
-        try {
-            handling = false;
-            interruptPending = false;
-            exchange = null;
-            watched = watch != Watch.NONE;
-        } finally {
-            lock.unlock();
-        }
-        // A cancellation interrupt that came after the handler's last blocking call. Looked at first:
-        // clearing takes a virtual thread's interrupt lock, reading does not.
-        if (Thread.currentThread().isInterrupted()) {
-            Thread.interrupted();
-        }
-        if (watched) {
-            server.watcher().disarm(this);
-        }
-    }
-
-    /**
-     * Before a body read in the handler's thread: no interrupt from now on (it would close the
-     * channel). A pending one means the request was cancelled: the read is refused instead.
-     */
-    /**
-     * As {@link #beginBodyRead()}, with the read also ending by {@code until} (nanoTime base) unless
-     * that is 0: the budget of skipping a body nobody asked for.
-     */
-    void beginBodyRead(long until) throws java.io.InterruptedIOException {
-        beginBodyRead();
-        if (until != 0 && ioDeadline - until > 0) {
-            ioDeadline = until;
-        }
-    }
-
-    void beginBodyRead() throws java.io.InterruptedIOException {
-        lock.lock();
-        try {
-            if (Thread.currentThread().isInterrupted()) {
-                throw new java.io.InterruptedIOException("request cancelled before reading its body");
-            }
-            inBodyRead = true;
-        } finally {
-            lock.unlock();
-        }
-        ioStart(Io.BODY);
-    }
-
-    void endBodyRead() {
-        ioEnd();
-        lock.lock();
-        try {
-            inBodyRead = false;
-            if (interruptPending) {
-                interruptPending = false;
-                Thread.currentThread().interrupt(); // the cancellation held off during the read
-            }
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Sweeper: asks the watcher to watch a handler that has run a while with its body read. */
-    /** @return whether this armed the watch */
+    /** Sweeper: asks the watcher to watch a handler that has run a while with its body read. @return whether this armed the watch */
     boolean maybeWatch(long now, long afterNanos) {
-        // Looked at without the lock first: most connections are idle or answer quickly, and taking
-        // each one's lock every sweep would make a handler that starts just then park and wait for
-        // this thread to unpark it.
-        Exchange ex = handled;
-        if (ex == null || now - ex.startNanos() < afterNanos) {
-            return false;
+        if (state.tryArmWatch(now, afterNanos)) {
+            server.watcher().arm(state);
+            return true;
         }
-        if (!lock.tryLock()) {
-            return false; // busy: look again at the next sweep
-        }
-        boolean arm = false;
-        try {
-            // A virtual thread that is RUNNABLE is computing or waiting for a core, not blocked on
-            // a call the watch could cut short. Under CPU overload nearly every handler is, and
-            // watching them all would add work exactly when there is no room for it. (A platform
-            // thread blocked in a socket read is RUNNABLE too, so platform handlers are watched
-            // regardless; their pool bounds how many there are.)
-            if (handling && !inBodyRead && watch == Watch.NONE && !clientGone && !inputEnded && exchange != null
-                    && exchange.bodyComplete() && now - handlingSince >= afterNanos && in.room() > 0
-                    && !(thread.isVirtual() && thread.getState() == Thread.State.RUNNABLE)) {
-                watch = Watch.ARMING;
-                arm = true;
-            }
-        } finally {
-            lock.unlock();
-        }
-        if (arm) {
-            server.watcher().arm(this);
-        }
-        return arm;
-    }
-
-    boolean runsIn(Thread t) {
-        lock.lock();
-        try {
-            return thread == t;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Watcher, under lock: is the handler still running, so watching is still wanted? */
-    boolean handlingLocked() {
-        return handling;
-    }
-
-    /** Watcher: the client closed or reset the connection while its request was being handled. */
-    void clientGone(String how) {
-        Exchange ex;
-        lock.lock();
-        try {
-            clientGone = true;
-            ex = exchange;
-        } finally {
-            lock.unlock();
-        }
-        if (ex != null) {
-            ex.cancel(CancelReason.clientDisconnected("client " + remote + " " + how));
-        }
+        return false;
     }
 
     /** Shutdown: close now if idle, else finish the current request and close. */
     void requestStop() {
         stopRequested = true;
-        if (io == Io.IDLE && !in.hasBuffered()) {
+        if (state.io() == ConnectionState.Io.IDLE && !in.hasBuffered()) {
             closeQuietly();
         }
     }
 
     /** Shutdown, after the grace period: cancel the request in flight, or close. */
     void forceStop(CancelReason reason) {
-        Exchange ex;
-        lock.lock();
-        try {
-            ex = handling ? exchange : null;
-        } finally {
-            lock.unlock();
-        }
+        Exchange ex = state.exchangeInFlight();
         if (ex != null) {
             ex.cancel(reason);
         } else {

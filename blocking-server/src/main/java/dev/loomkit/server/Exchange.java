@@ -134,7 +134,7 @@ final class Exchange implements Runnable, BodyInputStream.ReadGuard {
         Admission admission = conn.server.admission();
         boolean admitted = false;
         long admittedAt = 0;
-        conn.beginHandling(this);
+        conn.state.beginHandling(this);
         // The wait for admission is part of handling: the deadline, shutdown and the client
         // leaving end it like any other blocking call of the handler (the scope's hosted hook
         // interrupts this thread).
@@ -150,7 +150,7 @@ final class Exchange implements Runnable, BodyInputStream.ReadGuard {
         } catch (Throwable t) {
             failure = t;
         } finally {
-            conn.endHandling();
+            conn.state.endHandling(conn.server.watcher());
         }
         try {
             return conclude(response, admitted, s);
@@ -168,7 +168,7 @@ final class Exchange implements Runnable, BodyInputStream.ReadGuard {
      */
     @Override
     public void run() {
-        conn.interruptHandler(this);
+        conn.state.interruptHandler(this);
     }
 
     /** {@return when the exchange started (nanoTime base)} */
@@ -187,7 +187,7 @@ final class Exchange implements Runnable, BodyInputStream.ReadGuard {
     private boolean conclude(Response response, boolean admitted, Scope<Object, Void> s) throws IOException {
         CancelReason root = s.cancelReason().map(CancelReason::root).orElse(null);
         CancelReason.Kind kind = root == null ? null : root.kind();
-        if (conn.clientGone || kind == CancelReason.Kind.CLIENT_DISCONNECTED) {
+        if (kind == CancelReason.Kind.CLIENT_DISCONNECTED || conn.state.clientGone()) {
             status = CLIENT_CLOSED;
             conn.server.metrics().cancelled(CancelReason.Kind.CLIENT_DISCONNECTED);
             LOG.debug("{}: client went away during {} {}", conn, head.method(), uri);
@@ -274,13 +274,13 @@ final class Exchange implements Runnable, BodyInputStream.ReadGuard {
         if (s != null && s.isCancelled()) {
             throw new InterruptedIOException("request cancelled: " + s.cancelReason().orElseThrow());
         }
-        conn.beginBodyRead(drainDeadline);
+        conn.state.beginBodyRead(drainDeadline);
         if (head.expectContinue() && !continueSent) {
             continueSent = true;
             try {
                 ResponseWriter.writeContinue(conn.out);
             } catch (IOException e) {
-                conn.endBodyRead();
+                conn.state.endBodyRead();
                 throw e;
             }
         }
@@ -288,7 +288,7 @@ final class Exchange implements Runnable, BodyInputStream.ReadGuard {
 
     @Override
     public void afterBodyRead() {
-        conn.endBodyRead();
+        conn.state.endBodyRead();
     }
 
     boolean bodyComplete() {

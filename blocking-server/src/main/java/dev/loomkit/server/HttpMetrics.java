@@ -89,7 +89,7 @@ sealed interface HttpMetrics permits HttpMetrics.Noop, HttpMetrics.Micrometer {
     default void forcedClose() {
     }
 
-    default void timeout(Connection.Io phase) {
+    default void timeout(ConnectionState.Io phase) {
     }
 
     default void cancelled(CancelReason.Kind reason) {
@@ -225,7 +225,7 @@ sealed interface HttpMetrics permits HttpMetrics.Noop, HttpMetrics.Micrometer {
         }
 
         @Override
-        public void timeout(Connection.Io phase) {
+        public void timeout(ConnectionState.Io phase) {
             counter("http.server.timeouts", "phase", phase.name().toLowerCase(java.util.Locale.ROOT)).increment();
         }
 

@@ -19,16 +19,16 @@ final class HttpOutput {
     private static final int MAX_SIZE = 8 * 1024;
 
     private final SocketChannel channel;
-    private final Connection connection;
+    private final ConnectionState state;
     private byte[] buf = new byte[SIZE];
     private ByteBuffer view = ByteBuffer.wrap(buf);
     private ByteBuffer[] viewOnly = {view};
     private int count;
     long bytesWritten;
 
-    HttpOutput(SocketChannel channel, Connection connection) {
+    HttpOutput(SocketChannel channel, ConnectionState state) {
         this.channel = channel;
-        this.connection = connection;
+        this.state = state;
     }
 
     void write(byte[] b, int off, int len) throws IOException {
@@ -107,18 +107,18 @@ final class HttpOutput {
     private void writeFully(ByteBuffer[] buffers) throws IOException {
         // A write may come in the middle of a read's time (the 100 Continue sent as a body read
         // begins): that read's deadline is put back afterwards, not cleared.
-        Connection.Io before = connection.io();
-        long beforeDeadline = connection.ioDeadline;
+        ConnectionState.Io before = state.io();
+        long beforeDeadline = state.ioDeadline();
         ByteBuffer last = buffers[buffers.length - 1];
         try {
             while (last.hasRemaining()) {
-                connection.ioStart(Connection.Io.WRITE);
+                state.ioStart(ConnectionState.Io.WRITE);
                 // One buffer (nearly every response): a plain write, not a gathering one, which
                 // costs the JDK an I/O vector and more bookkeeping per call.
                 bytesWritten += buffers.length == 1 ? channel.write(last) : channel.write(buffers);
             }
         } finally {
-            connection.ioRestore(before, beforeDeadline);
+            state.ioRestore(before, beforeDeadline);
         }
     }
 }

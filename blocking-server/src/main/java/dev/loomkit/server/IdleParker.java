@@ -155,8 +155,8 @@ final class IdleParker implements Runnable {
             if (in.hasHeadEnd() || in.room() == 0) {
                 return true;
             }
-            if (n > 0 && c.io() == Connection.Io.IDLE) {
-                c.ioStart(Connection.Io.HEAD); // a slow head is timed from its first byte, parked or not
+            if (n > 0 && c.state.io() == ConnectionState.Io.IDLE) {
+                c.state.ioStart(ConnectionState.Io.HEAD); // a slow head is timed from its first byte, parked or not
             }
             return false;
         } catch (IOException | RuntimeException e) {
@@ -180,7 +180,7 @@ final class IdleParker implements Runnable {
     /** Its next request's head is here (or its client left): blocking again, and to the pool. */
     private void wake(Connection c) {
         c.parked = false;
-        c.ioEnd(); // waiting in the pool's queue is no idle time: no timeout applies there
+        c.state.ioEnd(); // waiting in the pool's queue is no idle time: no timeout applies there
         try {
             c.channel.configureBlocking(true);
         } catch (IOException e) {

@@ -179,7 +179,7 @@ final class ServerImpl implements HttpServer {
 
     private boolean isConnectionThread() {
         Thread current = Thread.currentThread();
-        return connections.stream().anyMatch(c -> c.runsIn(current));
+        return connections.stream().anyMatch(c -> c.state.runsIn(current));
     }
 
     // ---- the acceptor ------------------------------------------------------------------------------

@@ -98,7 +98,7 @@ sealed interface ThreadSource permits ThreadSource.Virtual, ThreadSource.Platfor
         @Override
         public boolean launch(Connection connection, Scope<Object, Void> serverScope) {
             // A new connection waits for its first request like any idle one, under the same timeout.
-            connection.ioStart(Connection.Io.IDLE);
+            connection.state.ioStart(ConnectionState.Io.IDLE);
             parker.park(connection);
             return true;
         }

@@ -122,7 +122,7 @@ class RequestPathReviewTest {
     /**
      * A complete request followed, in the same packet, by one byte of the next: the response is held
      * (pipelined), then flushed by HttpInput.fill before the blocking read of the rest of the head.
-     * HttpOutput.writeFully ends with Connection.ioEnd(), which wipes the HEAD deadline the parser had
+     * HttpOutput.writeFully ended with Connection.ioEnd() (now ConnectionState.ioEnd), which wiped the HEAD deadline the parser had
      * set: the read that follows has no timeout at all. Failed at 877ba2b; fixed by 21907d1.
      */
     @Test
@@ -202,7 +202,7 @@ class RequestPathReviewTest {
     }
 
     /**
-     * The hosted hook is one per connection (Connection.interruptHandler) and interrupts whatever
+     * The hosted hook is one per connection (ConnectionState.interruptHandler) and interrupts whatever
      * request the connection is handling when it runs. A cancellation of request 1 that is still
      * running its hooks when request 1 has ended interrupts request 2's handler. Passed at b8f33f5,
      * failed at 877ba2b; fixed by 21907d1.

@@ -29,7 +29,7 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
     /** How much a closing connection reads and discards before it closes (and for how long: {@link ConnectionState#LINGER_NANOS}). */
     private static final int LINGER_BYTES = 64 * 1024;
 
-    final ServerImpl server;
+    final ConnectionContext context;
     private final ThreadSource threads;
     final SocketChannel channel;
     final long id;
@@ -51,20 +51,16 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
     private long reportedIn;
     private long reportedOut;
 
-    Connection(ServerImpl server, SocketChannel channel, long id) throws IOException {
-        this.server = server;
+    Connection(ConnectionContext context, SocketChannel channel, long id) throws IOException {
+        this.context = context;
         this.channel = channel;
         this.id = id;
-        this.config = server.config();
-        this.threads = server.threadSource();
+        this.config = context.config();
+        this.threads = context.threads();
         this.remote = (InetSocketAddress) channel.getRemoteAddress();
         this.in = new HttpInput(channel, config.maxRequestLineBytes() + config.maxHeaderBytes() + 4);
         this.state = new ConnectionState(channel, in, config, this, String.valueOf(remote), this::closeQuietly);
         this.out = new HttpOutput(channel, state);
-    }
-
-    ServerConfig config() {
-        return config;
     }
 
     /**
@@ -77,7 +73,7 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
         Thread.interrupted(); // a pool thread starts clean
         boolean park = false;
         try {
-            park = Scope.call(ScopeConfig.named("connection").withThreadFactory(server.subtaskThreads()), JoinPolicy.failFast(),
+            park = Scope.call(ScopeConfig.named("connection").withThreadFactory(threads.subtasks()), JoinPolicy.failFast(),
                     scope -> serve(threads.parksIdle()));
         } catch (ClosedChannelException | EOFException e) {
             // Closed under us by a timeout or the shutdown, or the client hung up mid-message.
@@ -93,7 +89,7 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
                 state.ioStart(ConnectionState.Io.IDLE); // the sweeper keeps the idle timeout of a parked connection too
                 // Looked at again after the IDLE mark: a shutdown that came since either sees IDLE
                 // and closes it, or is seen here (both fields are volatile).
-                if (stopRequested || server.isStopping()) {
+                if (stopRequested || context.stopping().getAsBoolean()) {
                     finish();
                 } else {
                     threads.park(this); // from here on the parker owns it
@@ -120,7 +116,7 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
         } catch (IOException e) {
             LOG.debug("connection {}: close failed: {}", id, e.toString());
         }
-        server.connectionEnded(this);
+        context.ended().accept(this);
     }
 
     /**
@@ -128,18 +124,18 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
      * blocking (the parker must never wait for a client), and finishes the connection.
      */
     void refuseBusy() {
-        server.metrics().rejected(HttpMetrics.Rejection.POOL_STOPPED);
+        context.metrics().rejected(HttpMetrics.Rejection.POOL_STOPPED);
         ServerImpl.answerBusyAndClose(channel);
         finish(); // the channel is closed: no lingering, just the accounting
     }
 
     /** @return whether to park the connection: it is idle, and its thread source serves requests, not connections */
     private boolean serve(boolean parkIdle) throws IOException {
-        var parser = server.parser();
+        var parser = context.parser();
         // A turn starts because bytes (or the end of stream) arrived: read them before parking again.
         boolean first = true;
         while (true) {
-            if ((stopRequested || server.isStopping()) && !in.hasBuffered()) {
+            if ((stopRequested || context.stopping().getAsBoolean()) && !in.hasBuffered()) {
                 return false; // idle at shutdown: nothing is lost by closing now
             }
             if (parkIdle && !first && !in.hasBuffered()) {
@@ -152,7 +148,7 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
                 head = parser.parse(in, this);
             } catch (ProtocolException e) {
                 state.ioEnd();
-                server.metrics().protocolError(e.status());
+                context.metrics().protocolError(e.status());
                 LOG.debug("connection {}: rejected request with {}: {}", id, e.status(), e.getMessage());
                 ResponseWriter.writeError(out, e.status(), e.getMessage(), true, e.headRequest());
                 return false;
@@ -161,7 +157,7 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
             if (head == null) {
                 return false;
             }
-            if (!new Exchange(this, head).serve()) {
+            if (!new Exchange(this, context, head).serve()) {
                 return false;
             }
             in.shrinkIfIdle();
@@ -200,7 +196,7 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
     void reportBytes() {
         long in = this.in.bytesRead;
         long out = this.out.bytesWritten;
-        server.metrics().bytes(in - reportedIn, out - reportedOut);
+        context.metrics().bytes(in - reportedIn, out - reportedOut);
         reportedIn = in;
         reportedOut = out;
     }
@@ -214,7 +210,7 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
     void checkTimeout(long now) {
         ConnectionState.Io kind = state.expireIfOverdue(now);
         if (kind != null) {
-            server.metrics().timeout(kind);
+            context.metrics().timeout(kind);
             LOG.debug("connection {}: {} timeout, closing", id, kind);
             closeQuietly();
         }
@@ -246,7 +242,7 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
     /** Sweeper: asks the watcher to watch a handler that has run a while with its body read. @return whether this armed the watch */
     boolean maybeWatch(long now, long afterNanos) {
         if (state.tryArmWatch(now, afterNanos)) {
-            server.watcher().arm(state);
+            context.watcher().arm(state);
             return true;
         }
         return false;

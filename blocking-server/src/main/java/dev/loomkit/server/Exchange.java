@@ -40,6 +40,7 @@ final class Exchange implements Runnable, BodyInputStream.ReadGuard {
             .withHeader("Retry-After", "1");
 
     private final Connection conn;
+    private final ConnectionContext context;
     private final RequestHead head;
     private final ServerConfig config;
     private final long startNanos = System.nanoTime();
@@ -56,27 +57,27 @@ final class Exchange implements Runnable, BodyInputStream.ReadGuard {
     private Router.Route route;
     private Throwable failure;
 
-    Exchange(Connection conn, RequestHead head) {
+    Exchange(Connection conn, ConnectionContext context, RequestHead head) {
         this.conn = conn;
+        this.context = context;
         this.head = head;
-        this.config = conn.config();
+        this.config = context.config();
         this.outBefore = conn.out.bytesWritten;
     }
 
     /** Serves the request; returns whether the connection may serve another. */
     boolean serve() throws IOException {
-        ServerImpl server = conn.server;
-        server.metrics().requestStarted();
+        context.metrics().requestStarted();
         body = BodyInputStream.of(head, conn.in, this, config.maxBodyBytes());
         boolean keep = false;
         try {
-            if (conn.stopRequested || server.isStopping()) {
+            if (conn.stopRequested || context.stopping().getAsBoolean()) {
                 keep = respond(Response.text(503, "503 Service Unavailable: server shutting down\n"), true);
                 return keep;
             }
             Router.Match match;
             try {
-                match = server.router().match(head.method(), head.path());
+                match = context.router().match(head.method(), head.path());
             } catch (IllegalArgumentException e) { // a path parameter's percent-encoding
                 return respondError(400, e.getMessage());
             }
@@ -93,7 +94,7 @@ final class Exchange implements Runnable, BodyInputStream.ReadGuard {
             keep = handle(match);
             return keep;
         } finally {
-            server.metrics().requestEnded(head.method(), route, uri, status, failure, System.nanoTime() - startNanos);
+            context.metrics().requestEnded(head.method(), route, uri, status, failure, System.nanoTime() - startNanos);
             conn.reportBytes();
             if (config.accessLog()) {
                 ACCESS.info("{} \"{} {} {}\" {} {} {}ms", conn.remote, head.method(), head.target(), head.version(), status,
@@ -104,7 +105,7 @@ final class Exchange implements Runnable, BodyInputStream.ReadGuard {
 
     private boolean handle(Router.Match match) throws IOException {
         Duration timeout = match.route().timeout();
-        ScopeConfig scopeConfig = timeout == null ? conn.server.requestScope() : conn.server.requestScope().withTimeout(timeout);
+        ScopeConfig scopeConfig = timeout == null ? context.requestScope() : context.requestScope().withTimeout(timeout);
         // No later than the scope's own deadline, so the sweeper never looks too late; looking early
         // changes nothing.
         deadlineNanos = startNanos + (timeout == null ? config.requestTimeout() : timeout).toNanos();
@@ -131,7 +132,7 @@ final class Exchange implements Runnable, BodyInputStream.ReadGuard {
 
     private boolean handleInScope(Handler handler, RequestImpl request, Scope<Object, Void> s) throws IOException {
         Response response = null;
-        Admission admission = conn.server.admission();
+        Admission admission = context.admission();
         boolean admitted = false;
         long admittedAt = 0;
         conn.state.beginHandling(this);
@@ -150,7 +151,7 @@ final class Exchange implements Runnable, BodyInputStream.ReadGuard {
         } catch (Throwable t) {
             failure = t;
         } finally {
-            conn.state.endHandling(conn.server.watcher());
+            conn.state.endHandling(context.watcher());
         }
         try {
             return conclude(response, admitted, s);
@@ -189,7 +190,7 @@ final class Exchange implements Runnable, BodyInputStream.ReadGuard {
         CancelReason.Kind kind = root == null ? null : root.kind();
         if (kind == CancelReason.Kind.CLIENT_DISCONNECTED || conn.state.clientGone()) {
             status = CLIENT_CLOSED;
-            conn.server.metrics().cancelled(CancelReason.Kind.CLIENT_DISCONNECTED);
+            context.metrics().cancelled(CancelReason.Kind.CLIENT_DISCONNECTED);
             LOG.debug("{}: client went away during {} {}", conn, head.method(), uri);
             return false;
         }
@@ -197,15 +198,15 @@ final class Exchange implements Runnable, BodyInputStream.ReadGuard {
             return respondError(body.error.status(), body.error.getMessage());
         }
         if (kind == CancelReason.Kind.DEADLINE) {
-            conn.server.metrics().cancelled(kind);
+            context.metrics().cancelled(kind);
             return respond(Response.text(503, "503 Service Unavailable: request deadline passed\n"), false);
         }
         if (kind == CancelReason.Kind.SHUTDOWN) {
-            conn.server.metrics().cancelled(kind);
+            context.metrics().cancelled(kind);
             return respond(Response.text(503, "503 Service Unavailable: server shutting down\n"), true);
         }
         if (!admitted && failure == null) {
-            conn.server.metrics().refused();
+            context.metrics().refused();
             return respond(BUSY, false);
         }
         if (failure instanceof HttpException e) {
@@ -239,7 +240,7 @@ final class Exchange implements Runnable, BodyInputStream.ReadGuard {
         boolean bodyPending = !body.isComplete();
         boolean canDrain = !bodyPending || (!(head.expectContinue() && !continueSent)
                 && (head.chunked() || head.contentLength() <= DRAIN_LIMIT));
-        boolean close = forceClose || !head.keepAlive() || !canDrain || conn.stopRequested || conn.server.isStopping()
+        boolean close = forceClose || !head.keepAlive() || !canDrain || conn.stopRequested || context.stopping().getAsBoolean()
                 || (response.isStreaming() && !head.http11());
         if (response.isStreaming()) {
             OutputStream stream = ResponseWriter.startStreaming(conn.out, response, head.http11(), close, headRequest);

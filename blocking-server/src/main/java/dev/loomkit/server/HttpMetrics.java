@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.http.Outcome;
+import java.util.function.IntSupplier;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -36,8 +37,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 sealed interface HttpMetrics permits HttpMetrics.Noop, HttpMetrics.Micrometer {
 
-    static HttpMetrics of(MeterRegistry registry, ServerImpl server, int routes) {
-        return registry == null ? new Noop() : new Micrometer(registry, server, routes);
+    /**
+     * @param openConnections read by the open-connections gauge
+     * @param queued          read by the gauge of requests waiting for admission
+     * @param limit           read by the admission-limit gauge
+     * @param routes          how many routes there are (their timers are kept in an array)
+     */
+    static HttpMetrics of(MeterRegistry registry, IntSupplier openConnections, IntSupplier queued, IntSupplier limit, int routes) {
+        return registry == null ? new Noop() : new Micrometer(registry, openConnections, queued, limit, routes);
     }
 
     default void requestStarted() {
@@ -127,16 +134,16 @@ sealed interface HttpMetrics permits HttpMetrics.Noop, HttpMetrics.Micrometer {
         private final Counter bytesIn;
         private final Counter bytesOut;
 
-        Micrometer(MeterRegistry registry, ServerImpl server, int routes) {
+        Micrometer(MeterRegistry registry, IntSupplier openConnections, IntSupplier queued, IntSupplier limit, int routes) {
             this.registry = registry;
             this.ok = new Timer[routes * 2];
-            Gauge.builder("http.server.connections.active", server, ServerImpl::openConnections)
+            Gauge.builder("http.server.connections.active", openConnections::getAsInt)
                     .description("Open connections").register(registry);
             Gauge.builder("http.server.requests.active", active, AtomicInteger::get)
                     .description("Requests being served").register(registry);
-            Gauge.builder("http.server.requests.queued", server, s -> s.admission().waiting())
+            Gauge.builder("http.server.requests.queued", queued::getAsInt)
                     .description("Requests waiting for admission").register(registry);
-            Gauge.builder("http.server.admission.limit", server, s -> s.admission().limit())
+            Gauge.builder("http.server.admission.limit", limit::getAsInt)
                     .description("Handlers that may run at once: the adaptive limit as last set, or the fixed one").register(registry);
             refused = Counter.builder("http.server.requests.refused").tag("reason", "admission_timeout")
                     .description("Requests answered 503 because admission timed out").register(registry);

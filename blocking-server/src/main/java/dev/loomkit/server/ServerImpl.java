@@ -17,7 +17,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
@@ -76,6 +75,8 @@ final class ServerImpl implements HttpServer {
     /** The request scope's configuration for routes without a timeout of their own, made once. */
     private final ScopeConfig requestScope;
     private ClientGoneWatcher watcher;
+    /** What every connection is given; made at start, once the watcher exists. */
+    private ConnectionContext context;
     private final java.util.function.LongPredicate saturation;
 
     ServerImpl(ServerConfig config, Router router) {
@@ -95,7 +96,7 @@ final class ServerImpl implements HttpServer {
         this.permits = new Semaphore(config.maxConnections());
         this.admission = new Admission(config.maxConcurrentRequests(), config.admissionTimeout(), config.maxConnections(),
                 config.adaptiveAdmission() ? ADAPTIVE_INITIAL_LIMIT : 0, this::admissionWaited);
-        this.metrics = HttpMetrics.of(config.meterRegistry(), this, router.size());
+        this.metrics = HttpMetrics.of(config.meterRegistry(), connections::size, admission::waiting, admission::limit, router.size());
         this.requestScope = ScopeConfig.named("request").withTimeout(config.requestTimeout()).withThreadFactory(threads.subtasks());
     }
 
@@ -127,8 +128,10 @@ final class ServerImpl implements HttpServer {
                 throw e;
             }
             int port = boundAddress.getPort();
+            context = new ConnectionContext(config, router, parser, metrics, admission, watcher, requestScope, threads,
+                    this::isStopping, this::connectionEnded);
             watcher.start("loomkit-watcher-" + port);
-            sweeper = new Sweeper(this, config, router.shortestTimeout(), saturation);
+            sweeper = new Sweeper(connections, admission, config, router.shortestTimeout(), saturation);
             sweeper.start("loomkit-sweeper-" + port);
             state = State.RUNNING;
             acceptor = Thread.ofPlatform().name("loomkit-acceptor-" + port).start(this::acceptorMain);
@@ -292,7 +295,7 @@ final class ServerImpl implements HttpServer {
         Connection connection;
         try {
             channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            connection = new Connection(this, channel, ids.incrementAndGet());
+            connection = new Connection(context, channel, ids.incrementAndGet());
         } catch (IOException e) {
             permits.release();
             closeQuietly(channel);
@@ -379,9 +382,9 @@ final class ServerImpl implements HttpServer {
         Thread.interrupted(); // the owner joins next; a stray interrupt must not cut that short
     }
 
-    // ---- for connections -----------------------------------------------------------------------
+    // ---- for connections, through their context --------------------------------------------------
 
-    void connectionEnded(Connection c) {
+    private void connectionEnded(Connection c) {
         if (connections.remove(c)) {
             permits.release();
             metrics.connectionClosed();
@@ -396,48 +399,13 @@ final class ServerImpl implements HttpServer {
         }
     }
 
-    Set<Connection> connections() {
-        return connections;
-    }
-
-    boolean isStopping() {
+    private boolean isStopping() {
         return state != State.RUNNING;
     }
 
-    ServerConfig config() {
-        return config;
-    }
-
-    Router router() {
-        return router;
-    }
-
-    RequestHeadParser parser() {
-        return parser;
-    }
-
-    HttpMetrics metrics() {
-        return metrics;
-    }
-
-    Admission admission() {
-        return admission;
-    }
-
-    ClientGoneWatcher watcher() {
-        return watcher;
-    }
-
-    ScopeConfig requestScope() {
-        return requestScope;
-    }
-
-    ThreadSource threadSource() {
-        return threads;
-    }
-
-    ThreadFactory subtaskThreads() {
-        return threads.subtasks();
+    /** Tests only (a connection's buffers, after a flood): the open connections, as a view that cannot change them. */
+    java.util.Collection<Connection> connectionsForTest() {
+        return java.util.Collections.unmodifiableSet(connections);
     }
 
     // ---- API -----------------------------------------------------------------------------------

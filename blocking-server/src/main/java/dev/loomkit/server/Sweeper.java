@@ -1,6 +1,7 @@
 package dev.loomkit.server;
 
 import java.time.Duration;
+import java.util.Collection;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -41,7 +42,8 @@ final class Sweeper implements Runnable {
     /** While the CPUs are saturated, a handler is watched after this many client-gone delays. */
     static final int SATURATED_WATCH_FACTOR = 10;
 
-    private final ServerImpl server;
+    private final Collection<Connection> connections;
+    private final Admission admission;
     private final long tickNanos;
     private final long watchAfterNanos;
     private final long saturatedWatchAfterNanos;
@@ -49,8 +51,14 @@ final class Sweeper implements Runnable {
     private volatile boolean running = true;
     private Thread thread;
 
-    Sweeper(ServerImpl server, ServerConfig config, Duration shortestRouteTimeout, java.util.function.LongPredicate saturated) {
-        this.server = server;
+    /**
+     * @param connections the server's open connections, a concurrent collection it keeps up to date
+     * @param admission   the server's admission, whose timed-out waits and adaptive limit the sweep keeps
+     */
+    Sweeper(Collection<Connection> connections, Admission admission, ServerConfig config, Duration shortestRouteTimeout,
+            java.util.function.LongPredicate saturated) {
+        this.connections = connections;
+        this.admission = admission;
         this.tickNanos = tickNanos(config, shortestRouteTimeout);
         this.watchAfterNanos = nanos(config.clientGoneCheckAfter());
         // Saturating: a delay of centuries (the watch as good as off) must not overflow.
@@ -102,12 +110,12 @@ final class Sweeper implements Runnable {
             }
             long watchAfter = cpusSaturated ? saturatedWatchAfterNanos : watchAfterNanos;
             try {
-                server.admission().sweep(now, cpusSaturated); // timed-out waits; the adaptive limit's window once 100 ms have passed
+                admission.sweep(now, cpusSaturated); // timed-out waits; the adaptive limit's window once 100 ms have passed
             } catch (RuntimeException | Error e) {
                 LOG.error("sweeper: adapting the admission limit failed", e);
             }
             int watchBudget = WATCHES_PER_SWEEP;
-            for (Connection c : server.connections()) {
+            for (Connection c : connections) {
                 try {
                     c.checkTimeout(now);
                     c.checkDeadline(now);

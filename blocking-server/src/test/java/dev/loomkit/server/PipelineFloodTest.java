@@ -53,11 +53,11 @@ class PipelineFloodTest {
             writer.join(Duration.ofSeconds(30));
             assertEquals(requests, sent.get());
             var impl = (ServerImpl) server.server;
-            for (Connection conn : impl.connections()) {
+            for (Connection conn : impl.connectionsForTest()) {
                 assertTrue(conn.in.peakSize <= conn.in.maxSize(),
                         "input buffer grew to " + conn.in.peakSize + " bytes, over its limit of " + conn.in.maxSize());
             }
-            assertEquals(1, impl.connections().size());
+            assertEquals(1, impl.connectionsForTest().size());
         }
     }
 }

@@ -191,20 +191,25 @@ final class PointDriver {
     /** latencies: p50, p90, p99, p99.9, max; counts: errors, 503s, timeouts, connect errors, abandoned. */
     private void add(Subject s, int connections, int repeat, double seconds, long requests, double throughput, double[] latencies,
                      long[] counts, Reading before, Reading after, RssSampler sampler) {
-        boolean known = before.server != null && after.server != null;
-        var r = new PointResult(s.scenario(), s.contender(), connections, repeat, seconds, requests, throughput, latencies[0], latencies[1],
-                latencies[2], latencies[3], latencies[4], counts[0], counts[1], counts[2], counts[3],
-                known ? Math.max(sampler.peakKb(), after.server.rssKb()) / 1024.0 : -1,
-                known ? Math.max(sampler.peakThreads(), after.server.threads()) : -1,
-                known ? (after.server.cpuTicks() - before.server.cpuTicks()) / ProcStats.TICKS_PER_SECOND : -1,
-                known ? after.server.voluntary() - before.server.voluntary() : -1,
-                known ? after.server.involuntary() - before.server.involuntary() : -1,
-                counts[4], delta(before.subtasks, after.subtasks, 0), delta(before.subtasks, after.subtasks, 1), s.baselineMb(),
-                (after.loadTicks - before.loadTicks) / ProcStats.TICKS_PER_SECOND,
-                before.backend[0] < 0 || after.backend[0] < 0 ? -1 : (after.backend[0] - before.backend[0]) / ProcStats.TICKS_PER_SECOND,
-                delta(before.backend, after.backend, 1));
-        results.add(r);
-        table.row(r);
+        var r = PointResult.builder(s.scenario(), s.contender(), connections, repeat)
+                .seconds(seconds).requests(requests).throughput(throughput)
+                .p50(latencies[0]).p90(latencies[1]).p99(latencies[2]).p999(latencies[3]).max(latencies[4])
+                .errors(counts[0]).rejected(counts[1]).timeouts(counts[2]).connectErrors(counts[3]).abandoned(counts[4])
+                .subtasksCompleted(delta(before.subtasks, after.subtasks, 0)).subtasksCancelled(delta(before.subtasks, after.subtasks, 1))
+                .baselineRssMb(s.baselineMb())
+                .loadCpuSeconds((after.loadTicks - before.loadTicks) / ProcStats.TICKS_PER_SECOND)
+                .backendCpuSeconds(before.backend[0] < 0 || after.backend[0] < 0 ? -1 : (after.backend[0] - before.backend[0]) / ProcStats.TICKS_PER_SECOND)
+                .backendAnswers(delta(before.backend, after.backend, 1));
+        if (before.server != null && after.server != null) {
+            r.peakRssMb(Math.max(sampler.peakKb(), after.server.rssKb()) / 1024.0)
+                    .threads(Math.max(sampler.peakThreads(), after.server.threads()))
+                    .cpuSeconds((after.server.cpuTicks() - before.server.cpuTicks()) / ProcStats.TICKS_PER_SECOND)
+                    .voluntarySwitches(after.server.voluntary() - before.server.voluntary())
+                    .involuntarySwitches(after.server.involuntary() - before.server.involuntary());
+        }
+        PointResult point = r.build();
+        results.add(point);
+        table.row(point);
         progress.done++;
     }
 

@@ -7,13 +7,223 @@ import java.util.Locale;
  * Latencies in milliseconds; memory in MiB; CPU in seconds of CPU time during the measurement:
  * the server's ({@code cpuSeconds}), the load generator's and the backend's (negative when unknown),
  * with the backend's delayed answers in the window (-1 without a backend).
+ *
+ * <p>Immutable, and made with a {@link Builder} whose setters name each figure, so that a new
+ * figure adds a setter and breaks no caller, and two figures of the same type cannot be swapped
+ * unseen (as they could among a record's 28 positional components).
  */
-record PointResult(String scenario, String contender, int connections, int repeat, double seconds, long requests,
-                   double throughput, double p50, double p90, double p99, double p999, double max, long errors,
-                   long rejected, long timeouts, long connectErrors, double peakRssMb, long threads, double cpuSeconds,
-                   long voluntarySwitches, long involuntarySwitches, long abandoned, long subtasksCompleted,
-                   long subtasksCancelled, double baselineRssMb, double loadCpuSeconds, double backendCpuSeconds,
-                   long backendAnswers) {
+final class PointResult {
+    private final String scenario;
+    private final String contender;
+    private final int connections;
+    private final int repeat;
+    private final double seconds;
+    private final long requests;
+    private final double throughput;
+    private final double p50;
+    private final double p90;
+    private final double p99;
+    private final double p999;
+    private final double max;
+    private final long errors;
+    private final long rejected;
+    private final long timeouts;
+    private final long connectErrors;
+    private final double peakRssMb;
+    private final long threads;
+    private final double cpuSeconds;
+    private final long voluntarySwitches;
+    private final long involuntarySwitches;
+    private final long abandoned;
+    private final long subtasksCompleted;
+    private final long subtasksCancelled;
+    private final double baselineRssMb;
+    private final double loadCpuSeconds;
+    private final double backendCpuSeconds;
+    private final long backendAnswers;
+
+    private PointResult(Builder b) {
+        this.scenario = b.scenario;
+        this.contender = b.contender;
+        this.connections = b.connections;
+        this.repeat = b.repeat;
+        this.seconds = b.seconds;
+        this.requests = b.requests;
+        this.throughput = b.throughput;
+        this.p50 = b.p50;
+        this.p90 = b.p90;
+        this.p99 = b.p99;
+        this.p999 = b.p999;
+        this.max = b.max;
+        this.errors = b.errors;
+        this.rejected = b.rejected;
+        this.timeouts = b.timeouts;
+        this.connectErrors = b.connectErrors;
+        this.peakRssMb = b.peakRssMb;
+        this.threads = b.threads;
+        this.cpuSeconds = b.cpuSeconds;
+        this.voluntarySwitches = b.voluntarySwitches;
+        this.involuntarySwitches = b.involuntarySwitches;
+        this.abandoned = b.abandoned;
+        this.subtasksCompleted = b.subtasksCompleted;
+        this.subtasksCancelled = b.subtasksCancelled;
+        this.baselineRssMb = b.baselineRssMb;
+        this.loadCpuSeconds = b.loadCpuSeconds;
+        this.backendCpuSeconds = b.backendCpuSeconds;
+        this.backendAnswers = b.backendAnswers;
+    }
+
+    /**
+     * {@return a builder for one point; the figures not set stay unknown (-1, or NaN for latencies)}
+     *
+     * @param scenario    the scenario
+     * @param contender   the contender's label
+     * @param connections connections driven
+     * @param repeat      which repeat, from 0
+     */
+    static Builder builder(String scenario, String contender, int connections, int repeat) {
+        return new Builder(scenario, contender, connections, repeat);
+    }
+
+    /** {@return the scenario, as named on the command line} */
+    String scenario() {
+        return scenario;
+    }
+
+    /** {@return the contender's label} */
+    String contender() {
+        return contender;
+    }
+
+    /** {@return connections driven} */
+    int connections() {
+        return connections;
+    }
+
+    /** {@return which repeat, from 0} */
+    int repeat() {
+        return repeat;
+    }
+
+    /** {@return the measurement window} */
+    double seconds() {
+        return seconds;
+    }
+
+    /** {@return good answers (2xx) in the window} */
+    long requests() {
+        return requests;
+    }
+
+    /** {@return good answers per second} */
+    double throughput() {
+        return throughput;
+    }
+
+    /** {@return median latency of good answers, ms; NaN if not reported} */
+    double p50() {
+        return p50;
+    }
+
+    /** {@return 90th percentile, ms; NaN if not reported} */
+    double p90() {
+        return p90;
+    }
+
+    /** {@return 99th percentile, ms; NaN if not reported} */
+    double p99() {
+        return p99;
+    }
+
+    /** {@return 99.9th percentile, ms; NaN if not reported} */
+    double p999() {
+        return p999;
+    }
+
+    /** {@return slowest good answer, ms; NaN if not reported} */
+    double max() {
+        return max;
+    }
+
+    /** {@return requests that failed otherwise} */
+    long errors() {
+        return errors;
+    }
+
+    /** {@return 503 answers} */
+    long rejected() {
+        return rejected;
+    }
+
+    /** {@return requests that outlived the client's timeout} */
+    long timeouts() {
+        return timeouts;
+    }
+
+    /** {@return failed connection attempts} */
+    long connectErrors() {
+        return connectErrors;
+    }
+
+    /** {@return the server's peak RSS, MiB; -1 if unknown} */
+    double peakRssMb() {
+        return peakRssMb;
+    }
+
+    /** {@return the server's peak thread count; -1 if unknown} */
+    long threads() {
+        return threads;
+    }
+
+    /** {@return the server's CPU time in the window; -1 if unknown} */
+    double cpuSeconds() {
+        return cpuSeconds;
+    }
+
+    /** {@return the server's voluntary context switches in the window; -1 if unknown} */
+    long voluntarySwitches() {
+        return voluntarySwitches;
+    }
+
+    /** {@return its involuntary ones; -1 if unknown} */
+    long involuntarySwitches() {
+        return involuntarySwitches;
+    }
+
+    /** {@return requests the generator gave up at the end of the window} */
+    long abandoned() {
+        return abandoned;
+    }
+
+    /** {@return the server's subtasks completed; -1 if unknown} */
+    long subtasksCompleted() {
+        return subtasksCompleted;
+    }
+
+    /** {@return its subtasks cancelled; -1 if unknown} */
+    long subtasksCancelled() {
+        return subtasksCancelled;
+    }
+
+    /** {@return the fresh server's RSS, MiB} */
+    double baselineRssMb() {
+        return baselineRssMb;
+    }
+
+    /** {@return the load generator's CPU time in the window; negative if unknown} */
+    double loadCpuSeconds() {
+        return loadCpuSeconds;
+    }
+
+    /** {@return the backend's CPU time in the window; negative if unknown} */
+    double backendCpuSeconds() {
+        return backendCpuSeconds;
+    }
+
+    /** {@return the backend's delayed answers in the window; -1 without a backend} */
+    long backendAnswers() {
+        return backendAnswers;
+    }
 
     /** {@return the load generator's CPU per answered request, in microseconds, or NaN if unknown} */
     double loadCpuMicrosPerRequest() {
@@ -74,5 +284,200 @@ record PointResult(String scenario, String contender, int connections, int repea
     /** A latency for CSV or JSON; what a load generator does not report (NaN) is empty or null. */
     private static String num(double v, String missing) {
         return Double.isNaN(v) ? missing : String.format(Locale.ROOT, "%.3f", v);
+    }
+
+    /** Collects one point's figures; {@link #build()} checks the identifying ones. */
+    static final class Builder {
+        private final String scenario;
+        private final String contender;
+        private final int connections;
+        private final int repeat;
+        private double seconds = -1;
+        private long requests = -1;
+        private double throughput = -1;
+        private double p50 = Double.NaN;
+        private double p90 = Double.NaN;
+        private double p99 = Double.NaN;
+        private double p999 = Double.NaN;
+        private double max = Double.NaN;
+        private long errors = -1;
+        private long rejected = -1;
+        private long timeouts = -1;
+        private long connectErrors = -1;
+        private double peakRssMb = -1;
+        private long threads = -1;
+        private double cpuSeconds = -1;
+        private long voluntarySwitches = -1;
+        private long involuntarySwitches = -1;
+        private long abandoned = -1;
+        private long subtasksCompleted = -1;
+        private long subtasksCancelled = -1;
+        private double baselineRssMb = -1;
+        private double loadCpuSeconds = -1;
+        private double backendCpuSeconds = -1;
+        private long backendAnswers = -1;
+
+        private Builder(String scenario, String contender, int connections, int repeat) {
+            this.scenario = java.util.Objects.requireNonNull(scenario, "scenario");
+            this.contender = java.util.Objects.requireNonNull(contender, "contender");
+            this.connections = connections;
+            this.repeat = repeat;
+        }
+
+        /** @param v the measurement window @return this builder */
+        Builder seconds(double v) {
+            seconds = v;
+            return this;
+        }
+
+        /** @param v good answers (2xx) in the window @return this builder */
+        Builder requests(long v) {
+            requests = v;
+            return this;
+        }
+
+        /** @param v good answers per second @return this builder */
+        Builder throughput(double v) {
+            throughput = v;
+            return this;
+        }
+
+        /** @param v median latency of good answers, ms; NaN if not reported @return this builder */
+        Builder p50(double v) {
+            p50 = v;
+            return this;
+        }
+
+        /** @param v 90th percentile, ms; NaN if not reported @return this builder */
+        Builder p90(double v) {
+            p90 = v;
+            return this;
+        }
+
+        /** @param v 99th percentile, ms; NaN if not reported @return this builder */
+        Builder p99(double v) {
+            p99 = v;
+            return this;
+        }
+
+        /** @param v 99.9th percentile, ms; NaN if not reported @return this builder */
+        Builder p999(double v) {
+            p999 = v;
+            return this;
+        }
+
+        /** @param v slowest good answer, ms; NaN if not reported @return this builder */
+        Builder max(double v) {
+            max = v;
+            return this;
+        }
+
+        /** @param v requests that failed otherwise @return this builder */
+        Builder errors(long v) {
+            errors = v;
+            return this;
+        }
+
+        /** @param v 503 answers @return this builder */
+        Builder rejected(long v) {
+            rejected = v;
+            return this;
+        }
+
+        /** @param v requests that outlived the client's timeout @return this builder */
+        Builder timeouts(long v) {
+            timeouts = v;
+            return this;
+        }
+
+        /** @param v failed connection attempts @return this builder */
+        Builder connectErrors(long v) {
+            connectErrors = v;
+            return this;
+        }
+
+        /** @param v the server's peak RSS, MiB; -1 if unknown @return this builder */
+        Builder peakRssMb(double v) {
+            peakRssMb = v;
+            return this;
+        }
+
+        /** @param v the server's peak thread count; -1 if unknown @return this builder */
+        Builder threads(long v) {
+            threads = v;
+            return this;
+        }
+
+        /** @param v the server's CPU time in the window; -1 if unknown @return this builder */
+        Builder cpuSeconds(double v) {
+            cpuSeconds = v;
+            return this;
+        }
+
+        /** @param v the server's voluntary context switches in the window; -1 if unknown @return this builder */
+        Builder voluntarySwitches(long v) {
+            voluntarySwitches = v;
+            return this;
+        }
+
+        /** @param v its involuntary ones; -1 if unknown @return this builder */
+        Builder involuntarySwitches(long v) {
+            involuntarySwitches = v;
+            return this;
+        }
+
+        /** @param v requests the generator gave up at the end of the window @return this builder */
+        Builder abandoned(long v) {
+            abandoned = v;
+            return this;
+        }
+
+        /** @param v the server's subtasks completed; -1 if unknown @return this builder */
+        Builder subtasksCompleted(long v) {
+            subtasksCompleted = v;
+            return this;
+        }
+
+        /** @param v its subtasks cancelled; -1 if unknown @return this builder */
+        Builder subtasksCancelled(long v) {
+            subtasksCancelled = v;
+            return this;
+        }
+
+        /** @param v the fresh server's RSS, MiB @return this builder */
+        Builder baselineRssMb(double v) {
+            baselineRssMb = v;
+            return this;
+        }
+
+        /** @param v the load generator's CPU time in the window; negative if unknown @return this builder */
+        Builder loadCpuSeconds(double v) {
+            loadCpuSeconds = v;
+            return this;
+        }
+
+        /** @param v the backend's CPU time in the window; negative if unknown @return this builder */
+        Builder backendCpuSeconds(double v) {
+            backendCpuSeconds = v;
+            return this;
+        }
+
+        /** @param v the backend's delayed answers in the window; -1 without a backend @return this builder */
+        Builder backendAnswers(long v) {
+            backendAnswers = v;
+            return this;
+        }
+
+        /**
+         * {@return the point}
+         *
+         * @throws IllegalArgumentException if the connections or the repeat are negative
+         */
+        PointResult build() {
+            if (connections < 0 || repeat < 0) {
+                throw new IllegalArgumentException("a point needs connections >= 0 and repeat >= 0, got " + connections + " and " + repeat);
+            }
+            return new PointResult(this);
+        }
     }
 }

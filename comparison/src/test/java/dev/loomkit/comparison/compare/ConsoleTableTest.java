@@ -14,8 +14,10 @@ class ConsoleTableTest {
     }
 
     private static PointResult point(double throughput, long timeouts, long connectErrors) {
-        return new PointResult("io", "virtual", 100, 0, 3, (long) (throughput * 3), throughput, 1, 2, 3, Double.NaN, 5, 0, 0,
-                timeouts, connectErrors, 100, 20, 1, 1, 1, 0, -1, -1, 90, 1, -1, -1);
+        return PointResult.builder("io", "virtual", 100, 0).seconds(3).requests((long) (throughput * 3)).throughput(throughput)
+                .p50(1).p90(2).p99(3).max(5).errors(0).rejected(0).timeouts(timeouts).connectErrors(connectErrors)
+                .peakRssMb(100).threads(20).cpuSeconds(1).voluntarySwitches(1).involuntarySwitches(1).abandoned(0)
+                .baselineRssMb(90).loadCpuSeconds(1).build();
     }
 
     private static String print(PointResult r) {

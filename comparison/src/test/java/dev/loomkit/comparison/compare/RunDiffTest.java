@@ -20,8 +20,10 @@ class RunDiffTest {
     /** A results.csv row: only the fields diff reads are meaningful. */
     private static String row(String scenario, String contender, int connections, int repeat, double throughput, long requests,
                               double p99, long timeouts) {
-        return new PointResult(scenario, contender, connections, repeat, 3, requests, throughput, 1, 2, p99, Double.NaN, 5, 0, 0,
-                timeouts, 0, 100, 20, 1, 1, 1, 0, -1, -1, 90, 1, -1, -1).csv();
+        return PointResult.builder(scenario, contender, connections, repeat).seconds(3).requests(requests).throughput(throughput)
+                .p50(1).p90(2).p99(p99).max(5).errors(0).rejected(0).timeouts(timeouts).connectErrors(0)
+                .peakRssMb(100).threads(20).cpuSeconds(1).voluntarySwitches(1).involuntarySwitches(1).abandoned(0)
+                .baselineRssMb(90).loadCpuSeconds(1).build().csv();
     }
 
     private static Path report(Path dir, String name, List<String> rows) throws Exception {

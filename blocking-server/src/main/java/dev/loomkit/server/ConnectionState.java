@@ -10,6 +10,8 @@ import java.nio.channels.SocketChannel;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What one connection shares with the server's other threads, and the protocol around it: the
@@ -25,13 +27,17 @@ import java.util.concurrent.locks.ReentrantLock;
  *   <li>whoever <b>cancels the request</b> (the deadline, the client leaving, the shutdown) wakes
  *       the handler through {@link #interruptHandler}.</li>
  * </ul>
- * The I/O deadline is two volatile fields written by the connection thread alone and read by the
- * sweeper: no lock, since a sweep that reads a stale deadline looks again 25 ms later. Everything
+ * The I/O deadline is two volatile fields written by whichever thread owns the connection at the
+ * time (its connection thread; between turns, in selector-pool mode, the acceptor that hands it to
+ * the pool and the idle parker that holds it; one at a time) and read by the sweeper: no lock,
+ * since a sweep that reads a stale deadline looks again at most a quarter of a timeout later.
+ * Shutdown reads {@link #runsIn} to tell its own thread. Everything
  * else is guarded by {@link #lock}, which orders the watcher's use of the channel with the
  * handler's body reads and with the cancellation interrupt: an interrupt during channel I/O would
  * close the channel, so it is held back until the read ends.
  */
 final class ConnectionState {
+    private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
     /** What a blocking I/O under way is: the sweeper's timeout for it, and the metric tag when it expires. */
     enum Io { NONE, IDLE, HEAD, BODY, WRITE, LINGER }
 
@@ -50,7 +56,7 @@ final class ConnectionState {
     private final String remote;
     private final Runnable close; // closes the channel the connection's way (a parked one is handed back)
 
-    // ---- the I/O deadline: written by the connection thread, read by the sweeper ----------------
+    // ---- the I/O deadline: written by the connection's owner of the moment, read by the sweeper ---
 
     /** When the blocking I/O under way must end (nanoTime base), 0 if none. */
     private volatile long ioDeadline;
@@ -84,8 +90,11 @@ final class ConnectionState {
     private SelectionKey key;
     /** The watcher read the end of input and was configured not to take it for the client leaving: watch no more. Watcher writes. */
     private boolean inputEnded;
-    /** The watcher saw the client leave. Written by the watcher; read by the connection thread as it concludes the request. */
-    private boolean clientGone;
+    /**
+     * The watcher saw the client leave. Written by the watcher under the lock; read by the connection
+     * thread as it concludes each request, without it (hence volatile: one read per request, no lock).
+     */
+    private volatile boolean clientGone;
     /** How the client left, for the cancellation's message. Watcher only. */
     private String goneHow;
 
@@ -316,12 +325,7 @@ final class ConnectionState {
 
     /** {@return whether the watcher saw the client leave} (connection thread, concluding a request) */
     boolean clientGone() {
-        lock.lock();
-        try {
-            return clientGone;
-        } finally {
-            lock.unlock();
-        }
+        return clientGone;
     }
 
     // ---- the client-gone watch: the sweeper arms it, the watcher runs it ----------------------
@@ -467,7 +471,6 @@ final class ConnectionState {
 
     /** Watcher, after the key's deregistration: the channel is blocking again, and the connection thread may go on. */
     void restoreBlocking() {
-        boolean failed = false;
         lock.lock();
         try {
             try {
@@ -475,15 +478,15 @@ final class ConnectionState {
                     channel.configureBlocking(true);
                 }
             } catch (IOException e) {
-                failed = true;
+                // A channel that cannot block again cannot be served: closed before the connection
+                // thread may go on, so that it never uses a non-blocking channel.
+                LOG.debug("{}: cannot restore blocking mode, closing: {}", owner, e.toString());
+                close.run();
             }
             key = null;
             settle();
         } finally {
             lock.unlock();
-        }
-        if (failed) {
-            close.run(); // a channel that cannot block again cannot be served
         }
     }
 

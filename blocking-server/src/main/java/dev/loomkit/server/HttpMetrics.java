@@ -6,7 +6,6 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.http.Outcome;
-import java.util.function.IntSupplier;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -38,13 +37,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 sealed interface HttpMetrics permits HttpMetrics.Noop, HttpMetrics.Micrometer {
 
     /**
-     * @param openConnections read by the open-connections gauge
-     * @param queued          read by the gauge of requests waiting for admission
-     * @param limit           read by the admission-limit gauge
-     * @param routes          how many routes there are (their timers are kept in an array)
+     * The gauges read the connection set and admission they are given, and hold them weakly (as
+     * Micrometer's gauges do by default), so that a registry that outlives the server keeps none of it.
+     *
+     * @param connections the open connections, read by the open-connections gauge
+     * @param admission   read by the gauges of requests waiting for admission and of the limit
+     * @param routes      how many routes there are (their timers are kept in an array)
      */
-    static HttpMetrics of(MeterRegistry registry, IntSupplier openConnections, IntSupplier queued, IntSupplier limit, int routes) {
-        return registry == null ? new Noop() : new Micrometer(registry, openConnections, queued, limit, routes);
+    static HttpMetrics of(MeterRegistry registry, java.util.Collection<?> connections, Admission admission, int routes) {
+        return registry == null ? new Noop() : new Micrometer(registry, connections, admission, routes);
     }
 
     default void requestStarted() {
@@ -134,16 +135,16 @@ sealed interface HttpMetrics permits HttpMetrics.Noop, HttpMetrics.Micrometer {
         private final Counter bytesIn;
         private final Counter bytesOut;
 
-        Micrometer(MeterRegistry registry, IntSupplier openConnections, IntSupplier queued, IntSupplier limit, int routes) {
+        Micrometer(MeterRegistry registry, java.util.Collection<?> connections, Admission admission, int routes) {
             this.registry = registry;
             this.ok = new Timer[routes * 2];
-            Gauge.builder("http.server.connections.active", openConnections::getAsInt)
+            Gauge.builder("http.server.connections.active", connections, java.util.Collection::size)
                     .description("Open connections").register(registry);
             Gauge.builder("http.server.requests.active", active, AtomicInteger::get)
                     .description("Requests being served").register(registry);
-            Gauge.builder("http.server.requests.queued", queued::getAsInt)
+            Gauge.builder("http.server.requests.queued", admission, Admission::waiting)
                     .description("Requests waiting for admission").register(registry);
-            Gauge.builder("http.server.admission.limit", limit::getAsInt)
+            Gauge.builder("http.server.admission.limit", admission, Admission::limit)
                     .description("Handlers that may run at once: the adaptive limit as last set, or the fixed one").register(registry);
             refused = Counter.builder("http.server.requests.refused").tag("reason", "admission_timeout")
                     .description("Requests answered 503 because admission timed out").register(registry);

@@ -96,7 +96,7 @@ final class ServerImpl implements HttpServer {
         this.permits = new Semaphore(config.maxConnections());
         this.admission = new Admission(config.maxConcurrentRequests(), config.admissionTimeout(), config.maxConnections(),
                 config.adaptiveAdmission() ? ADAPTIVE_INITIAL_LIMIT : 0, this::admissionWaited);
-        this.metrics = HttpMetrics.of(config.meterRegistry(), connections::size, admission::waiting, admission::limit, router.size());
+        this.metrics = HttpMetrics.of(config.meterRegistry(), connections, admission, router.size());
         this.requestScope = ScopeConfig.named("request").withTimeout(config.requestTimeout()).withThreadFactory(threads.subtasks());
     }
 

@@ -751,11 +751,13 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
         long nanos = System.nanoTime() - c.atNanos;
         probe.cancelCompleted(name, c.reason.kind().tag(), nanos);
         if (JfrWarmup.isReady()) {
-            commitCancelled(name, c.reason, nanos);
+            commitCancelled(name, c.reason, nanos, 0);
         } else {
             // Early in a process: the task must not wait for JFR (a first deadline would be late
-            // by the warm-up), so the event is committed once JFR is ready, its figures intact.
-            JfrWarmup.whenReady(new CommitCancelled(name, c.reason, nanos));
+            // by the warm-up), so the event is committed once JFR is ready, by the warm-up thread;
+            // its figures are kept, and the time of the cancellation with them.
+            long cancelledAt = System.currentTimeMillis() - java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(nanos);
+            JfrWarmup.whenReady(new CommitCancelled(name, c.reason, nanos, cancelledAt));
         }
     }
 
@@ -774,10 +776,10 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
     // site, some milliseconds apiece, and the first deadline of a process would be late by them.
 
     /** Commits a {@link ScopeCancelledEvent} once JFR is ready. */
-    private record CommitCancelled(String scope, CancelReason reason, long cancelToEnd) implements Runnable {
+    private record CommitCancelled(String scope, CancelReason reason, long cancelToEnd, long cancelledAt) implements Runnable {
         @Override
         public void run() {
-            commitCancelled(scope, reason, cancelToEnd);
+            commitCancelled(scope, reason, cancelToEnd, cancelledAt);
         }
     }
 
@@ -789,9 +791,12 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
         }
     }
 
-    private static void commitCancelled(String scope, CancelReason reason, long cancelToEnd) {
+    /** @param cancelledAt when it was cancelled (epoch ms), or 0 for now less {@code cancelToEnd} */
+    private static void commitCancelled(String scope, CancelReason reason, long cancelToEnd, long cancelledAt) {
         var event = new ScopeCancelledEvent();
         if (event.shouldCommit()) {
+            event.cancelledAt = cancelledAt != 0 ? cancelledAt
+                    : System.currentTimeMillis() - java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(cancelToEnd);
             event.scope = scope;
             event.reason = reason.kind().tag();
             event.rootReason = reason.root().kind().tag();

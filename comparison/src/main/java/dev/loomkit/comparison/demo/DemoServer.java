@@ -219,7 +219,13 @@ public final class DemoServer {
     static AutoCloseable bindMeters(MeterRegistry registry, boolean jvmMetrics) {
         var toolkit = new ToolkitMetrics();
         toolkit.bindTo(registry);
-        List<AutoCloseable> jvm = jvmMetrics ? JvmMeters.bindTo(registry) : List.of();
+        List<AutoCloseable> jvm;
+        try {
+            jvm = jvmMetrics ? JvmMeters.bindTo(registry) : List.of();
+        } catch (RuntimeException | Error e) {
+            toolkit.close(); // nothing bound half: the caller gets the failure and no binding to leak
+            throw e;
+        }
         return () -> {
             toolkit.close();
             for (AutoCloseable binder : jvm) {

@@ -84,7 +84,15 @@ class ComparisonTest {
         // Each point's HdrHistogram log, and from them the distributions at one load.
         assertTrue(Files.size(dir.resolve("hlog/io-virtual-16c-r0.hlog")) > 0);
         var log16 = HlogCharts.read(dir, "io", "platform-20", 16);
-        assertTrue(log16 != null && log16.total().getTotalCount() > 0 && !log16.intervals().isEmpty());
+        // Said in full when it fails (it did once, on a busy machine, with nothing more to go on).
+        String hlogs;
+        try (var files = Files.list(dir.resolve("hlog"))) {
+            hlogs = files.map(f -> f.getFileName() + " " + f.toFile().length() + " B").sorted().toList().toString();
+        }
+        String why = "io platform-20 16c log: " + (log16 == null ? "unreadable or without intervals"
+                : log16.total().getTotalCount() + " answers in " + log16.intervals().size() + " intervals") + "; hlog files: " + hlogs
+                + "; csv: " + csv.stream().filter(r -> r.startsWith("io,")).toList();
+        assertTrue(log16 != null && log16.total().getTotalCount() > 0 && !log16.intervals().isEmpty(), why);
         String spectrum = Files.readString(dir.resolve("io-spectrum.svg"));
         assertTrue(spectrum.contains("latency of answered requests at 16 connections") && spectrum.contains(">virtual<")
                 && spectrum.contains(">platform-20<") && spectrum.contains(">p90<"), spectrum);

@@ -36,6 +36,8 @@ public final class JfrWarmup {
      * sees the other's).
      */
     private static volatile boolean loaded;
+    /** Set by the warm-up thread if the event classes could not be made ready: no event is made then. */
+    private static volatile boolean broken;
     /** Events made before the warm-up ended; bounded, since the warm-up is short and a burst of cancellations need not be. */
     private static final ConcurrentLinkedQueue<Runnable> PENDING = new ConcurrentLinkedQueue<>();
     private static final AtomicInteger PENDING_COUNT = new AtomicInteger();
@@ -81,12 +83,14 @@ public final class JfrWarmup {
                 // An event that is never committed: creating and asking is what loads each class.
                 new ScopeCancelledEvent().shouldCommit();
                 new MutexWaitEvent().shouldCommit();
+                loaded = true;
             } catch (LinkageError | RuntimeException e) {
-                // A broken JFR: the events fail where they are made, and are dropped there.
+                // A broken JFR: no event is ever made (isReady stays false), and those waiting are dropped.
+                broken = true;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt(); // only a test holds it; the thread ends here anyway
+                broken = true;
             } finally {
-                loaded = true;
                 runPending(); // what came before; what comes after, its maker runs (see whenReady)
                 READY.countDown();
             }
@@ -111,15 +115,15 @@ public final class JfrWarmup {
             runQuietly(emit);
             return;
         }
-        if (!recorder) {
-            return; // no recording exists, or has ever existed, to take it
+        if (!recorder || broken) {
+            return; // no recording exists, or has ever existed, to take it; or JFR is broken
         }
         if (PENDING_COUNT.incrementAndGet() > MAX_PENDING) {
             PENDING_COUNT.decrementAndGet();
             return;
         }
         PENDING.add(emit);
-        if (isReady()) {
+        if (isReady() || broken) {
             runPending(); // the warm-up may have drained the queue just before the add
         }
     }
@@ -127,7 +131,9 @@ public final class JfrWarmup {
     private static void runPending() {
         for (Runnable emit; (emit = PENDING.poll()) != null; ) {
             PENDING_COUNT.decrementAndGet();
-            runQuietly(emit);
+            if (loaded) {
+                runQuietly(emit);
+            }
         }
     }
 

@@ -16,7 +16,8 @@ final class MicrometerProbe implements ToolkitProbe {
     }
 
     private final MeterRegistry registry;
-    private final ConcurrentHashMap<String, AtomicInteger> openScopes = new ConcurrentHashMap<>();
+    /** The registry's open-scope counts, which outlive this probe (see ToolkitMetrics); the gauges read them weakly. */
+    private final ConcurrentHashMap<String, AtomicInteger> openScopes;
     private final ConcurrentHashMap<String, Counter> forked = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Key, Counter> ended = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Key, Counter> cancellations = new ConcurrentHashMap<>();
@@ -25,8 +26,9 @@ final class MicrometerProbe implements ToolkitProbe {
     private final ConcurrentHashMap<String, Timer> mutexWait = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Timer> mutexHold = new ConcurrentHashMap<>();
 
-    MicrometerProbe(MeterRegistry registry) {
+    MicrometerProbe(MeterRegistry registry, ConcurrentHashMap<String, AtomicInteger> openScopes) {
         this.registry = registry;
+        this.openScopes = openScopes;
     }
 
     /** The last scope name looked up and its gauge: one immutable pair, so a racy read sees either. */

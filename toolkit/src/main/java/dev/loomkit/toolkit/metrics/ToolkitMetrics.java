@@ -9,6 +9,9 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The toolkit's meters, as a Micrometer {@link MeterBinder}: bind it to a registry (or let a
@@ -42,15 +45,36 @@ import java.util.Objects;
  *
  * <p>One binder may be bound to several registries, and several binders may be bound at once
  * (each event then reaches every registry). A registry already bound, by this binder or another,
- * is not bound again: the toolkit's counters would count twice. Micrometer is an optional
+ * is not bound again (the toolkit's counters would count twice): it records once, until every
+ * binder that was bound to it has closed. Micrometer is an optional
  * dependency of the toolkit: this package is the only one that needs it.
  */
 public final class ToolkitMetrics implements MeterBinder, AutoCloseable {
-    /** Every registry bound, by any binder, and the probe recording into it. Guarded by the class lock. */
-    private static final Map<MeterRegistry, MicrometerProbe> BOUND = new IdentityHashMap<>();
+    /**
+     * A registry bound, by one binder or more: the probe recording into it, and how many binders
+     * hold it (it records until the last of them closes).
+     */
+    private static final class Binding {
+        final MicrometerProbe probe;
+        int owners;
 
-    /** This binder's probes; guarded by the class lock. */
-    private final List<MicrometerProbe> probes = new ArrayList<>();
+        Binding(MicrometerProbe probe) {
+            this.probe = probe;
+        }
+    }
+
+    /** Every registry bound, by any binder. Guarded by the class lock. */
+    private static final Map<MeterRegistry, Binding> BOUND = new IdentityHashMap<>();
+    /**
+     * The open-scope counts that each registry's gauges read, kept for the registry's life: a gauge
+     * is registered once per registry (Micrometer keeps the first), so a registry bound again after
+     * a close must count into the same numbers. Weak keys (a registry is compared by identity: it
+     * does not override equals); the values do not refer to their registry. Guarded by the class lock.
+     */
+    private static final Map<MeterRegistry, ConcurrentHashMap<String, AtomicInteger>> OPEN_SCOPES = new WeakHashMap<>();
+
+    /** The registries this binder holds; guarded by the class lock. */
+    private final List<MeterRegistry> registries = new ArrayList<>();
     private boolean closed;
 
     /** A binder bound to nothing yet. */
@@ -71,12 +95,19 @@ public final class ToolkitMetrics implements MeterBinder, AutoCloseable {
             if (closed) {
                 throw new IllegalStateException("these toolkit metrics are closed: make a new ToolkitMetrics to bind again");
             }
-            if (BOUND.containsKey(registry)) {
+            if (registries.contains(registry)) {
                 return;
             }
-            var probe = new MicrometerProbe(registry);
-            BOUND.put(registry, probe);
-            probes.add(probe);
+            registries.add(registry);
+            Binding bound = BOUND.get(registry);
+            if (bound != null) {
+                bound.owners++; // bound already, by another binder: it records once, until both have closed
+                return;
+            }
+            var probe = new MicrometerProbe(registry, OPEN_SCOPES.computeIfAbsent(registry, r -> new ConcurrentHashMap<>()));
+            bound = new Binding(probe);
+            bound.owners = 1;
+            BOUND.put(registry, bound);
             ToolkitProbe.add(probe);
             // After adding: a mutex made meanwhile is told to the probe, or listed here, or both
             // (registering a gauge twice finds the first).
@@ -84,16 +115,22 @@ public final class ToolkitMetrics implements MeterBinder, AutoCloseable {
         }
     }
 
-    /** Stops recording into every registry this binder was bound to; the meters stay there with their last values. Idempotent. */
+    /**
+     * Lets go of every registry this binder was bound to: one that no other binder holds stops
+     * recording, its meters staying there with their last values. Idempotent.
+     */
     @Override
     public void close() {
         synchronized (ToolkitMetrics.class) {
             closed = true;
-            for (MicrometerProbe probe : probes) {
-                ToolkitProbe.remove(probe);
-                BOUND.values().remove(probe);
+            for (MeterRegistry registry : registries) {
+                Binding bound = BOUND.get(registry);
+                if (bound != null && --bound.owners == 0) {
+                    BOUND.remove(registry);
+                    ToolkitProbe.remove(bound.probe);
+                }
             }
-            probes.clear();
+            registries.clear();
         }
     }
 }

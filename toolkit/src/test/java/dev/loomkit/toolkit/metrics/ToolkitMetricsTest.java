@@ -155,6 +155,38 @@ class ToolkitMetricsTest {
     }
 
     @Test
+    void testARegistryBoundByTwoBindersRecordsUntilBothHaveClosed() throws Exception {
+        var registry = new SimpleMeterRegistry();
+        var a = bound(registry);
+        var b = bound(registry);
+        a.close();
+        runOneTask("shared"); // b still holds it
+        assertEquals(1.0, registry.get("loomkit.tasks.forked").tag("scope", "shared").counter().count());
+        b.close();
+        runOneTask("shared");
+        assertEquals(1.0, registry.get("loomkit.tasks.forked").tag("scope", "shared").counter().count(), "recorded after both closed");
+    }
+
+    @Test
+    void testTheOpenScopesGaugeStaysRightWhenARegistryIsBoundAgain() throws Exception {
+        var registry = new SimpleMeterRegistry();
+        var first = bound(registry);
+        var early = Scope.open("rebound"); // reports its close to the first binding, which it opened under
+        first.close();
+        try (var second = bound(registry)) {
+            try (var s2 = Scope.open("rebound"); var s3 = Scope.open("rebound")) {
+                assertEquals(3.0, registry.get("loomkit.scopes.open").tag("scope", "rebound").gauge().value());
+                early.join();
+                early.close();
+                assertEquals(2.0, registry.get("loomkit.scopes.open").tag("scope", "rebound").gauge().value());
+                s3.join();
+                s2.join();
+            }
+            assertEquals(0.0, registry.get("loomkit.scopes.open").tag("scope", "rebound").gauge().value());
+        }
+    }
+
+    @Test
     void testAClosedBinderCannotBeBoundAgain() {
         var metrics = bound(new SimpleMeterRegistry());
         metrics.close();

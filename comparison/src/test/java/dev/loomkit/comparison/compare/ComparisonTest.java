@@ -93,6 +93,9 @@ class ComparisonTest {
                 : log16.total().getTotalCount() + " answers in " + log16.intervals().size() + " intervals") + "; hlog files: " + hlogs
                 + "; csv: " + csv.stream().filter(r -> r.startsWith("io,")).toList();
         assertTrue(log16 != null && log16.total().getTotalCount() > 0 && !log16.intervals().isEmpty(), why);
+        // The point's requests are the answers in its log, no more, no fewer.
+        String platform16 = csv.stream().filter(r -> r.startsWith("io,platform-20,16,")).findFirst().orElseThrow();
+        assertEquals(Long.parseLong(platform16.split(",")[5]), log16.total().getTotalCount(), why);
         String spectrum = Files.readString(dir.resolve("io-spectrum.svg"));
         assertTrue(spectrum.contains("latency of answered requests at 16 connections") && spectrum.contains(">virtual<")
                 && spectrum.contains(">platform-20<") && spectrum.contains(">p90<"), spectrum);

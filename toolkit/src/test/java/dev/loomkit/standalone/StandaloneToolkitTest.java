@@ -12,14 +12,11 @@ import dev.loomkit.toolkit.ScopeCancelledException;
 import dev.loomkit.toolkit.ScopeConfig;
 import dev.loomkit.toolkit.sync.AsyncMutex;
 import java.io.File;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,7 +33,6 @@ class StandaloneToolkitTest {
     @Test
     @Timeout(120)
     void testScopesDeadlinesAndTheMutexNeedNeitherMicrometerNorTheHttpClient(@TempDir Path dir) throws Exception {
-        String java = ProcessHandle.current().info().command().orElseThrow();
         List<String> modulePath = new ArrayList<>();
         List<String> classPath = new ArrayList<>();
         for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
@@ -48,21 +44,12 @@ class StandaloneToolkitTest {
             }
         }
         assertEquals(2, modulePath.size(), "toolkit classes and slf4j-api on " + System.getProperty("java.class.path"));
-        List<String> command = List.of(java, "--enable-preview",
+        String output = ChildJvms.run(dir, List.of(ChildJvms.java(), "--enable-preview",
                 "--module-path", String.join(File.pathSeparator, modulePath),
                 "--add-modules", "dev.loomkit.toolkit",
                 "--limit-modules", "dev.loomkit.toolkit",
                 "-cp", String.join(File.pathSeparator, classPath),
-                Child.class.getName());
-        Path out = dir.resolve("child.out");
-        Process child = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
-        try {
-            assertTrue(child.waitFor(100, TimeUnit.SECONDS), "the child JVM ended");
-        } finally {
-            child.destroyForcibly();
-        }
-        String output = Files.readString(out, StandardCharsets.UTF_8);
-        assertEquals(0, child.exitValue(), output);
+                Child.class.getName()));
         assertTrue(output.contains("micrometer=false http=false"), output);
         assertTrue(output.contains("standalone: deadline, cancellation, mutex ok"), output);
     }
@@ -99,21 +86,7 @@ class StandaloneToolkitTest {
             } catch (ScopeCancelledException expected) {
                 // as it should
             }
-            AsyncMutex mutex = AsyncMutex.create("alone");
-            Thread waiter;
-            try (var guard = mutex.lock()) {
-                waiter = Thread.ofVirtual().start(() -> {
-                    try (var g = mutex.lock()) {
-                        // got it after the holder let go
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                });
-                while (mutex.queueLength() == 0) {
-                    Thread.onSpinWait();
-                }
-            }
-            waiter.join();
+            ChildJvms.contendOnce(AsyncMutex.create("alone"));
             System.out.println("standalone: deadline, cancellation, mutex ok");
         }
     }

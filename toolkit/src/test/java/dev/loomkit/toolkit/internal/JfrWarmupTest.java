@@ -10,15 +10,13 @@ import dev.loomkit.toolkit.JoinPolicy;
 import dev.loomkit.toolkit.Scope;
 import dev.loomkit.toolkit.ScopeCancelledException;
 import dev.loomkit.toolkit.ScopeConfig;
+import dev.loomkit.standalone.ChildJvms;
 import dev.loomkit.toolkit.sync.AsyncMutex;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import jdk.jfr.FlightRecorder;
 import jdk.jfr.Recording;
 import jdk.jfr.consumer.RecordingFile;
@@ -62,21 +60,11 @@ class JfrWarmupTest {
     }
 
     private static String child(Path dir, List<String> jvmOptions, String... args) throws Exception {
-        String java = ProcessHandle.current().info().command().orElseThrow();
-        List<String> command = new ArrayList<>(List.of(java, "--enable-preview"));
+        List<String> command = new ArrayList<>(List.of(ChildJvms.java(), "--enable-preview"));
         command.addAll(jvmOptions);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), Child.class.getName()));
         command.addAll(List.of(args));
-        Path out = dir.resolve("child.out");
-        Process child = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
-        try {
-            assertTrue(child.waitFor(100, TimeUnit.SECONDS), "the child JVM ended");
-        } finally {
-            child.destroyForcibly();
-        }
-        String output = Files.readString(out, StandardCharsets.UTF_8);
-        assertEquals(0, child.exitValue(), output);
-        return output;
+        return ChildJvms.run(dir, command);
     }
 
     /** Runs in the child JVM. */
@@ -102,31 +90,7 @@ class JfrWarmupTest {
             } catch (DeadlineExceededException expected) {
                 // as it should
             }
-            AsyncMutex mutex = AsyncMutex.create("early-mutex");
-            var held = new CountDownLatch(1);
-            var release = new CountDownLatch(1);
-            Thread holder = Thread.ofVirtual().start(() -> {
-                try (var guard = mutex.lock()) {
-                    held.countDown();
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
-            held.await();
-            Thread waiter = Thread.ofVirtual().start(() -> {
-                try (var guard = mutex.lock()) {
-                    // got it
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
-            while (mutex.queueLength() == 0) {
-                Thread.onSpinWait();
-            }
-            release.countDown();
-            holder.join();
-            waiter.join();
+            ChildJvms.contendOnce(AsyncMutex.create("early-mutex"));
         }
 
         /** The first scope of the process is cancelled at once, with the startup recording running. */

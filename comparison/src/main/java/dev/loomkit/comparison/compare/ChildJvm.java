@@ -1,5 +1,6 @@
 package dev.loomkit.comparison.compare;
 
+import dev.loomkit.comparison.load.LoadLine;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -138,11 +139,12 @@ final class ChildJvm implements AutoCloseable {
     }
 
     /** Reads lines until one starts with {@code prefix} and contains {@code part}, and returns it. */
-    String awaitLine(String prefix, String part) throws IOException {
-        for (String line; ; ) {
-            line = awaitLine(prefix);
-            if (line.contains(part)) {
-                return line;
+    /** Reads lines until one is the load generator's {@code phase} line of point {@code point}, and returns it. */
+    LoadLine awaitLoadLine(int point, String phase) throws IOException {
+        while (true) {
+            var line = LoadLine.parse(readLine());
+            if (line.isPresent() && line.get().point() == point && line.get().phase().equals(phase)) {
+                return line.get();
             }
         }
     }

@@ -1,18 +1,15 @@
 package dev.loomkit.comparison.compare;
 
+import dev.loomkit.comparison.load.LoadLine;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Measures the points of one server: drives it with the built-in load generator or with wrk,
@@ -21,7 +18,6 @@ import java.util.regex.Pattern;
  * for one given by URL ({@code --target}).
  */
 final class PointDriver {
-    private static final Pattern NUMBER = Pattern.compile("\"(\\w+)\":(-?[0-9.]+)");
 
     /**
      * What is measured.
@@ -101,8 +97,7 @@ final class PointDriver {
                 // The generator holds each window until the samples before it are taken, and the
                 // next point until the samples after it are: a slow /metrics answer from an
                 // overloaded server must not shift the samples off the window.
-                String prefix = "{\"point\":" + i + ",";
-                load.awaitLine(prefix, "\"phase\":\"warm\"");
+                load.awaitLoadLine(i, LoadLine.WARM);
                 // The warm-up load goes on while the window waits: until the server's JIT is quiet.
                 Duration held = JitSettle.await(s.pid(), JIT_CAP);
                 if (held.toMillis() > 3 * JitSettle.STEP_MILLIS) { // more than the two quiet readings it always takes
@@ -112,15 +107,14 @@ final class PointDriver {
                 Reading before = read(s, () -> ProcStats.read(load.pid()).cpuTicks(), backend, true);
                 var sampler = new RssSampler(s.pid());
                 load.send("go");
-                String end = load.awaitLine(prefix, "\"phase\":\"end\"");
+                LoadLine end = load.awaitLoadLine(i, LoadLine.END);
                 Reading after = read(s, () -> ProcStats.read(load.pid()).cpuTicks(), backend, false);
                 sampler.stop();
                 load.send("next");
-                Map<String, Double> v = numbers(end);
-                add(s, connections, i % options.repeats(), v.get("seconds"), v.get("requests").longValue(), v.get("throughput"),
-                        new double[] {latency(v, "p50"), latency(v, "p90"), latency(v, "p99"), latency(v, "p999"), latency(v, "max")},
-                        new long[] {v.get("errors").longValue(), v.get("rejected").longValue(), v.get("timeouts").longValue(),
-                                v.get("connectErrors").longValue(), v.getOrDefault("abandoned", 0.0).longValue()},
+                add(s, connections, i % options.repeats(), end.figure("seconds"), (long) end.figure("requests"), end.figure("throughput"),
+                        new double[] {latency(end, "p50"), latency(end, "p90"), latency(end, "p99"), latency(end, "p999"), latency(end, "max")},
+                        new long[] {(long) end.figure("errors"), (long) end.figure("rejected"), (long) end.figure("timeouts"),
+                                (long) end.figure("connectErrors"), (long) end.figure("abandoned")},
                         before, after, sampler);
             }
             load.waitFor(Duration.ofSeconds(60));
@@ -214,18 +208,9 @@ final class PointDriver {
     }
 
     /** {@return a latency from the generator's line; NaN for its -1, which means nothing was answered} */
-    private static double latency(Map<String, Double> v, String key) {
-        double ms = v.get(key);
+    private static double latency(LoadLine end, String key) {
+        double ms = end.figure(key);
         return ms < 0 ? Double.NaN : ms;
-    }
-
-    private static Map<String, Double> numbers(String json) {
-        Matcher m = NUMBER.matcher(json);
-        var values = new HashMap<String, Double>();
-        while (m.find()) {
-            values.put(m.group(1), Double.parseDouble(m.group(2)));
-        }
-        return values;
     }
 
     private static long delta(long[] before, long[] after, int i) {

@@ -268,17 +268,55 @@ final class PointResult {
                 abandoned, subtasksCompleted, subtasksCancelled, baselineRssMb, loadCpuSeconds, backendCpuSeconds, backendAnswers);
     }
 
+    /** Writes JSON with nulls kept: an unknown latency is null, not absent. */
+    static final com.fasterxml.jackson.jr.ob.JSON JSON_WRITER =
+            com.fasterxml.jackson.jr.ob.JSON.std.with(com.fasterxml.jackson.jr.ob.JSON.Feature.WRITE_NULL_PROPERTIES);
+
+    /** {@return the point as results.json has it: the CSV's columns by name, unknown latencies null} */
+    java.util.Map<String, Object> toMap() {
+        var m = new java.util.LinkedHashMap<String, Object>();
+        m.put("scenario", scenario);
+        m.put("contender", contender);
+        m.put("connections", connections);
+        m.put("repeat", repeat);
+        m.put("seconds", seconds);
+        m.put("requests", requests);
+        m.put("throughput", throughput);
+        m.put("p50_ms", latencyOrNull(p50));
+        m.put("p90_ms", latencyOrNull(p90));
+        m.put("p99_ms", latencyOrNull(p99));
+        m.put("p999_ms", latencyOrNull(p999));
+        m.put("max_ms", latencyOrNull(max));
+        m.put("errors", errors);
+        m.put("rejected_503", rejected);
+        m.put("timeouts", timeouts);
+        m.put("connect_errors", connectErrors);
+        m.put("peak_rss_mb", peakRssMb);
+        m.put("threads", threads);
+        m.put("cpu_seconds", cpuSeconds);
+        m.put("voluntary_cs", voluntarySwitches);
+        m.put("involuntary_cs", involuntarySwitches);
+        m.put("abandoned", abandoned);
+        m.put("subtasks_completed", subtasksCompleted);
+        m.put("subtasks_cancelled", subtasksCancelled);
+        m.put("baseline_rss_mb", baselineRssMb);
+        m.put("load_cpu_seconds", loadCpuSeconds);
+        m.put("backend_cpu_seconds", backendCpuSeconds);
+        m.put("backend_answers", backendAnswers);
+        return m;
+    }
+
+    /** {@return the point as one JSON object} */
     String json() {
-        return String.format(Locale.ROOT, "{\"scenario\":\"%s\",\"contender\":\"%s\",\"connections\":%d,\"repeat\":%d,\"seconds\":%.3f,"
-                        + "\"requests\":%d,\"throughput\":%.1f,\"p50_ms\":%s,\"p90_ms\":%s,\"p99_ms\":%s,\"p999_ms\":%s,"
-                        + "\"max_ms\":%s,\"errors\":%d,\"rejected_503\":%d,\"timeouts\":%d,\"connect_errors\":%d,\"peak_rss_mb\":%.1f,\"threads\":%d,"
-                        + "\"cpu_seconds\":%.2f,\"voluntary_cs\":%d,\"involuntary_cs\":%d,\"abandoned\":%d,\"subtasks_completed\":%d,"
-                        + "\"subtasks_cancelled\":%d,\"baseline_rss_mb\":%.1f,\"load_cpu_seconds\":%.2f,\"backend_cpu_seconds\":%.2f,"
-                        + "\"backend_answers\":%d}",
-                scenario, contender, connections, repeat, seconds, requests, throughput, num(p50, "null"), num(p90, "null"),
-                num(p99, "null"), num(p999, "null"), num(max, "null"), errors,
-                rejected, timeouts, connectErrors, peakRssMb, threads, cpuSeconds, voluntarySwitches, involuntarySwitches,
-                abandoned, subtasksCompleted, subtasksCancelled, baselineRssMb, loadCpuSeconds, backendCpuSeconds, backendAnswers);
+        try {
+            return JSON_WRITER.asString(toMap());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e); // a map of numbers and strings, to a string
+        }
+    }
+
+    private static Double latencyOrNull(double ms) {
+        return Double.isNaN(ms) ? null : ms;
     }
 
     /** A latency for CSV or JSON; what a load generator does not report (NaN) is empty or null. */

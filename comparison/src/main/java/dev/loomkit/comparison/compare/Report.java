@@ -38,18 +38,28 @@ final class Report {
         Files.writeString(dir.resolve("results.csv"), PointResult.CSV_HEADER + "\n"
                 + results.stream().map(PointResult::csv).collect(Collectors.joining("\n")) + "\n");
         // What produced the results, so that two reports can be told apart and a result traced to its code.
-        Files.writeString(dir.resolve("results.json"), "{\"time\":\"" + ZonedDateTime.now().withNano(0) + "\",\"commit\":\""
-                + jsonEsc(Provenance.commit()) + "\",\"arguments\":[" + options.args().stream().map(a -> "\"" + jsonEsc(a) + "\"")
-                .collect(Collectors.joining(",")) + "],\"machine\":\"" + jsonEsc(machine.summary()) + "\",\"jdk\":\"" + jsonEsc(machine.jdk())
-                + "\",\"serverFlags\":\"" + jsonEsc("--enable-preview " + String.join(" ", options.serverFlags()))
-                + "\",\"clientFlags\":\"" + jsonEsc("--enable-preview " + String.join(" ", ComparisonOptions.CLIENT_FLAGS))
-                + "\",\"backendFlags\":\"" + jsonEsc("--enable-preview " + String.join(" ", ComparisonOptions.BACKEND_FLAGS))
-                + "\",\"target\":" + (options.target() == null ? "null" : "\"" + jsonEsc(options.target().toString()) + "\"")
-                + ",\"loadGenerator\":\"" + (options.wrk() ? "wrk" : "builtin") + "\",\"scheduling\":\"" + jsonEsc(ChildJvm.scheduling())
-                + "\",\"cpuPlacement\":{\"placed\":" + placement.placed() + ",\"server\":\"" + placement.server() + "\",\"others\":\""
-                + placement.others() + "\",\"serverCpus\":" + serverCpus(options, placement) + ",\"description\":\"" + jsonEsc(placement.describe())
-                + "\"},\"hashUnitsPerMs\":" + unitsPerMs + ",\"results\":[\n"
-                + results.stream().map(PointResult::json).collect(Collectors.joining(",\n")) + "\n]}\n");
+        var provenance = new LinkedHashMap<String, Object>();
+        provenance.put("time", ZonedDateTime.now().withNano(0).toString());
+        provenance.put("commit", Provenance.commit());
+        provenance.put("arguments", options.args());
+        provenance.put("machine", machine.summary());
+        provenance.put("jdk", machine.jdk());
+        provenance.put("serverFlags", "--enable-preview " + String.join(" ", options.serverFlags()));
+        provenance.put("clientFlags", "--enable-preview " + String.join(" ", ComparisonOptions.CLIENT_FLAGS));
+        provenance.put("backendFlags", "--enable-preview " + String.join(" ", ComparisonOptions.BACKEND_FLAGS));
+        provenance.put("target", options.target() == null ? null : options.target().toString());
+        provenance.put("loadGenerator", options.wrk() ? "wrk" : "builtin");
+        provenance.put("scheduling", ChildJvm.scheduling());
+        var cpus = new LinkedHashMap<String, Object>();
+        cpus.put("placed", placement.placed());
+        cpus.put("server", placement.server());
+        cpus.put("others", placement.others());
+        cpus.put("serverCpus", serverCpus(options, placement));
+        cpus.put("description", placement.describe());
+        provenance.put("cpuPlacement", cpus);
+        provenance.put("hashUnitsPerMs", unitsPerMs);
+        provenance.put("results", results.stream().map(PointResult::toMap).toList());
+        Files.writeString(dir.resolve("results.json"), PointResult.JSON_WRITER.asString(provenance) + "\n");
 
         var html = new StringBuilder();
         html.append("""
@@ -222,10 +232,6 @@ final class Report {
 
     private static String esc(String s) {
         return SvgChart.esc(s);
-    }
-
-    private static String jsonEsc(String s) {
-        return s.replace("\\", "\\\\").replace("\"", "\\\"");
     }
 
     /** {@return the CPUs the server's CPU share is taken of: a target's affinity, or the placement's} */

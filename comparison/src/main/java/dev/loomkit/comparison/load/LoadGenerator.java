@@ -111,7 +111,7 @@ public final class LoadGenerator {
         // The harness samples the server before the window opens; its sampling can be slow (an
         // overloaded server answers its /metrics late), so the window waits for it rather than
         // leaving part of the window outside its samples. The warm-up load goes on meanwhile.
-        out.printf(Locale.ROOT, "{\"point\":%d,\"connections\":%d,\"phase\":\"warm\"}%n", index, connections);
+        out.println(LoadLine.of(index, connections, LoadLine.WARM).json());
         out.flush();
         awaitControl("go");
         recorder.reset();
@@ -120,7 +120,7 @@ public final class LoadGenerator {
         abandoned.reset();
         timeouts.reset();
         connectErrors.reset();
-        out.printf(Locale.ROOT, "{\"point\":%d,\"connections\":%d,\"phase\":\"start\"}%n", index, connections);
+        out.println(LoadLine.of(index, connections, LoadLine.START).json());
         out.flush();
         long start = System.nanoTime();
         measuring = true;
@@ -133,14 +133,23 @@ public final class LoadGenerator {
         // points, "requests" are the connections held open at the end.
         long answered = plan.idle() ? idleHeld.sum() : h.getTotalCount();
         stopping = true;
-        out.printf(Locale.ROOT, "{\"point\":%d,\"connections\":%d,\"phase\":\"end\",\"seconds\":%.3f,\"requests\":%d,"
-                        + "\"throughput\":%.1f,\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"p999\":%.3f,\"max\":%.3f,\"mean\":%.3f,"
-                        + "\"errors\":%d,\"rejected\":%d,\"timeouts\":%d,\"connectErrors\":%d,\"abandoned\":%d}%n",
-                index, connections, elapsed / 1e9, answered, plan.idle() ? 0.0 : answered / (elapsed / 1e9),
-                // No answer, no latency: -1 (read as absent), not the 0 an empty histogram would give.
-                latency(h, 50), latency(h, 90), latency(h, 99), latency(h, 99.9), latency(h, 100),
-                h.getTotalCount() == 0 ? -1.0 : h.getMean() / 1000.0,
-                errors.sum(), rejected.sum(), timeouts.sum(), connectErrors.sum(), abandoned.sum());
+        var figures = new java.util.LinkedHashMap<String, Double>();
+        figures.put("seconds", elapsed / 1e9);
+        figures.put("requests", (double) answered);
+        figures.put("throughput", plan.idle() ? 0.0 : answered / (elapsed / 1e9));
+        // No answer, no latency: -1 (read as absent), not the 0 an empty histogram would give.
+        figures.put("p50", latency(h, 50));
+        figures.put("p90", latency(h, 90));
+        figures.put("p99", latency(h, 99));
+        figures.put("p999", latency(h, 99.9));
+        figures.put("max", latency(h, 100));
+        figures.put("mean", h.getTotalCount() == 0 ? -1.0 : h.getMean() / 1000.0);
+        figures.put("errors", (double) errors.sum());
+        figures.put("rejected", (double) rejected.sum());
+        figures.put("timeouts", (double) timeouts.sum());
+        figures.put("connectErrors", (double) connectErrors.sum());
+        figures.put("abandoned", (double) abandoned.sum());
+        out.println(new LoadLine(index, connections, LoadLine.END, figures).json());
         out.flush();
         if (firstError != null) {
             System.err.println("point " + index + " (" + connections + " connections): first I/O error: " + firstError);

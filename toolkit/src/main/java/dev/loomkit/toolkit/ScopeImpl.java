@@ -750,13 +750,13 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
         }
         long nanos = System.nanoTime() - c.atNanos;
         probe.cancelCompleted(name, c.reason.kind().tag(), nanos);
+        long cancelledAt = System.currentTimeMillis() - java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(nanos);
         if (JfrWarmup.isReady()) {
-            commitCancelled(name, c.reason, nanos, 0);
+            commitCancelled(name, c.reason, nanos, cancelledAt);
         } else {
             // Early in a process: the task must not wait for JFR (a first deadline would be late
             // by the warm-up), so the event is committed once JFR is ready, by the warm-up thread;
             // its figures are kept, and the time of the cancellation with them.
-            long cancelledAt = System.currentTimeMillis() - java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(nanos);
             JfrWarmup.whenReady(new CommitCancelled(name, c.reason, nanos, cancelledAt));
         }
     }
@@ -791,12 +791,11 @@ final class ScopeImpl<T, R> implements Scope<T, R> {
         }
     }
 
-    /** @param cancelledAt when it was cancelled (epoch ms), or 0 for now less {@code cancelToEnd} */
+    /** @param cancelledAt when it was cancelled (epoch ms) */
     private static void commitCancelled(String scope, CancelReason reason, long cancelToEnd, long cancelledAt) {
         var event = new ScopeCancelledEvent();
         if (event.shouldCommit()) {
-            event.cancelledAt = cancelledAt != 0 ? cancelledAt
-                    : System.currentTimeMillis() - java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(cancelToEnd);
+            event.cancelledAt = cancelledAt;
             event.scope = scope;
             event.reason = reason.kind().tag();
             event.rootReason = reason.root().kind().tag();

@@ -12,5 +12,6 @@ module dev.loomkit.server {
     // The adaptive admission limit's changes, as JFR events.
     requires jdk.jfr;
 
+    // The API only: the HTTP/1.1 codec (dev.loomkit.server.http1) stays inside the module.
     exports dev.loomkit.server;
 }

@@ -1,5 +1,11 @@
 package dev.loomkit.server;
 
+import dev.loomkit.server.http1.RequestHeadParser;
+import dev.loomkit.server.http1.RequestHead;
+import dev.loomkit.server.http1.HttpInput;
+import dev.loomkit.server.http1.HttpOutput;
+import dev.loomkit.server.http1.ResponseWriter;
+
 import dev.loomkit.toolkit.CancelReason;
 import dev.loomkit.toolkit.JoinPolicy;
 import dev.loomkit.toolkit.Scope;
@@ -23,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * <p>What it shares with the server's other threads (the sweeper, the client-gone watcher, whoever
  * cancels its request) is in its {@link ConnectionState}, which owns that protocol.
  */
-final class Connection implements Runnable, RequestHeadParser.HeadStart {
+final class Connection implements Runnable, RequestHeadParser.HeadEvents {
     private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
 
     /** How much a closing connection reads and discards before it closes (and for how long: {@link ConnectionState#LINGER_NANOS}). */
@@ -50,6 +56,8 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
     // The connection thread's own: byte counts already reported.
     private long reportedIn;
     private long reportedOut;
+    /** The head the parser is refusing was a HEAD request's: its error has no body. The connection thread's own. */
+    private boolean refusingHeadRequest;
 
     Connection(ConnectionContext context, SocketChannel channel, long id) throws IOException {
         this.context = context;
@@ -150,7 +158,7 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
                 state.ioEnd();
                 context.metrics().protocolError(e.status());
                 LOG.debug("connection {}: rejected request with {}: {}", id, e.status(), e.getMessage());
-                ResponseWriter.writeError(out, e.status(), e.getMessage(), true, e.headRequest());
+                ResponseWriter.writeError(out, e.status(), e.getMessage(), true, refusingHeadRequest);
                 return false;
             }
             state.ioEnd();
@@ -175,7 +183,7 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
         try {
             channel.shutdownOutput();
             state.ioStart(ConnectionState.Io.LINGER); // the sweeper closes the channel when the time is up
-            ByteBuffer skip = ByteBuffer.wrap(in.buf);
+            ByteBuffer skip = in.discardSpace();
             long total = in.buffered();
             while (total <= LINGER_BYTES) {
                 skip.clear();
@@ -194,8 +202,8 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
 
     /** Reports the bytes moved since the last report (this thread only). */
     void reportBytes() {
-        long in = this.in.bytesRead;
-        long out = this.out.bytesWritten;
+        long in = this.in.bytesRead();
+        long out = this.out.bytesWritten();
         context.metrics().bytes(in - reportedIn, out - reportedOut);
         reportedIn = in;
         reportedOut = out;
@@ -203,7 +211,13 @@ final class Connection implements Runnable, RequestHeadParser.HeadStart {
 
     @Override
     public void headStarted() {
+        refusingHeadRequest = false;
         state.ioStart(ConnectionState.Io.HEAD); // from the first byte of a head: a slow head is the slowloris attack
+    }
+
+    @Override
+    public void refusingHeadRequest() {
+        refusingHeadRequest = true;
     }
 
     /** Sweeper: closes the channel if the blocking I/O under way is overdue. */

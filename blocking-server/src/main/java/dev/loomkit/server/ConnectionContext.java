@@ -1,5 +1,7 @@
 package dev.loomkit.server;
 
+import dev.loomkit.server.http1.RequestHeadParser;
+
 import dev.loomkit.toolkit.ScopeConfig;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;

@@ -1,5 +1,8 @@
 package dev.loomkit.server;
 
+import dev.loomkit.server.http1.HttpInput;
+import dev.loomkit.server.http1.HttpOutput;
+
 import dev.loomkit.toolkit.CancelReason;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -36,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * handler's body reads and with the cancellation interrupt: an interrupt during channel I/O would
  * close the channel, so it is held back until the read ends.
  */
-final class ConnectionState {
+final class ConnectionState implements HttpOutput.WriteTimer {
     private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
     /** What a blocking I/O under way is: the sweeper's timeout for it, and the metric tag when it expires. */
     enum Io { NONE, IDLE, HEAD, BODY, WRITE, LINGER }
@@ -61,6 +64,10 @@ final class ConnectionState {
     /** When the blocking I/O under way must end (nanoTime base), 0 if none. */
     private volatile long ioDeadline;
     private volatile Io io = Io.NONE;
+    /** The timed I/O a write interrupted (a body read's, while 100 Continue goes out): the writing thread only. */
+    private Io beforeWrite = Io.NONE;
+    /** That I/O's deadline. The writing thread only. */
+    private long beforeWriteDeadline;
     /** The kind of I/O that timed out: written once by the sweeper, read by the connection thread for its log line. */
     private volatile Io expired;
     /**
@@ -170,14 +177,27 @@ final class ConnectionState {
         return ioDeadline;
     }
 
-    /** Puts back the I/O state read by {@link #io()} and {@link #ioDeadline()} before a nested write. */
-    void ioRestore(Io kind, long deadline) {
-        if (kind == Io.NONE) {
+    @Override
+    public void writeStarts() {
+        if (io != Io.WRITE) {
+            beforeWrite = io;
+            beforeWriteDeadline = ioDeadline;
+        }
+        ioStart(Io.WRITE);
+    }
+
+    @Override
+    public void writeEnded() {
+        if (io != Io.WRITE) {
+            return; // nothing was written: nothing to put back
+        }
+        if (beforeWrite == Io.NONE) {
             ioEnd();
         } else {
-            io = kind;
-            ioDeadline = deadline;
+            io = beforeWrite;
+            ioDeadline = beforeWriteDeadline;
         }
+        beforeWrite = Io.NONE;
     }
 
     /** {@return the kind of I/O the sweeper found overdue, or null} */

@@ -1,5 +1,9 @@
 package dev.loomkit.server;
 
+import dev.loomkit.server.http1.RequestHead;
+import dev.loomkit.server.http1.BodyInputStream;
+import dev.loomkit.server.http1.ResponseWriter;
+
 import dev.loomkit.toolkit.CancelReason;
 import dev.loomkit.toolkit.Scope;
 import dev.loomkit.toolkit.ScopeConfig;
@@ -61,7 +65,7 @@ final class Exchange implements Runnable, BodyInputStream.ReadGuard {
         this.context = context;
         this.head = head;
         this.config = context.config();
-        this.outBefore = conn.out.bytesWritten;
+        this.outBefore = conn.out.bytesWritten();
     }
 
     /** Serves the request; returns whether the connection may serve another. */
@@ -97,7 +101,7 @@ final class Exchange implements Runnable, BodyInputStream.ReadGuard {
             conn.reportBytes();
             if (config.accessLog()) {
                 ACCESS.info("{} \"{} {} {}\" {} {} {}ms", conn.remote, head.method(), head.target(), head.version(), status,
-                        conn.out.bytesWritten - outBefore, (System.nanoTime() - startNanos) / 1_000_000);
+                        conn.out.bytesWritten() - outBefore, (System.nanoTime() - startNanos) / 1_000_000);
             }
         }
     }
@@ -193,8 +197,8 @@ final class Exchange implements Runnable, BodyInputStream.ReadGuard {
             LOG.debug("{}: client went away during {} {}", conn, head.method(), uri);
             return false;
         }
-        if (body.error != null) {
-            return respondError(body.error.status(), body.error.getMessage());
+        if (body.error() != null) {
+            return respondError(body.error().status(), body.error().getMessage());
         }
         if (kind == CancelReason.Kind.DEADLINE) {
             context.metrics().cancelled(kind);
@@ -209,7 +213,7 @@ final class Exchange implements Runnable, BodyInputStream.ReadGuard {
             return respond(BUSY, false);
         }
         if (failure instanceof HttpException e) {
-            return respond(Response.text(e.status(), e.status() + " " + HttpStatus.reason(e.status()) + ": " + e.getMessage() + "\n"), false);
+            return respond(Response.bytes(e.status(), "text/plain; charset=utf-8", ResponseWriter.errorBody(e.status(), e.getMessage())), false);
         }
         if (failure instanceof ProtocolException e) {
             return respondError(e.status(), e.getMessage());
@@ -242,7 +246,8 @@ final class Exchange implements Runnable, BodyInputStream.ReadGuard {
         boolean close = forceClose || !head.keepAlive() || !canDrain || conn.stopRequested || context.stopping().getAsBoolean()
                 || (response.isStreaming() && !head.http11());
         if (response.isStreaming()) {
-            OutputStream stream = ResponseWriter.startStreaming(conn.out, response, head.http11(), close, headRequest);
+            OutputStream stream = ResponseWriter.startStreaming(conn.out, status, response.headers().fields(), head.http11(), close,
+                    headRequest);
             if (!headRequest) {
                 try {
                     response.writer().writeTo(stream);
@@ -257,7 +262,8 @@ final class Exchange implements Runnable, BodyInputStream.ReadGuard {
                 }
             }
         } else {
-            ResponseWriter.writeFixed(conn.out, response, head.http11(), close, headRequest);
+            ResponseWriter.writeFixed(conn.out, status, response.headers().fields(), response.body(), head.http11(), close,
+                    headRequest);
         }
         if (close || !bodyPending) {
             return !close;

@@ -47,10 +47,6 @@ public final class Headers {
         return EMPTY;
     }
 
-    static Headers of(List<Field> fields) {
-        return fields.isEmpty() ? EMPTY : new Headers(List.copyOf(fields));
-    }
-
     /**
      * {@return headers over this list, which the caller hands over and never touches again} The list
      * is wrapped unmodifiable only when someone asks for it ({@link #fields()}).
@@ -105,11 +101,6 @@ public final class Headers {
     /** {@return the fields in arrival order} */
     public List<Field> fields() {
         return owned ? java.util.Collections.unmodifiableList(fields) : fields;
-    }
-
-    /** The fields, for the server's own loops, which do not modify them. */
-    List<Field> list() {
-        return fields;
     }
 
     /** {@return the number of fields} */

@@ -1,5 +1,7 @@
 package dev.loomkit.server;
 
+import dev.loomkit.server.http1.HttpInput;
+
 import java.io.IOException;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;

@@ -11,8 +11,6 @@ public final class ProtocolException extends IOException {
     private static final long serialVersionUID = 1L;
 
     private final int status;
-    /** The request was a HEAD, so its error response has no body (RFC 9110 9.3.2). */
-    private boolean headRequest;
 
     /**
      * Creates the exception.
@@ -28,15 +26,5 @@ public final class ProtocolException extends IOException {
     /** {@return the status to answer with} */
     public int status() {
         return status;
-    }
-
-    /** Marks the error as one in a HEAD request. */
-    void markHeadRequest() {
-        headRequest = true;
-    }
-
-    /** {@return whether the request was a HEAD} */
-    boolean headRequest() {
-        return headRequest;
     }
 }

@@ -1,5 +1,9 @@
 package dev.loomkit.server;
 
+import dev.loomkit.server.http1.RequestHead;
+import dev.loomkit.server.http1.BodyInputStream;
+import dev.loomkit.server.http1.PercentDecoder;
+
 import dev.loomkit.toolkit.Scope;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,6 +22,11 @@ final class RequestImpl implements Request {
     private final InetSocketAddress remote;
     private Scope<Object, Void> scope;
     private Map<String, List<String>> query;
+    /**
+     * The head's fields as {@link Headers}, made on first use: most handlers never look. Subtasks
+     * may race to make it; each makes an equal, immutable view (final fields), so either wins.
+     */
+    private Headers headers;
 
     RequestImpl(RequestHead head, Router.Match match, BodyInputStream body, InetSocketAddress remote) {
         this.head = head;
@@ -52,7 +61,12 @@ final class RequestImpl implements Request {
 
     @Override
     public Headers headers() {
-        return head.headers();
+        Headers h = headers;
+        if (h == null) {
+            h = Headers.owning(head.fields());
+            headers = h;
+        }
+        return h;
     }
 
     @Override

@@ -1,5 +1,8 @@
 package dev.loomkit.server;
 
+import dev.loomkit.server.http1.Rfc9110;
+import dev.loomkit.server.http1.PercentDecoder;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

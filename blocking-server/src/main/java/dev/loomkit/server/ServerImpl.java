@@ -1,5 +1,7 @@
 package dev.loomkit.server;
 
+import dev.loomkit.server.http1.RequestHeadParser;
+
 import dev.loomkit.toolkit.CancelReason;
 import dev.loomkit.toolkit.JoinPolicy;
 import dev.loomkit.toolkit.Scope;

@@ -1,18 +1,21 @@
 package dev.loomkit.server;
 
+import dev.loomkit.server.http1.PercentDecoder;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** Percent-decoding and routing, on strings, without sockets. */
+/** Percent-decoding, request headers and routing, on strings, without sockets. */
 @Timeout(30)
 class CodecUnitTest {
 
@@ -41,6 +44,17 @@ class CodecUnitTest {
         assertEquals(List.of(" x y"), q.get("c"));
         assertEquals(Map.of(), PercentDecoder.query(null));
         assertThrows(UnsupportedOperationException.class, () -> q.get("b").add("4"));
+    }
+
+    @Test
+    void testARequestsHeadersWrapTheParsersListWithoutACopyAndGiveItOutReadOnly() {
+        var parsed = new ArrayList<>(List.of(new Headers.Field("Host", "x"), new Headers.Field("Accept", "a")));
+        Headers headers = Headers.owning(parsed);
+        assertThrows(UnsupportedOperationException.class, () -> headers.fields().add(new Headers.Field("a", "b")));
+        assertThrows(UnsupportedOperationException.class, () -> headers.fields().set(0, new Headers.Field("Host", "y")));
+        assertEquals(parsed, headers.fields());
+        assertEquals("x", headers.first("host").orElseThrow());
+        assertSame(Headers.empty(), Headers.owning(new ArrayList<>()), "no fields: the shared empty headers");
     }
 
     @Test

@@ -54,8 +54,8 @@ class PipelineFloodTest {
             assertEquals(requests, sent.get());
             var impl = (ServerImpl) server.server;
             for (Connection conn : impl.connectionsForTest()) {
-                assertTrue(conn.in.peakSize <= conn.in.maxSize(),
-                        "input buffer grew to " + conn.in.peakSize + " bytes, over its limit of " + conn.in.maxSize());
+                assertTrue(conn.in.peakSize() <= conn.in.maxSize(),
+                        "input buffer grew to " + conn.in.peakSize() + " bytes, over its limit of " + conn.in.maxSize());
             }
             assertEquals(1, impl.connectionsForTest().size());
         }

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Runs only in the build's module-path execution: the server is a named module that reads the
- * toolkit as a module, exports its API package, and starts and answers there (ServerProtocolTest
+ * toolkit as a module, exports its API package and not its codec, and starts and answers there (ServerProtocolTest
  * runs beside it on the module path).
  */
 @EnabledIfSystemProperty(named = "loomkit.modulePath", matches = "true")
@@ -21,6 +21,7 @@ class ServerModulePathTest {
         assertEquals("dev.loomkit.server", m.getName());
         assertEquals(java.util.Set.of("dev.loomkit.server"), m.getDescriptor().exports().stream()
                 .map(java.lang.module.ModuleDescriptor.Exports::source).collect(java.util.stream.Collectors.toSet()));
+        assertTrue(m.getPackages().contains("dev.loomkit.server.http1"), "the codec is in the module, not exported");
         Module toolkit = dev.loomkit.toolkit.Scope.class.getModule();
         assertTrue(toolkit.isNamed() && m.canRead(toolkit), "the toolkit is read as a named module");
         assertTrue(m.canRead(ModuleLayer.boot().findModule("jdk.management").orElseThrow()), "requires jdk.management");

@@ -1,4 +1,4 @@
-package dev.loomkit.server;
+package dev.loomkit.server.http1;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -10,7 +10,7 @@ import java.util.Arrays;
  * buffer directly; bodies read through it. It grows only while a single head needs more room,
  * within the configured limits, so an idle connection holds one small buffer.
  */
-final class HttpInput {
+public final class HttpInput {
     /** Enough for a typical request head; an idle connection holds this much and no more. */
     static final int INITIAL_SIZE = 512;
     /** A buffer grown for a larger head is kept up to this size, so that such clients do not allocate per request. */
@@ -22,24 +22,44 @@ final class HttpInput {
     int pos;
     int lim;
     private ByteBuffer view = ByteBuffer.wrap(buf);
-    long bytesRead;
+    private long bytesRead;
 
-    /** @param channel the connection's socket; any readable channel in the codec's unit tests */
-    HttpInput(ReadableByteChannel channel, int maxSize) {
+    /**
+     * Makes the input.
+     *
+     * @param channel the connection's socket; any readable channel in the codec's unit tests
+     * @param maxSize the most the buffer may grow to: the head limit
+     */
+    public HttpInput(ReadableByteChannel channel, int maxSize) {
         this.channel = channel;
         this.maxSize = Math.max(INITIAL_SIZE, maxSize);
     }
 
+    /** {@return bytes read from the channel so far} */
+    public long bytesRead() {
+        return bytesRead;
+    }
+
+    /**
+     * {@return the buffer, as scratch space for a read that discards} For the lingering close, when
+     * nothing buffered matters any more: what it holds is overwritten.
+     */
+    public ByteBuffer discardSpace() {
+        return ByteBuffer.wrap(buf);
+    }
+
     /** {@return bytes taken from the buffer or the channel so far: read, less what is still buffered} */
-    long consumed() {
+    public long consumed() {
         return bytesRead - (lim - pos);
     }
 
-    boolean hasBuffered() {
+    /** {@return whether bytes read from the channel wait in the buffer} */
+    public boolean hasBuffered() {
         return pos < lim;
     }
 
-    int buffered() {
+    /** {@return how many bytes read from the channel wait in the buffer} */
+    public int buffered() {
         return lim - pos;
     }
 
@@ -49,7 +69,7 @@ final class HttpInput {
      * @return bytes read, or -1 at end of stream
      * @throws IOException if the read fails, or the buffer is full at its maximum size
      */
-    int fill() throws IOException {
+    public int fill() throws IOException {
         if (lim == buf.length) {
             if (pos > 0) {
                 System.arraycopy(buf, pos, buf, 0, lim - pos);
@@ -75,7 +95,7 @@ final class HttpInput {
      * LF, after at least one other byte} The idle parker reads a head without a thread and hands
      * the connection on only once it is whole, so a slow client never holds a pool thread.
      */
-    boolean hasHeadEnd() {
+    public boolean hasHeadEnd() {
         for (int i = pos + 1; i < lim; i++) {
             if (buf[i] == '\n' && (buf[i - 1] == '\n' || buf[i - 1] == '\r' && i - 2 >= pos && buf[i - 2] == '\n')) {
                 return true;
@@ -84,10 +104,16 @@ final class HttpInput {
         return false;
     }
 
-    /** The largest the buffer has been (tests). */
-    int peakSize = INITIAL_SIZE;
+    /** The largest the buffer has been. */
+    private int peakSize = INITIAL_SIZE;
 
-    int maxSize() {
+    /** {@return the largest the buffer has been} */
+    public int peakSize() {
+        return peakSize;
+    }
+
+    /** {@return the most the buffer may grow to} */
+    public int maxSize() {
         return maxSize;
     }
 
@@ -98,7 +124,7 @@ final class HttpInput {
     }
 
     /** Drops a grown buffer once it is empty, so that one large head does not pin memory for the connection's life. */
-    void shrinkIfIdle() {
+    public void shrinkIfIdle() {
         if (pos == lim && buf.length > KEEP_SIZE) {
             buf = new byte[INITIAL_SIZE];
             view = ByteBuffer.wrap(buf);
@@ -111,7 +137,7 @@ final class HttpInput {
     }
 
     /** Reads up to {@code len} body bytes: from the buffer if any, else straight from the channel. */
-    int read(byte[] dst, int off, int len) throws IOException {
+    public int read(byte[] dst, int off, int len) throws IOException {
         if (pos == lim) {
             if (len >= buf.length) {
                 int n = channel.read(ByteBuffer.wrap(dst, off, len));
@@ -138,12 +164,12 @@ final class HttpInput {
      * being handled cannot grow the buffer past the head limit; what it sends beyond waits in the
      * kernel, where TCP's flow control holds it back.
      */
-    int room() {
+    public int room() {
         return Math.max(0, maxSize - (lim - pos));
     }
 
     /** Appends bytes read elsewhere (by the client-gone watcher) as if they had been read here; at most {@link #room()}. */
-    void pushBack(ByteBuffer data) {
+    public void pushBack(ByteBuffer data) {
         int n = data.remaining();
         if (n > room()) {
             throw new IllegalStateException(n + " bytes pushed back with room for " + room());

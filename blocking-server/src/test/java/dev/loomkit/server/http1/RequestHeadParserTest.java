@@ -1,4 +1,8 @@
-package dev.loomkit.server;
+package dev.loomkit.server.http1;
+
+import dev.loomkit.server.Headers;
+import dev.loomkit.server.ProtocolException;
+import dev.loomkit.server.ServerConfig;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -42,6 +46,31 @@ class RequestHeadParserTest {
         return assertThrows(ProtocolException.class, () -> parse(head), head).status();
     }
 
+    /** Whether the parser said, before refusing a head, that it was a HEAD request's. */
+    private boolean saidHeadRequest(String head) {
+        boolean[] said = {false};
+        var events = new RequestHeadParser.HeadEvents() {
+            @Override
+            public void headStarted() {
+            }
+
+            @Override
+            public void refusingHeadRequest() {
+                said[0] = true;
+            }
+        };
+        assertThrows(ProtocolException.class, () -> parser.parse(buffered(head), events), head);
+        return said[0];
+    }
+
+    @Test
+    void testARefusedHeadRequestIsSaidToBeOneSoItsErrorHasNoBody() {
+        assertTrue(saidHeadRequest("HEAD /a HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"));
+        assertTrue(saidHeadRequest("HEAD /a HTTP/1.1\r\n\r\n"), "no Host");
+        assertFalse(saidHeadRequest("GET /a HTTP/1.1\r\n\r\n"));
+        assertFalse(saidHeadRequest("HEAD  /a HTTP/1.1\r\nHost: x\r\n\r\n"), "the request line itself is malformed: no method known");
+    }
+
     @Test
     void testCommonMethodsAndFieldNamesAreSharedConstantsAndNamesKeepTheirCase() throws Exception {
         RequestHead h = parse("GET /a?b=c HTTP/1.1\r\nHost: example\r\nX-Odd:  v  \r\nhost2: y\r\n\r\n");
@@ -50,11 +79,10 @@ class RequestHeadParserTest {
         assertEquals("/a", h.path());
         assertEquals("b=c", h.query());
         assertTrue(h.http11());
-        List<Headers.Field> fields = h.headers().fields();
+        List<Headers.Field> fields = h.fields();
         assertSame("Host", fields.get(0).name());
         assertEquals(new Headers.Field("X-Odd", "v"), fields.get(1), "value trimmed of spaces and tabs");
         assertEquals("host2", fields.get(2).name());
-        assertThrows(UnsupportedOperationException.class, () -> fields.add(new Headers.Field("a", "b")));
         assertSame("PATCH", parse("PATCH / HTTP/1.1\r\nHost: x\r\n\r\n").method());
         assertEquals("PURGE", parse("PURGE / HTTP/1.1\r\nHost: x\r\n\r\n").method());
     }
@@ -121,7 +149,8 @@ class RequestHeadParserTest {
             });
             RequestHead h = parser.parse(in, () -> { });
             assertEquals("/split", h.path());
-            assertEquals(2_000, h.headers().first("x-long").orElseThrow().length());
+            assertEquals(2_000, h.fields().stream().filter(f -> f.name().equalsIgnoreCase("x-long")).findFirst().orElseThrow()
+                    .value().length());
             var e = assertThrows(ProtocolException.class, () -> parser.parse(in, () -> { }));
             assertEquals(400, e.status(), "the stream ended inside the second head");
         }

@@ -1,4 +1,6 @@
-package dev.loomkit.server;
+package dev.loomkit.server.http1;
+
+import dev.loomkit.server.Headers;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -6,9 +8,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 
 /** Writes responses: the status line and fields, then the body framed by length or in chunks. */
-final class ResponseWriter {
+public final class ResponseWriter {
     private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
 
     /** The Date field, formatted once a second: formatting per request costs more than the rest of the head. */
@@ -22,6 +25,9 @@ final class ResponseWriter {
     /** The Date line of the current second; replaced once a second, read by every response. */
     private record DateLine(long second, String value, byte[] line) {
     }
+
+    /** The fields of an error response. */
+    private static final List<Headers.Field> TEXT = List.of(new Headers.Field("Content-Type", "text/plain; charset=utf-8"));
 
     private static volatile DateLine date = new DateLine(-1, "", new byte[0]);
 
@@ -39,7 +45,8 @@ final class ResponseWriter {
         return d;
     }
 
-    static String date() {
+    /** {@return the value of the Date field for the current second} */
+    public static String date() {
         return dateLine().value;
     }
 
@@ -52,7 +59,8 @@ final class ResponseWriter {
         return line;
     }
 
-    static void writeContinue(HttpOutput out) throws IOException {
+    /** Writes and flushes an interim 100 (Continue), as a request that expects it begins to read its body. */
+    public static void writeContinue(HttpOutput out) throws IOException {
         out.write(CONTINUE);
         out.flush();
     }
@@ -62,9 +70,10 @@ final class ResponseWriter {
     }
 
     /** Writes the status line, the fields, Date and the connection's fate; the caller ends the head. */
-    private static void head(HttpOutput out, int status, Headers fields, boolean http11, boolean close) throws IOException {
+    private static void head(HttpOutput out, int status, List<Headers.Field> fields, boolean http11, boolean close)
+            throws IOException {
         out.write(statusLine(status));
-        for (Headers.Field f : fields.list()) {
+        for (Headers.Field f : fields) {
             out.writeLatin1(f.name());
             out.writeLatin1(": ");
             out.writeLatin1(f.value()); // validated: every character is in ISO-8859-1
@@ -82,11 +91,9 @@ final class ResponseWriter {
      * Writes a response with a body of known length, and flushes it: each answer leaves as soon as
      * it is made, so that a slow handler for a pipelined request never delays the ones before it.
      */
-    static void writeFixed(HttpOutput out, Response response, boolean http11, boolean close, boolean headRequest)
-            throws IOException {
-        int status = response.status();
-        byte[] body = response.body();
-        head(out, status, response.headers(), http11, close);
+    public static void writeFixed(HttpOutput out, int status, List<Headers.Field> fields, byte[] body, boolean http11,
+                                  boolean close, boolean headRequest) throws IOException {
+        head(out, status, fields, http11, close);
         if (!bodyless(status)) {
             out.writeLatin1("Content-Length: ");
             out.writeDecimal(body.length);
@@ -99,11 +106,15 @@ final class ResponseWriter {
         out.flush();
     }
 
-    static OutputStream startStreaming(HttpOutput out, Response response, boolean http11, boolean close,
-                                       boolean headRequest) throws IOException {
-        int status = response.status();
+    /**
+     * Writes the head of a response whose body follows as it is made, and returns the stream for
+     * that body: chunked on HTTP/1.1, delimited by the connection's close on HTTP/1.0, discarding
+     * for a HEAD request or a bodyless status.
+     */
+    public static OutputStream startStreaming(HttpOutput out, int status, List<Headers.Field> fields, boolean http11,
+                                              boolean close, boolean headRequest) throws IOException {
         boolean chunked = http11 && !bodyless(status);
-        head(out, status, response.headers(), http11, close);
+        head(out, status, fields, http11, close);
         if (chunked) {
             out.write(CHUNKED);
         }
@@ -209,8 +220,13 @@ final class ResponseWriter {
     }
 
     /** Writes a short error response with the given status and message, and asks to close. */
-    static void writeError(HttpOutput out, int status, String message, boolean http11, boolean headRequest) throws IOException {
-        writeFixed(out, Response.text(status, status + " " + HttpStatus.reason(status) + ": " + message + "\n"), http11, true,
-                headRequest);
+    public static void writeError(HttpOutput out, int status, String message, boolean http11, boolean headRequest)
+            throws IOException {
+        writeFixed(out, status, TEXT, errorBody(status, message), http11, true, headRequest);
+    }
+
+    /** {@return the body of an error response: the status, its reason and what was wrong, in a line} */
+    public static byte[] errorBody(int status, String message) {
+        return (status + " " + HttpStatus.reason(status) + ": " + message + "\n").getBytes(StandardCharsets.UTF_8);
     }
 }

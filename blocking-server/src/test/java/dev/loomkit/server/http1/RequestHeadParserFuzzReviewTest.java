@@ -1,4 +1,7 @@
-package dev.loomkit.server;
+package dev.loomkit.server.http1;
+
+import dev.loomkit.server.ProtocolException;
+import dev.loomkit.server.ServerConfig;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;

@@ -1,11 +1,12 @@
-package dev.loomkit.server;
+package dev.loomkit.server.http1;
 
 /** Reason phrases for the status codes the server sends. */
-final class HttpStatus {
+public final class HttpStatus {
     private HttpStatus() {
     }
 
-    static String reason(int status) {
+    /** {@return the reason phrase of {@code status}, or a generic one for a code it does not know} */
+    public static String reason(int status) {
         return switch (status) {
             case 100 -> "Continue";
             case 200 -> "OK";

@@ -1,4 +1,8 @@
-package dev.loomkit.server;
+package dev.loomkit.server.http1;
+
+import dev.loomkit.server.Headers;
+import dev.loomkit.server.ProtocolException;
+import dev.loomkit.server.ServerConfig;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -29,7 +33,7 @@ import org.junit.jupiter.api.Timeout;
  * and the connection's buffer never grows past the limit the server gives it.
  *
  * <p>{@code ./loomkit test} runs these in Jazzer's regression mode: every input under
- * {@code src/test/resources/dev/loomkit/server/HttpCodecFuzzTestInputs/<method>/} once, in a
+ * {@code src/test/resources/dev/loomkit/server/http1/HttpCodecFuzzTestInputs/<method>/} once, in a
  * second or two. A coverage-guided run is on demand (one target per run; README, "Fuzzing"):
  * <pre>
  * JAZZER_FUZZ=1 ./loomkit mvn -pl blocking-server -am test -Dtest='HttpCodecFuzzTest#fuzzHeadParser' \
@@ -88,7 +92,7 @@ class HttpCodecFuzzTest {
             assertEquals(head.path(), reparsed.path());
             assertEquals(head.query(), reparsed.query());
             assertEquals(head.http11(), reparsed.http11());
-            assertEquals(head.headers().fields(), reparsed.headers().fields());
+            assertEquals(head.fields(), reparsed.fields());
             assertEquals(head.contentLength(), reparsed.contentLength());
             assertEquals(head.chunked(), reparsed.chunked());
             assertEquals(head.expectContinue(), reparsed.expectContinue());
@@ -177,7 +181,7 @@ class HttpCodecFuzzTest {
     private static byte[] canonical(RequestHead head) {
         var s = new StringBuilder().append(head.method()).append(' ').append(head.target()).append(' ')
                 .append(head.version()).append("\r\n");
-        for (Headers.Field f : head.headers().fields()) {
+        for (Headers.Field f : head.fields()) {
             s.append(f.name()).append(": ").append(f.value()).append("\r\n");
         }
         return s.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);

@@ -1,20 +1,23 @@
-package dev.loomkit.server;
+package dev.loomkit.server.http1;
+
+import dev.loomkit.server.ProtocolException;
 
 import java.io.IOException;
 import java.io.InputStream;
 
 /**
  * A request body, Content-Length or chunked, bounded by the body limit. Every read from the network
- * goes through {@link Exchange#beforeBodyRead()} and {@link Exchange#afterBodyRead()}, which send
- * {@code 100 Continue} when the client asked for it, keep the body timeout, and hold off the
- * cancellation interrupt (which would close the channel under a read).
+ * goes through a {@link ReadGuard}, the server's exchange, which sends {@code 100 Continue} when the
+ * client asked for it, keeps the body timeout, and holds off the cancellation interrupt (which would
+ * close the channel under a read).
  */
-abstract sealed class BodyInputStream extends InputStream permits BodyInputStream.Fixed, BodyInputStream.Chunked, BodyInputStream.Empty {
+public abstract sealed class BodyInputStream extends InputStream
+        permits BodyInputStream.Fixed, BodyInputStream.Chunked, BodyInputStream.Empty {
     /**
      * What must happen around every body read from the network: the exchange's guards in the
      * server; nothing in the codec's unit tests, which read from byte arrays.
      */
-    interface ReadGuard {
+    public interface ReadGuard {
         /** Nothing to guard: for bodies read from memory. */
         ReadGuard NONE = new ReadGuard() {
             @Override
@@ -26,22 +29,35 @@ abstract sealed class BodyInputStream extends InputStream permits BodyInputStrea
             }
         };
 
+        /**
+         * Called before each read from the network, on the reading thread.
+         *
+         * @throws IOException if the read must not happen (the request is cancelled), or the
+         *                     {@code 100 Continue} it sends fails
+         */
         void beforeBodyRead() throws IOException;
 
+        /** Called after each read from the network, whether it succeeded or not. */
         void afterBodyRead();
     }
 
     final HttpInput in;
     final ReadGuard exchange;
     boolean done;
-    ProtocolException error;
+    private ProtocolException error;
 
     BodyInputStream(HttpInput in, ReadGuard exchange) {
         this.in = in;
         this.exchange = exchange;
     }
 
-    static BodyInputStream of(RequestHead head, HttpInput in, Exchange exchange, long maxBody) {
+    /** {@return the framing error a read of this body met, or null} It is the request's answer. */
+    public ProtocolException error() {
+        return error;
+    }
+
+    /** {@return the body that follows the head: chunked, of a length, or empty} */
+    public static BodyInputStream of(RequestHead head, HttpInput in, ReadGuard exchange, long maxBody) {
         if (head.chunked()) {
             return new Chunked(in, exchange, maxBody);
         }
@@ -52,7 +68,7 @@ abstract sealed class BodyInputStream extends InputStream permits BodyInputStrea
     }
 
     /** {@return whether the whole body has been read} */
-    boolean isComplete() {
+    public boolean isComplete() {
         return done;
     }
 
@@ -100,7 +116,7 @@ abstract sealed class BodyInputStream extends InputStream permits BodyInputStrea
      *
      * @return whether the body was read to its end within the limit
      */
-    boolean drain(long limit) {
+    public boolean drain(long limit) {
         // Counted on the wire, not in body bytes: chunk sizes, extensions and trailers count too,
         // so no framing can make a small body cost a large read.
         long start = in.consumed();

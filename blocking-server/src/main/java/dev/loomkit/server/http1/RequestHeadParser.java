@@ -1,4 +1,8 @@
-package dev.loomkit.server;
+package dev.loomkit.server.http1;
+
+import dev.loomkit.server.Headers;
+import dev.loomkit.server.ProtocolException;
+import dev.loomkit.server.ServerConfig;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -12,7 +16,7 @@ import java.util.Locale;
  * characters; one Host on HTTP/1.1; message framing that cannot be read two ways (the guards
  * against request smuggling). Every violation is a {@link ProtocolException} with its status.
  */
-final class RequestHeadParser {
+public final class RequestHeadParser {
     private static final int MAX_LEADING_EMPTY_LINES = 4;
 
     private final int maxRequestLine;
@@ -20,16 +24,26 @@ final class RequestHeadParser {
     private final int maxHeaderCount;
     private final long maxBody;
 
-    RequestHeadParser(ServerConfig config) {
+    /** Makes a parser with the config's limits on the request line, the fields and the body's declared length. */
+    public RequestHeadParser(ServerConfig config) {
         this.maxRequestLine = config.maxRequestLineBytes();
         this.maxHeaderBytes = config.maxHeaderBytes();
         this.maxHeaderCount = config.maxHeaderCount();
         this.maxBody = config.maxBodyBytes();
     }
 
-    /** Called once the first byte of a head has arrived, so its timeout can start. */
-    interface HeadStart {
+    /** What the parser tells the connection while it reads one head, on the reading thread. */
+    public interface HeadEvents {
+        /** The first byte of a head has arrived, so its timeout can start. */
         void headStarted();
+
+        /**
+         * The head about to be refused was a HEAD request's, so the error response must have no
+         * body (RFC 9110 9.3.2). Called just before the {@link ProtocolException} is thrown; by
+         * default, nothing happens.
+         */
+        default void refusingHeadRequest() {
+        }
     }
 
     /**
@@ -39,11 +53,11 @@ final class RequestHeadParser {
      * @throws ProtocolException if the head is malformed or over a limit
      * @throws IOException       if reading fails
      */
-    RequestHead parse(HttpInput in, HeadStart start) throws IOException {
+    public RequestHead parse(HttpInput in, HeadEvents events) throws IOException {
         if (!in.hasBuffered() && in.fill() < 0) {
             return null;
         }
-        start.headStarted();
+        events.headStarted();
         for (int empty = 0; ; empty++) {
             int lf = lineEnd(in, maxRequestLine, true);
             if (lf < 0) {
@@ -54,7 +68,7 @@ final class RequestHeadParser {
             int to = lf - 1;
             in.pos = lf + 1;
             if (to > from) {
-                return parseRequestLine(in.buf, from, to, in);
+                return parseRequestLine(in.buf, from, to, in, events);
             }
             if (empty >= MAX_LEADING_EMPTY_LINES) {
                 throw new ProtocolException(400, "too many empty lines before the request line");
@@ -75,7 +89,7 @@ final class RequestHeadParser {
     private static final byte[] HTTP_11 = "HTTP/1.1".getBytes(StandardCharsets.ISO_8859_1);
 
     /** Parses the request line in {@code b[from, to)}, where it lies in the buffer, then the fields. */
-    private RequestHead parseRequestLine(byte[] b, int from, int to, HttpInput in) throws IOException {
+    private RequestHead parseRequestLine(byte[] b, int from, int to, HttpInput in, HeadEvents events) throws IOException {
         int sp1 = indexOf(b, (byte) ' ', from, to);
         int sp2 = sp1 < 0 ? -1 : indexOf(b, (byte) ' ', sp1 + 1, to);
         if (sp1 <= from || sp2 < 0 || indexOf(b, (byte) ' ', sp2 + 1, to) >= 0) {
@@ -86,7 +100,7 @@ final class RequestHeadParser {
             return parseTargetAndFields(b, from, to, sp1, sp2, method, in);
         } catch (ProtocolException e) {
             if (method.equals("HEAD")) {
-                e.markHeadRequest();
+                events.refusingHeadRequest();
             }
             throw e;
         }
@@ -130,8 +144,7 @@ final class RequestHeadParser {
             }
             fields.add(parseField(in.buf, start, start + length));
         }
-        Headers headers = Headers.owning(fields);
-        return frame(method, target, http11, headers);
+        return frame(method, target, http11, fields);
     }
 
     private static final String[] COMMON_METHODS = {"GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH"};
@@ -247,7 +260,8 @@ final class RequestHeadParser {
     }
 
     /** RFC 9112 section 6: how long the body is, decided once, with every ambiguity refused. */
-    private RequestHead frame(String method, String target, boolean http11, Headers headers) throws ProtocolException {
+    private RequestHead frame(String method, String target, boolean http11, List<Headers.Field> fields)
+            throws ProtocolException {
         // One pass over the fields picks out the few that frame the message; most requests have
         // none of them but Host, so this allocates nothing for them.
         int hosts = 0;
@@ -257,7 +271,7 @@ final class RequestHeadParser {
         boolean expectContinue = false;
         boolean close = false;
         boolean keep = false;
-        for (Headers.Field f : headers.list()) {
+        for (Headers.Field f : fields) {
             String n = f.name();
             switch (n.length()) {
                 case 4 -> {
@@ -385,7 +399,7 @@ final class RequestHeadParser {
             path = t;
         }
         boolean keepAlive = !close && (http11 || keep);
-        return new RequestHead(method, target, path, query, http11, headers, chunked ? -1 : length, chunked,
+        return new RequestHead(method, target, path, query, http11, fields, chunked ? -1 : length, chunked,
                 expectContinue && (chunked || length > 0), keepAlive);
     }
 

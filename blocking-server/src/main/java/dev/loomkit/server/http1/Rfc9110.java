@@ -1,7 +1,7 @@
-package dev.loomkit.server;
+package dev.loomkit.server.http1;
 
 /** Character classes of RFC 9110 and 9112 (and RFC 3986's host), shared by the parser and the response checks. */
-final class Rfc9110 {
+public final class Rfc9110 {
     private static final boolean[] TCHAR = new boolean[128];
     /** RFC 3986 3.2.2 reg-name characters: unreserved, sub-delims, and '%' of a percent-encoding. */
     private static final boolean[] REG_NAME = new boolean[128];
@@ -26,16 +26,18 @@ final class Rfc9110 {
     private Rfc9110() {
     }
 
-    static boolean isTchar(int b) {
+    /** {@return whether {@code b} is a token character (tchar)} */
+    public static boolean isTchar(int b) {
         return b >= 0 && b < 128 && TCHAR[b];
     }
 
     /** {@return whether {@code c} may stand in a Host's reg-name (IPv4 addresses included)} */
-    static boolean isRegNameChar(char c) {
+    public static boolean isRegNameChar(char c) {
         return c < 128 && REG_NAME[c];
     }
 
-    static boolean isToken(String s) {
+    /** {@return whether {@code s} is a token: a method, a field name} */
+    public static boolean isToken(String s) {
         if (s == null || s.isEmpty()) {
             return false;
         }
@@ -48,11 +50,12 @@ final class Rfc9110 {
     }
 
     /** A field-value character: visible ASCII, space, tab, or obs-text (0x80-0xFF). */
-    static boolean isFieldValueByte(int b) {
+    public static boolean isFieldValueByte(int b) {
         return b == '\t' || (b >= 0x20 && b != 0x7f);
     }
 
-    static boolean isFieldValue(String s) {
+    /** {@return whether every character of {@code s} may stand in a field value} */
+    public static boolean isFieldValue(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c > 0xff || !isFieldValueByte(c)) {

@@ -1,4 +1,4 @@
-package dev.loomkit.server;
+package dev.loomkit.server.http1;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 /** Strict percent-decoding (UTF-8) of path segments and query strings. */
-final class PercentDecoder {
+public final class PercentDecoder {
     private PercentDecoder() {
     }
 
@@ -18,7 +18,7 @@ final class PercentDecoder {
      *
      * @throws IllegalArgumentException on a '%' not followed by two hex digits, or bytes that are not UTF-8
      */
-    static String decode(String s, boolean plusIsSpace) {
+    public static String decode(String s, boolean plusIsSpace) {
         if (s.indexOf('%') < 0 && !(plusIsSpace && s.indexOf('+') >= 0)) {
             return s;
         }
@@ -60,7 +60,7 @@ final class PercentDecoder {
     }
 
     /** Parses a query string into decoded names and values, in order of first appearance. */
-    static Map<String, List<String>> query(String query) {
+    public static Map<String, List<String>> query(String query) {
         if (query == null || query.isEmpty()) {
             return Map.of();
         }

@@ -1,4 +1,4 @@
-package dev.loomkit.server;
+package dev.loomkit.server.http1;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -8,7 +8,7 @@ import java.nio.channels.SocketChannel;
  * The connection's write side: a small buffer for heads and short bodies over a blocking channel.
  * Each channel write arms the write timeout, which the sweeper enforces; no timer is set per write.
  */
-final class HttpOutput {
+public final class HttpOutput {
     /**
      * Room for a typical response head and a short body, written in one call. A larger body goes
      * out in one gathering write with whatever is buffered, so a bigger buffer would save nothing,
@@ -19,16 +19,38 @@ final class HttpOutput {
     private static final int MAX_SIZE = 8 * 1024;
 
     private final SocketChannel channel;
-    private final ConnectionState state;
+    private final WriteTimer timer;
     private byte[] buf = new byte[SIZE];
     private ByteBuffer view = ByteBuffer.wrap(buf);
     private ByteBuffer[] viewOnly = {view};
     private int count;
-    long bytesWritten;
+    private long bytesWritten;
 
-    HttpOutput(SocketChannel channel, ConnectionState state) {
+    /**
+     * The connection's I/O clock, as the output sees it: each blocking write is timed. Called on the
+     * writing thread.
+     */
+    public interface WriteTimer {
+        /**
+         * A write call is about to block: the write timeout runs from now. Called before each call,
+         * so a slow reader that keeps taking bytes is not cut off; the first of a write remembers
+         * the I/O it interrupted.
+         */
+        void writeStarts();
+
+        /** The write ended, done or failed: the timed I/O it interrupted, if any, is put back. */
+        void writeEnded();
+    }
+
+    /** {@return bytes written to the channel so far} */
+    public long bytesWritten() {
+        return bytesWritten;
+    }
+
+    /** Makes an output for the channel, whose blocking writes {@code timer} times. */
+    public HttpOutput(SocketChannel channel, WriteTimer timer) {
         this.channel = channel;
-        this.state = state;
+        this.timer = timer;
     }
 
     void write(byte[] b, int off, int len) throws IOException {
@@ -107,18 +129,16 @@ final class HttpOutput {
     private void writeFully(ByteBuffer[] buffers) throws IOException {
         // A write may come in the middle of a read's time (the 100 Continue sent as a body read
         // begins): that read's deadline is put back afterwards, not cleared.
-        ConnectionState.Io before = state.io();
-        long beforeDeadline = state.ioDeadline();
         ByteBuffer last = buffers[buffers.length - 1];
         try {
             while (last.hasRemaining()) {
-                state.ioStart(ConnectionState.Io.WRITE);
+                timer.writeStarts();
                 // One buffer (nearly every response): a plain write, not a gathering one, which
                 // costs the JDK an I/O vector and more bookkeeping per call.
                 bytesWritten += buffers.length == 1 ? channel.write(last) : channel.write(buffers);
             }
         } finally {
-            state.ioRestore(before, beforeDeadline);
+            timer.writeEnded();
         }
     }
 }

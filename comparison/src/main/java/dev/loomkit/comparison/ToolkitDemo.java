@@ -18,9 +18,12 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 
 /**
  * A short tour of the toolkit that prints what it did: fan-out, fail-fast, race, a missed deadline,
@@ -32,6 +35,26 @@ final class ToolkitDemo {
 
     ToolkitDemo(PrintStream out) {
         this.out = out;
+    }
+
+    /** {@code ./loomkit run demo}. */
+    @Command(name = "demo", description = "A short tour of the toolkit that prints what it did, with the figures of this run.")
+    static final class DemoCommand implements Callable<Integer> {
+        @Mixin
+        private Cli.Help help;
+        private final PrintStream out;
+
+        DemoCommand(PrintStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public Integer call() throws Exception {
+            out.printf("loomkit toolkit demo on %s %s, %d cores%n%n", System.getProperty("java.vm.name"),
+                    Runtime.version(), Runtime.getRuntime().availableProcessors());
+            new ToolkitDemo(out).run();
+            return 0;
+        }
     }
 
     void run() throws Exception {

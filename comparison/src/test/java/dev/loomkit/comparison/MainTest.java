@@ -30,11 +30,14 @@ class MainTest {
         var err = new ByteArrayOutputStream();
         int code = Main.run(List.of("bare", "--bogus"), System.out, new PrintStream(err, true, StandardCharsets.UTF_8));
         assertEquals(2, code);
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("bare takes only --port N"), err.toString(StandardCharsets.UTF_8));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("bare: Unknown option: '--bogus' (see ./loomkit run bare --help)"),
+                err.toString(StandardCharsets.UTF_8));
         var out = new ByteArrayOutputStream();
         assertEquals(0, Main.run(List.of("--help"), new PrintStream(out, true, StandardCharsets.UTF_8), System.err));
         String help = out.toString(StandardCharsets.UTF_8);
-        assertTrue(help.contains("bare-virtual") && help.contains("./loomkit run bare"), help);
+        assertTrue(help.contains("bare-virtual") && help.contains("Commands:") && help.contains("  bare "), help);
+        assertTrue(!help.contains("\n  load ") && !help.contains("\n  backend ") && !help.contains("\n  parked "),
+                "the comparison's child processes are not for people: " + help);
     }
 
     @Test
@@ -42,6 +45,52 @@ class MainTest {
         var err = new ByteArrayOutputStream();
         int code = Main.run(List.of("--bogus"), System.out, new PrintStream(err, true, StandardCharsets.UTF_8));
         assertEquals(2, code);
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("unknown option '--bogus'"), err.toString(StandardCharsets.UTF_8));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("Unknown option: '--bogus'"), err.toString(StandardCharsets.UTF_8));
+    }
+
+    /** Runs a command line; returns its exit status, and what it printed on its two streams. */
+    private static String[] run(String... args) {
+        var out = new ByteArrayOutputStream();
+        var err = new ByteArrayOutputStream();
+        int code = Main.run(List.of(args), new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new String[] {Integer.toString(code), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)};
+    }
+
+    @Test
+    void testEveryCommandHasGeneratedHelpAndRefusesWhatItDoesNotTake() {
+        for (String command : List.of("bench", "diff", "demo", "bare", "serve", "load", "backend", "parked")) {
+            String[] help = run(command, "--help");
+            assertEquals("0", help[0], command);
+            assertTrue(help[1].startsWith("Usage: ./loomkit run " + command + " "), help[1]);
+            // What a command requires, given, so that the unknown option is what is refused.
+            List<String> required = switch (command) {
+                case "load" -> List.of("--target", "127.0.0.1:1", "--points", "1");
+                case "parked" -> List.of("virtual", "1");
+                default -> List.of();
+            };
+            var bogusArgs = new java.util.ArrayList<>(List.of(command));
+            bogusArgs.addAll(required);
+            bogusArgs.add("--bogus");
+            String[] bogus = run(bogusArgs.toArray(String[]::new));
+            assertEquals("2", bogus[0], command);
+            assertTrue(bogus[2].startsWith(command + ": Unknown option: '--bogus'"), bogus[2]);
+        }
+        // What used to be read wrongly in silence: a fraction taken as its whole part, a flag taking a
+        // "true" after it, a trailing argument ignored, two profiles at once.
+        String[] fraction = run("--connections", "10,1.5");
+        assertEquals("2", fraction[0]);
+        assertTrue(fraction[2].contains("'--connections'") && fraction[2].contains("whole"), fraction[2]);
+        String[] pair = run("load", "--target", "127.0.0.1:1", "--points", "2", "--idle", "true");
+        assertEquals("2", pair[0]);
+        assertTrue(pair[2].contains("Unmatched argument") && pair[2].contains("'true'"), pair[2]);
+        String[] profiles = run("--quick", "--full");
+        assertEquals("2", profiles[0]);
+        assertTrue(profiles[2].contains("--quick and --full"), profiles[2]);
+        String[] missing = run("bare", "--port");
+        assertEquals("2", missing[0]);
+        assertTrue(missing[2].contains("Missing required parameter for option '--port'"), missing[2]);
+        String[] kind = run("parked", "green", "10");
+        assertEquals("2", kind[0]);
+        assertTrue(kind[2].contains("parked takes virtual or platform"), kind[2]);
     }
 }

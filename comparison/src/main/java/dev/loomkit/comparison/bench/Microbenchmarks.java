@@ -1,5 +1,6 @@
 package dev.loomkit.comparison.bench;
 
+import dev.loomkit.comparison.Cli;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
@@ -10,12 +11,16 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.results.format.ResultFormatType;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code ./loomkit run bench}: the JMH microbenchmarks in a short profile (one fork, one warm-up
@@ -30,30 +35,54 @@ public final class Microbenchmarks {
     private final int platformCount;
     private final PrintStream console;
 
+    /**
+     * The microbenchmarks as the command line asks for them.
+     *
+     * @throws IllegalArgumentException saying what is wrong with {@code args}
+     */
     public Microbenchmarks(List<String> args, PrintStream console) {
-        Path dir = Path.of("reports", "bench-" + java.time.LocalDateTime.now().withNano(0).toString().replace(':', '-'));
-        String inc = "dev\\.loomkit\\.comparison\\.bench\\..*";
-        int virtual = 1_000_000;
-        int platform = 10_000;
-        for (int i = 0; i < args.size(); i++) {
-            String a = args.get(i);
-            if (i + 1 >= args.size()) {
-                throw new IllegalArgumentException(a + " needs a value; options: --out DIR, --include REGEX, --virtual N, --platform N");
-            }
-            String v = args.get(++i);
-            switch (a) {
-                case "--out" -> dir = Path.of(v);
-                case "--include" -> inc = v;
-                case "--virtual" -> virtual = Integer.parseInt(v);
-                case "--platform" -> platform = Integer.parseInt(v);
-                default -> throw new IllegalArgumentException("unknown option '" + a + "'; options: --out DIR, --include REGEX, --virtual N, --platform N");
-            }
+        this(Cli.parse(new BenchCommand(console), args), console);
+    }
+
+    private Microbenchmarks(BenchCommand c, PrintStream console) {
+        if (c.virtualCount < 1 || c.platformCount < 1) {
+            throw new IllegalArgumentException("--virtual and --platform need at least one thread");
         }
-        this.out = dir;
-        this.include = inc;
-        this.virtualCount = virtual;
-        this.platformCount = platform;
+        this.out = c.dir != null ? c.dir
+                : Path.of("reports", "bench-" + java.time.LocalDateTime.now().withNano(0).toString().replace(':', '-'));
+        this.include = c.include;
+        this.virtualCount = c.virtualCount;
+        this.platformCount = c.platformCount;
         this.console = console;
+    }
+
+    /** {@code ./loomkit run bench [options]}. */
+    @Command(name = "bench", sortOptions = false,
+            description = "JMH microbenchmarks and parked-thread memory (a few minutes); with --out pointing at a comparison "
+                    + "report, adds them to it.")
+    public static final class BenchCommand implements Callable<Integer> {
+        @Mixin
+        private Cli.Help help;
+        @Option(names = "--out", paramLabel = "DIR", description = "where the results go (default reports/bench-<time>)")
+        private Path dir;
+        @Option(names = "--include", paramLabel = "REGEX", description = "the benchmarks to run, by class and method (default: all)")
+        private String include = "dev\\.loomkit\\.comparison\\.bench\\..*";
+        @Option(names = "--virtual", paramLabel = "N", description = "parked virtual threads measured for memory (default 1,000,000)")
+        private int virtualCount = 1_000_000;
+        @Option(names = "--platform", paramLabel = "N", description = "parked platform threads measured for memory (default 10,000)")
+        private int platformCount = 10_000;
+        private final PrintStream console;
+
+        /** @param console where progress and tables go */
+        public BenchCommand(PrintStream console) {
+            this.console = console;
+        }
+
+        @Override
+        public Integer call() throws Exception {
+            new Microbenchmarks(this, console).run();
+            return 0;
+        }
     }
 
     public Path run() throws Exception {

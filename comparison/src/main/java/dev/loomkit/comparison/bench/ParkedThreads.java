@@ -1,12 +1,17 @@
 package dev.loomkit.comparison.bench;
 
+import dev.loomkit.comparison.Cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.locks.LockSupport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
 
 /**
  * Run in a child JVM: parks N threads of one kind and prints the growth of the process's resident
@@ -17,7 +22,30 @@ public final class ParkedThreads {
     private ParkedThreads() {
     }
 
-    public static void main(String kind, int count) throws Exception {
+    /** {@code parked virtual|platform N}: the microbenchmarks' child, not for people. */
+    @Command(name = "parked", hidden = true, description = "Parks N threads of a kind and prints the RSS they grew by.")
+    public static final class ParkedCommand implements Callable<Integer> {
+        @Mixin
+        private Cli.Help help;
+        @Parameters(index = "0", paramLabel = "KIND", description = "virtual or platform")
+        private String kind;
+        @Parameters(index = "1", paramLabel = "N", description = "how many")
+        private int count;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!kind.equals("virtual") && !kind.equals("platform")) {
+                throw new IllegalArgumentException("parked takes virtual or platform, not '" + kind + "'");
+            }
+            if (count < 1) {
+                throw new IllegalArgumentException("parked needs at least one thread, got " + count);
+            }
+            park(kind, count);
+            return 0;
+        }
+    }
+
+    private static void park(String kind, int count) throws Exception {
         System.gc();
         long before = rssKb();
         var parked = new CountDownLatch(count);

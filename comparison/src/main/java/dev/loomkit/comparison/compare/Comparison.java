@@ -35,14 +35,19 @@ public final class Comparison {
     private ChildJvm backend;
     private int backendPort;
 
+    /**
+     * A comparison as the command line asks for it.
+     *
+     * @throws IllegalArgumentException saying what is wrong with {@code args}
+     */
     public Comparison(List<String> args, PrintStream out) {
-        this.options = ComparisonOptions.parse(args);
-        this.out = out;
-        this.placement = CpuPlacement.choose(options.serverCpus());
+        this(ComparisonOptions.parse(args), out);
     }
 
-    public static String help() {
-        return ComparisonOptions.help();
+    Comparison(ComparisonOptions options, PrintStream out) {
+        this.options = options;
+        this.out = out;
+        this.placement = CpuPlacement.choose(options.serverCpus());
     }
 
     /** Runs it; returns the report directory. */
@@ -192,7 +197,7 @@ public final class Comparison {
                 extra.addAll(List.of("--abandon", scenario.abandon()));
             }
             if (scenario == Scenario.IDLE) {
-                extra.addAll(List.of("--idle", "true"));
+                extra.add("--idle");
             }
             driver.builtin(subject, points, extra, options.out().resolve("load-" + scenario.id + "-" + contender.name() + ".log"), readBackend);
         }

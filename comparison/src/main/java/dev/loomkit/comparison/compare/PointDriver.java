@@ -86,7 +86,7 @@ final class PointDriver {
                 "--warmup", Long.toString(options.warmup().toMillis()), "--duration", Long.toString(options.duration().toMillis()),
                 "--timeout", Long.toString(options.timeout().toMillis()), "--rate", Double.toString(options.rate()),
                 // Spreading sockets over 127.0.0.x source addresses works only towards loopback.
-                "--sources", Integer.toString(s.loopback() ? options.sources() : 0), "--paced", "true"));
+                "--sources", Integer.toString(s.loopback() ? options.sources() : 0), "--paced"));
         loadArgs.addAll(List.of("--hlog", HlogCharts.prefix(options.out(), s.scenario(), s.contender())));
         loadArgs.addAll(extraLoadArgs);
         try (var load = ChildJvm.start("load generator", placement.othersPrefix(), ComparisonOptions.CLIENT_FLAGS, loadArgs, loadLog)) {

@@ -1,5 +1,6 @@
 package dev.loomkit.comparison.compare;
 
+import dev.loomkit.comparison.Cli;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -10,6 +11,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code ./loomkit run diff A B}: two reports side by side, point by point, with the change from A
@@ -41,26 +47,44 @@ public final class RunDiff {
      * @throws IllegalArgumentException if the arguments are not two readable reports
      */
     public static Path run(List<String> args, PrintStream out) throws IOException {
-        List<String> positional = new ArrayList<>();
-        Path dir = null;
-        for (int i = 0; i < args.size(); i++) {
-            if (args.get(i).equals("--out")) {
-                if (i + 1 >= args.size()) {
-                    throw new IllegalArgumentException("--out needs a directory");
-                }
-                dir = Path.of(args.get(++i));
-            } else if (args.get(i).startsWith("--")) {
-                throw new IllegalArgumentException("unknown option '" + args.get(i) + "'; usage: diff A B [--out DIR]");
-            } else {
-                positional.add(args.get(i));
+        return Cli.parse(new DiffCommand(out), args).diff();
+    }
+
+    /** {@code ./loomkit run diff A B [--out DIR]}. */
+    @Command(name = "diff", sortOptions = false, description = "Two reports side by side: the change per point, and charts.")
+    public static final class DiffCommand implements Callable<Integer> {
+        @Mixin
+        private Cli.Help help;
+        @Parameters(paramLabel = "REPORT", arity = "0..*",
+                description = "two report directories (or their results.csv): A, the reference, then B")
+        private List<String> reports = new ArrayList<>();
+        @Option(names = "--out", paramLabel = "DIR", description = "where the chart pages go (default reports/diff-<time>)")
+        private Path dir;
+        private final PrintStream out;
+
+        /** @param out where the table goes */
+        public DiffCommand(PrintStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public Integer call() throws IOException {
+            diff();
+            return 0;
+        }
+
+        Path diff() throws IOException {
+            if (reports.size() != 2) {
+                throw new IllegalArgumentException("diff compares two reports: diff A B [--out DIR], where A and B are report "
+                        + "directories (or their results.csv); got " + reports.size() + " argument(s)");
             }
+            return RunDiff.diff(reports.get(0), reports.get(1), dir, out);
         }
-        if (positional.size() != 2) {
-            throw new IllegalArgumentException("diff compares two reports: diff A B [--out DIR], where A and B are report "
-                    + "directories (or their results.csv); got " + positional.size() + " argument(s)");
-        }
-        Path a = csv(positional.get(0));
-        Path b = csv(positional.get(1));
+    }
+
+    private static Path diff(String first, String second, Path dir, PrintStream out) throws IOException {
+        Path a = csv(first);
+        Path b = csv(second);
         Map<Key, Point> pa = read(a);
         Map<Key, Point> pb = read(b);
         if (dir == null) {

@@ -1,5 +1,6 @@
 package dev.loomkit.comparison.demo;
 
+import dev.loomkit.comparison.Cli;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -12,8 +13,12 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.PriorityQueue;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
 
 /**
  * The slow backend of the I/O-bound scenarios: {@code GET /delay?ms=N} answers {@code ok} after N
@@ -151,13 +156,22 @@ public final class Backend implements AutoCloseable {
         }
     }
 
-    /**
-     * Serves until the process ends; the command {@code backend [port]}.
-     *
-     * @param port the port (0 for any; the chosen one is printed)
-     * @throws Exception if it cannot start
-     */
-    public static void serve(int port) throws Exception {
+    /** {@code backend [PORT]}: serves until the process ends; the comparison's child, not for people. */
+    @Command(name = "backend", hidden = true, description = "The comparison's backend: answers after the delay asked for.")
+    public static final class BackendCommand implements Callable<Integer> {
+        @Mixin
+        private Cli.Help help;
+        @Parameters(paramLabel = "PORT", arity = "0..1", description = "the port (0, the default, for any; the chosen one is printed)")
+        private int port;
+
+        @Override
+        public Integer call() throws Exception {
+            serve(port);
+            return 0;
+        }
+    }
+
+    private static void serve(int port) throws Exception {
         Backend backend = start(new InetSocketAddress("127.0.0.1", port));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {

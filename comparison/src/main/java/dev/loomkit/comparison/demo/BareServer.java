@@ -1,5 +1,6 @@
 package dev.loomkit.comparison.demo;
 
+import dev.loomkit.comparison.Cli;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -7,10 +8,14 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * The comparison's reference contender {@code bare-virtual}: the least a virtual-thread-per-connection
@@ -131,33 +136,27 @@ public final class BareServer implements AutoCloseable {
     }
 
     /**
-     * {@code bare [--port N]}: runs the bare server until the process is stopped (SIGTERM, Ctrl-C),
-     * then closes it. Prints one line, {@code bare server on http://127.0.0.1:PORT ...}, when it listens.
-     *
-     * @param args the options
-     * @throws Exception if it cannot start
+     * {@code ./loomkit run bare [--port N]}: runs the bare server until the process is stopped
+     * (SIGTERM, Ctrl-C), then closes it. Prints one line, {@code bare server on http://127.0.0.1:PORT ...},
+     * when it listens.
      */
-    public static void serve(List<String> args) throws Exception {
-        int port = 8080;
-        for (int i = 0; i < args.size(); i++) {
-            String a = args.get(i);
-            if (!a.equals("--port")) {
-                throw new IllegalArgumentException("unknown option '" + a + "'; bare takes only --port N");
-            }
-            if (++i >= args.size()) {
-                throw new IllegalArgumentException("--port needs a value");
-            }
-            try {
-                port = Integer.parseInt(args.get(i));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--port needs a whole number, got '" + args.get(i) + "'");
-            }
+    @Command(name = "bare", description = "The bare-virtual reference server alone, until stopped: the least a "
+            + "virtual-thread-per-connection server can do; routes: /hello /sleep?ms=N.")
+    public static final class BareCommand implements Callable<Integer> {
+        @Mixin
+        private Cli.Help help;
+        @Option(names = "--port", paramLabel = "N", description = "the port, 0 for any free one (default 8080)")
+        private int port = 8080;
+
+        @Override
+        public Integer call() throws Exception {
+            BareServer server = start(port);
+            Runtime.getRuntime().addShutdownHook(new Thread(server::close, "bare-shutdown"));
+            System.out.println("bare server on http://127.0.0.1:" + server.port()
+                    + " (a virtual thread per connection; a reference, not a server); routes: /hello /sleep?ms=N");
+            System.out.flush();
+            server.awaitClose();
+            return 0;
         }
-        BareServer server = start(port);
-        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "bare-shutdown"));
-        System.out.println("bare server on http://127.0.0.1:" + server.port()
-                + " (a virtual thread per connection; a reference, not a server); routes: /hello /sleep?ms=N");
-        System.out.flush();
-        server.awaitClose();
     }
 }

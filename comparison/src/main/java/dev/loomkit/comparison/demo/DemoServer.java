@@ -1,5 +1,6 @@
 package dev.loomkit.comparison.demo;
 
+import dev.loomkit.comparison.Cli;
 import dev.loomkit.server.HttpException;
 import dev.loomkit.server.HttpServer;
 import dev.loomkit.server.Request;
@@ -17,6 +18,10 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * The demo server the comparison drives: {@code /hello}, {@code /sleep?ms=N}, {@code /work?ms=N&cpu=K},
@@ -136,47 +141,13 @@ public final class DemoServer {
     record Options(ThreadMode mode, int port, int pool, int maxConnections, int maxRequests, int admissionTimeoutMs,
                    boolean accessLog, InetSocketAddress backend, int backendConnections, boolean adaptiveAdmission,
                    boolean jvmMetrics) {
+        /**
+         * {@return the options the command line asks for}
+         *
+         * @throws IllegalArgumentException saying what is wrong with {@code args}
+         */
         static Options parse(java.util.List<String> args) {
-            ThreadMode mode = ThreadMode.VIRTUAL;
-            int port = 8080;
-            int pool = 200;
-            int max = 10_000;
-            int maxRequests = ServerConfig.defaults().maxConcurrentRequests();
-            int admissionMs = (int) ServerConfig.defaults().admissionTimeout().toMillis();
-            boolean access = false;
-            InetSocketAddress backend = null;
-            int backendConnections = 8_000;
-            boolean adaptive = ServerConfig.defaults().adaptiveAdmission();
-            boolean jvmMetrics = true;
-            for (int i = 0; i < args.size(); i++) {
-                String a = args.get(i);
-                switch (a) {
-                    case "--mode" -> mode = ThreadMode.parse(value(args, ++i, a));
-                    case "--port" -> port = intValue(args, ++i, a);
-                    case "--pool" -> pool = intValue(args, ++i, a);
-                    case "--max-connections" -> max = intValue(args, ++i, a);
-                    case "--max-requests" -> maxRequests = intValue(args, ++i, a);
-                    case "--admission-timeout" -> admissionMs = intValue(args, ++i, a);
-                    case "--access-log" -> access = true;
-                    case "--backend" -> backend = hostPort(value(args, ++i, a));
-                    case "--backend-connections" -> backendConnections = intValue(args, ++i, a);
-                    case "--jvm-metrics" -> jvmMetrics = switch (value(args, ++i, a)) {
-                        case "on" -> true;
-                        case "off" -> false;
-                        default -> throw new IllegalArgumentException("--jvm-metrics takes on or off, not '" + args.get(i) + "'");
-                    };
-                    case "--admission" -> adaptive = switch (value(args, ++i, a)) {
-                        case "adaptive" -> true;
-                        case "fixed" -> false;
-                        default -> throw new IllegalArgumentException("--admission takes adaptive (the limit learnt, at most --max-requests) "
-                                + "or fixed (--max-requests; at or above --max-connections it never binds), not '" + args.get(i) + "'");
-                    };
-                    default -> throw new IllegalArgumentException("unknown option '" + a + "'; options: --mode virtual|platform|selector-pool, --port N, --pool N, "
-                            + "--max-connections N, --max-requests N, --admission adaptive|fixed, --admission-timeout MS, --access-log, "
-                            + "--backend host:port, --backend-connections N, --jvm-metrics on|off");
-                }
-            }
-            return new Options(mode, port, pool, max, maxRequests, admissionMs, access, backend, backendConnections, adaptive, jvmMetrics);
+            return Cli.parse(new ServeCommand(), args).options();
         }
 
         static InetSocketAddress hostPort(String v) {
@@ -190,21 +161,60 @@ public final class DemoServer {
                 throw new IllegalArgumentException("--backend needs host:port, got '" + v + "'");
             }
         }
+    }
 
-        private static String value(java.util.List<String> args, int i, String option) {
-            if (i >= args.size()) {
-                throw new IllegalArgumentException(option + " needs a value");
-            }
-            return args.get(i);
+    /** {@code ./loomkit serve [options]}: the demo server alone. */
+    @Command(name = "serve", sortOptions = false, description = "The demo server alone, until Ctrl-C; routes: /hello "
+            + "/sleep?ms=N /work?ms=N&cpu=K /fanout?n=N&ms=M /metrics.")
+    public static final class ServeCommand implements Callable<Integer> {
+        @Mixin
+        private Cli.Help help;
+        @Option(names = "--mode", paramLabel = "MODE", description = "virtual, selector-pool or platform (default virtual)")
+        private String mode = ThreadMode.VIRTUAL.label();
+        @Option(names = "--port", paramLabel = "N", description = "the port, 0 for any free one (default 8080)")
+        private int port = 8080;
+        @Option(names = "--pool", paramLabel = "N", description = "platform threads in the selector-pool and platform modes (default 200)")
+        private int pool = 200;
+        @Option(names = "--max-connections", paramLabel = "N", description = "connections held at once (default 10,000)")
+        private int maxConnections = 10_000;
+        @Option(names = "--max-requests", paramLabel = "N", description = "requests in flight at once; the adaptive limit's ceiling")
+        private int maxRequests = ServerConfig.defaults().maxConcurrentRequests();
+        @Option(names = "--admission", paramLabel = "adaptive|fixed", description = {
+            "adaptive (the limit learnt, at most --max-requests) or fixed (--max-requests; at or above --max-connections it "
+                + "never binds)"})
+        private String admission = ServerConfig.defaults().adaptiveAdmission() ? "adaptive" : "fixed";
+        @Option(names = "--admission-timeout", paramLabel = "MS", description = "how long a request waits for admission before a 503")
+        private int admissionTimeoutMs = (int) ServerConfig.defaults().admissionTimeout().toMillis();
+        @Option(names = "--access-log", description = "log each request")
+        private boolean accessLog;
+        @Option(names = "--backend", paramLabel = "HOST:PORT", description = "the backend that /work and /fanout call (default: none; they sleep)")
+        private String backend;
+        @Option(names = "--backend-connections", paramLabel = "N", description = "connections to the backend at most (default 8,000)")
+        private int backendConnections = 8_000;
+        @Option(names = "--jvm-metrics", paramLabel = "on|off", description = "bind the JVM's meters too (default on)")
+        private String jvmMetrics = "on";
+
+        @Override
+        public Integer call() throws Exception {
+            serve(options());
+            return 0;
         }
 
-        private static int intValue(java.util.List<String> args, int i, String option) {
-            String v = value(args, i, option);
-            try {
-                return Integer.parseInt(v);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(option + " needs a whole number, got '" + v + "'");
-            }
+        /** {@return the options, checked} @throws IllegalArgumentException saying which is wrong */
+        Options options() {
+            boolean jvm = switch (jvmMetrics) {
+                case "on" -> true;
+                case "off" -> false;
+                default -> throw new IllegalArgumentException("--jvm-metrics takes on or off, not '" + jvmMetrics + "'");
+            };
+            boolean adaptive = switch (admission) {
+                case "adaptive" -> true;
+                case "fixed" -> false;
+                default -> throw new IllegalArgumentException("--admission takes adaptive (the limit learnt, at most --max-requests) "
+                        + "or fixed (--max-requests; at or above --max-connections it never binds), not '" + admission + "'");
+            };
+            return new Options(ThreadMode.parse(mode), port, pool, maxConnections, maxRequests, admissionTimeoutMs, accessLog,
+                    backend == null ? null : Options.hostPort(backend), backendConnections, adaptive, jvm);
         }
     }
 
@@ -237,11 +247,10 @@ public final class DemoServer {
     /**
      * Runs the demo server until the process is interrupted (Ctrl-C): then it shuts down gracefully.
      *
-     * @param args the options
+     * @param o the options
      * @throws Exception if it cannot start
      */
-    public static void serve(java.util.List<String> args) throws Exception {
-        Options o = Options.parse(args);
+    private static void serve(Options o) throws Exception {
         var registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         registry.config().commonTags("mode", o.mode().label());
         AutoCloseable meters = bindMeters(registry, o.jvmMetrics());

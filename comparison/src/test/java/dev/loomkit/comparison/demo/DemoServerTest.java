@@ -72,9 +72,9 @@ class DemoServerTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> DemoServer.Options.parse(List.of("--jvm-metrics", "yes")))
                 .getMessage().contains("--jvm-metrics takes on or off"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> DemoServer.Options.parse(List.of("--port", "x")))
-                .getMessage().contains("--port needs a whole number"));
+                .getMessage().contains("Invalid value for option '--port': 'x' is not an int"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> DemoServer.Options.parse(List.of("--bogus")))
-                .getMessage().contains("unknown option '--bogus'"));
+                .getMessage().contains("Unknown option: '--bogus'"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> DemoServer.Options.parse(List.of("--mode", "green")))
                 .getMessage().contains("expected 'virtual', 'platform' or 'selector-pool'"));
     }

@@ -28,11 +28,36 @@ public final class Cli {
      */
     public static <T> T parse(T command, List<String> args) {
         try {
-            new CommandLine(command).parseArgs(args.toArray(String[]::new));
+            configure(new CommandLine(command)).parseArgs(args.toArray(String[]::new));
         } catch (CommandLine.ParameterException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
         return command;
+    }
+
+    /**
+     * The parser's settings, the same for every command: no {@code @file} expansion (a report
+     * records the command line as given, which must be what ran), and a value may be spelt like a
+     * command ({@code --out demo}).
+     */
+    static CommandLine configure(CommandLine cli) {
+        return cli.setExpandAtFiles(false).setAllowSubcommandsAsOptionParameters(true);
+    }
+
+    /**
+     * Refuses a list option given more than once: picocli would add the values up, and
+     * {@code --connections 10,100 --connections 1000} once meant 1000 alone.
+     *
+     * @throws IllegalArgumentException naming the option
+     */
+    public static void once(List<String> args, String... options) {
+        for (String option : options) {
+            long times = args.stream().filter(a -> a.equals(option) || a.startsWith(option + "=")).count();
+            if (times > 1) {
+                throw new IllegalArgumentException(option + " was given " + times + " times: give it once, its values separated "
+                        + "by commas");
+            }
+        }
     }
 
     /** {@return the generated help of {@code command}} */
@@ -48,6 +73,16 @@ public final class Cli {
      * @return the exit status
      */
     static int execute(CommandLine cli, List<String> args, PrintStream out, PrintStream err) {
+        configure(cli);
+        cli.setExecutionStrategy(parsed -> {
+            // The comparison's options go with the comparison: before a command they would be dropped.
+            if (parsed.subcommand() != null && parsed.matchedOptions().stream().anyMatch(o -> !o.usageHelp())) {
+                throw new CommandLine.ParameterException(cli, "the comparison's options do not go before a command: "
+                        + parsed.matchedOptions().stream().map(o -> o.longestName()).toList() + " before '"
+                        + parsed.subcommand().commandSpec().name() + "'");
+            }
+            return new CommandLine.RunLast().execute(parsed);
+        });
         cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
         cli.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
         cli.setColorScheme(CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF));

@@ -32,7 +32,12 @@ public final class Main {
      * @return the exit status: 0, or 2 for a command line that is wrong (said on {@code err})
      */
     static int run(List<String> args, PrintStream out, PrintStream err) {
-        var cli = new CommandLine(new CompareCommand(out))
+        return Cli.execute(commands(out), args, out, err);
+    }
+
+    /** {@return the comparison with its commands, writing to {@code out}} */
+    static CommandLine commands(PrintStream out) {
+        return new CommandLine(new CompareCommand(out))
                 .addSubcommand(new Microbenchmarks.BenchCommand(out))
                 .addSubcommand(new RunDiff.DiffCommand(out))
                 .addSubcommand(new ToolkitDemo.DemoCommand(out))
@@ -41,6 +46,5 @@ public final class Main {
                 .addSubcommand(new LoadCommand(out))
                 .addSubcommand(new Backend.BackendCommand())
                 .addSubcommand(new ParkedThreads.ParkedCommand());
-        return Cli.execute(cli, args, out, err);
     }
 }

@@ -83,9 +83,12 @@ class MainTest {
         String[] pair = run("load", "--target", "127.0.0.1:1", "--points", "2", "--idle", "true");
         assertEquals("2", pair[0]);
         assertTrue(pair[2].contains("Unmatched argument") && pair[2].contains("'true'"), pair[2]);
-        String[] profiles = run("--quick", "--full");
-        assertEquals("2", profiles[0]);
-        assertTrue(profiles[2].contains("--quick and --full"), profiles[2]);
+        var spelt = Cli.configure(Main.commands(System.out)).parseArgs("--out", "demo");
+        assertTrue(spelt.subcommand() == null && spelt.matchedOptionValue("--out", (Object) null) != null,
+                "a value spelt like a command is the option's value");
+        String[] before = run("--quick", "bench");
+        assertEquals("2", before[0], "--quick before a command would be dropped");
+        assertTrue(before[2].contains("do not go before a command") && before[2].contains("--quick"), before[2]);
         String[] missing = run("bare", "--port");
         assertEquals("2", missing[0]);
         assertTrue(missing[2].contains("Missing required parameter for option '--port'"), missing[2]);

@@ -110,6 +110,11 @@ public final class CompareCommand implements Callable<Integer> {
         if (quick && full) {
             throw new IllegalArgumentException("--quick and --full are two profiles: choose one");
         }
+        Cli.once(args, "--scenarios", "--modes", "--connections");
+        if ((scenarios != null && scenarios.isEmpty()) || (modes != null && modes.isEmpty())
+                || (connections != null && connections.isEmpty())) {
+            throw new IllegalArgumentException("--scenarios, --modes and --connections need at least one value each");
+        }
         String profile = quick ? "quick" : full ? "full" : "default";
         List<Scenario> scenarioList = scenarios != null ? scenarios.stream().map(Scenario::parse).toList() : switch (profile) {
             case "quick" -> List.of(Scenario.IO, Scenario.CPU);

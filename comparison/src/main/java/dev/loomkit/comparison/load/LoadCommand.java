@@ -76,7 +76,7 @@ public final class LoadCommand implements Callable<Integer> {
         if (colon <= 0) {
             throw new IllegalArgumentException("--target needs host:port, got '" + target + "'");
         }
-        if (points.stream().anyMatch(p -> p < 1 || p > 60_000)) {
+        if (points.isEmpty() || points.stream().anyMatch(p -> p < 1 || p > 60_000)) {
             throw new IllegalArgumentException("--points must be in [1, 60000], got " + points);
         }
         if (rate < 0 || !Double.isFinite(rate)) {

@@ -117,6 +117,14 @@ class ComparisonTest {
         assertThrows(IllegalArgumentException.class, () -> ComparisonOptions.parse(List.of("--duration")));
         assertThrows(IllegalArgumentException.class, () -> ComparisonOptions.parse(List.of("--loadgen", "ab")));
         assertThrows(IllegalArgumentException.class, () -> ComparisonOptions.parse(List.of("--loadgen", "wrk", "--scenarios", "impatient")));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ComparisonOptions.parse(List.of("--quick", "--full")))
+                .getMessage().contains("--quick and --full"));
+        var twice = assertThrows(IllegalArgumentException.class,
+                () -> ComparisonOptions.parse(List.of("--connections", "10,100", "--connections=1000")));
+        assertTrue(twice.getMessage().contains("--connections was given 2 times"), twice.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> ComparisonOptions.parse(List.of("--connections", ",")));
+        assertThrows(IllegalArgumentException.class, () -> ComparisonOptions.parse(List.of("--warmup", "1", "--warmup", "2")),
+                "a single-valued option given twice is refused, not the last one taken");
         var quick = ComparisonOptions.parse(List.of("--quick"));
         assertEquals(List.of(10, 100, 1_000), quick.points());
         for (String bad : List.of("virtual-limit-0", "virtual-limit-", "platform-200-limit-x", "platform--limit-5", "-limit-5")) {

@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.loomkit.comparison.Cli;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -36,7 +38,7 @@ class LoadCommandTest {
         assertEquals(Duration.ofMillis(200), p.abandonAfter());
         assertTrue(p.idle());
         assertEquals("/tmp/x", p.hlog());
-        var defaults = plan("--target", "localhost:1", "--points", "1");
+        var defaults = plan("--target", "127.0.0.1:1", "--points", "1");
         assertEquals("/hello", defaults.path());
         assertEquals(1, defaults.sources());
         assertEquals(0, defaults.rate());
@@ -44,18 +46,20 @@ class LoadCommandTest {
 
     @Test
     void testAWrongValueIsRefusedWithTheOptionNamed() {
-        for (List<String> bad : List.of(
-                List.of("--target", "nohost", "--points", "1"),
-                List.of("--target", "h:notaport", "--points", "1"),
-                List.of("--target", "h:1", "--points", "0"),
-                List.of("--target", "h:1", "--points", "1.5"),
-                List.of("--target", "h:1", "--points", "1", "--rate", "-1"),
-                List.of("--target", "h:1", "--points", "1", "--abandon", "0.5"),
-                List.of("--target", "h:1", "--points", "1", "--abandon", "2:100"),
-                List.of("--target", "h:1", "--points", "1", "--paced", "true"),
-                List.of("--points", "1"))) {
+        Map<List<String>, String> refusals = new LinkedHashMap<>();
+        refusals.put(List.of("--target", "nohost", "--points", "1"), "--target");
+        refusals.put(List.of("--target", "127.0.0.1:notaport", "--points", "1"), "--target");
+        refusals.put(List.of("--target", "127.0.0.1:1", "--points", "0"), "--points");
+        refusals.put(List.of("--target", "127.0.0.1:1", "--points", ","), "--points");
+        refusals.put(List.of("--target", "127.0.0.1:1", "--points", "1.5"), "'--points'");
+        refusals.put(List.of("--target", "127.0.0.1:1", "--points", "1", "--rate", "-1"), "--rate");
+        refusals.put(List.of("--target", "127.0.0.1:1", "--points", "1", "--abandon", "0.5"), "--abandon");
+        refusals.put(List.of("--target", "127.0.0.1:1", "--points", "1", "--abandon", "2:100"), "--abandon");
+        refusals.put(List.of("--target", "127.0.0.1:1", "--points", "1", "--paced", "true"), "'true'");
+        refusals.put(List.of("--points", "1"), "'--target=HOST:PORT'");
+        refusals.forEach((bad, named) -> {
             var e = assertThrows(IllegalArgumentException.class, () -> plan(bad.toArray(String[]::new)), bad.toString());
-            assertTrue(e.getMessage().contains("--") || e.getMessage().contains("'true'"), e.getMessage());
-        }
+            assertTrue(e.getMessage().contains(named), bad + ": " + e.getMessage());
+        });
     }
 }

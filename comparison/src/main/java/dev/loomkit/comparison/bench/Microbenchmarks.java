@@ -17,20 +17,20 @@ import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.results.format.ResultFormatType;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
-import org.openjdk.jmh.runner.options.TimeValue;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code ./loomkit run bench}: the JMH microbenchmarks in a short profile (one fork, one warm-up
- * and three measured iterations of one second), plus the memory of a parked thread measured in
- * child JVMs. Writes {@code microbenchmarks.txt}, {@code jmh.json} and {@code microbenchmarks.html}
+ * {@code ./loomkit run bench}: the JMH microbenchmarks in one of three {@link BenchProfile}s (the
+ * headline figures by default, {@code --quick}, {@code --full}), plus the memory of a parked thread
+ * measured in child JVMs. Writes {@code microbenchmarks.txt}, {@code jmh.json} and {@code microbenchmarks.html}
  * to the output directory, and adds the tables to its {@code report.html} if there is one.
  */
 public final class Microbenchmarks {
     private final Path out;
     private final String include;
+    private final BenchProfile profile;
     private final int virtualCount;
     private final int platformCount;
     private final PrintStream console;
@@ -50,7 +50,11 @@ public final class Microbenchmarks {
         }
         this.out = c.dir != null ? c.dir
                 : Path.of("reports", "bench-" + java.time.LocalDateTime.now().withNano(0).toString().replace(':', '-'));
+        if (c.quick && c.full) {
+            throw new IllegalArgumentException("--quick and --full are two profiles: choose one");
+        }
         this.include = c.include;
+        this.profile = c.quick ? BenchProfile.QUICK : c.full ? BenchProfile.FULL : BenchProfile.HEADLINE;
         this.virtualCount = c.virtualCount;
         this.platformCount = c.platformCount;
         this.console = console;
@@ -58,15 +62,22 @@ public final class Microbenchmarks {
 
     /** {@code ./loomkit run bench [options]}. */
     @Command(name = "bench", sortOptions = false,
-            description = "JMH microbenchmarks and parked-thread memory (a few minutes); with --out pointing at a comparison "
-                    + "report, adds them to it.")
+            description = "JMH microbenchmarks and parked-thread memory: by default the headline figures, with error bars "
+                    + "meant to be within 10% of the score (about 5 minutes); with --out pointing at a comparison report, "
+                    + "adds them to it.")
     public static final class BenchCommand implements Callable<Integer> {
         @Mixin
         private Cli.Help help;
         @Option(names = "--out", paramLabel = "DIR", description = "where the results go (default reports/bench-<time>)")
         private Path dir;
-        @Option(names = "--include", paramLabel = "REGEX", description = "the benchmarks to run, by class and method (default: all)")
-        private String include = "dev\\.loomkit\\.comparison\\.bench\\..*";
+        @Option(names = "--quick", description = "every benchmark, 1 fork of three 1 s iterations: about 3 minutes, "
+                + "indicative only (its error bars are wide)")
+        private boolean quick;
+        @Option(names = "--full", description = "every benchmark and parameter, as long as the headline figures each")
+        private boolean full;
+        @Option(names = "--include", paramLabel = "REGEX",
+                description = "the benchmarks to run, by class and method (default: the profile's)")
+        private String include;
         @Option(names = "--virtual", paramLabel = "N", description = "parked virtual threads measured for memory (default 1,000,000)")
         private int virtualCount = 1_000_000;
         @Option(names = "--platform", paramLabel = "N", description = "parked platform threads measured for memory (default 10,000)")
@@ -87,10 +98,8 @@ public final class Microbenchmarks {
 
     public Path run() throws Exception {
         Files.createDirectories(out);
-        console.println("microbenchmarks (JMH, short profile: 1 fork, 1 x 1 s warm-up, 3 x 1 s measured) -> " + out.toAbsolutePath());
-        var options = new OptionsBuilder().include(include).forks(1)
-                .warmupIterations(1).warmupTime(TimeValue.seconds(1))
-                .measurementIterations(3).measurementTime(TimeValue.seconds(1))
+        console.println("microbenchmarks (JMH, " + profile.describe() + ") -> " + out.toAbsolutePath());
+        var options = profile.apply(new OptionsBuilder(), include)
                 .resultFormat(ResultFormatType.JSON).result(out.resolve("jmh.json").toString())
                 .build();
         Collection<RunResult> results = new Runner(options).run();
@@ -101,20 +110,28 @@ public final class Microbenchmarks {
             String name = p.getBenchmark().substring(p.getBenchmark().lastIndexOf('.', p.getBenchmark().lastIndexOf('.') - 1) + 1);
             var s = r.getPrimaryResult();
             rows.add(new String[] {name, params, String.format(Locale.ROOT, "%.3f", s.getScore()),
-                    String.format(Locale.ROOT, "%.3f", s.getScoreError()), s.getScoreUnit()});
+                    String.format(Locale.ROOT, "%.3f", s.getScoreError()), relativeError(s.getScore(), s.getScoreError()),
+                    s.getScoreUnit()});
         }
+        List<String> wide = rows.stream().filter(r -> !r[4].isEmpty() && Double.parseDouble(r[4].replace("%", "")) > 10)
+                .map(r -> (r[0] + " " + r[1]).strip() + " (" + r[4] + ")").toList();
         rows.addAll(parked("virtual", virtualCount));
         rows.addAll(parked("platform", platformCount));
-        var text = new StringBuilder(String.format(Locale.ROOT, "%-58s %-26s %14s %12s %s%n", "benchmark", "params", "score", "± error", "unit"));
+        var text = new StringBuilder(String.format(Locale.ROOT, "%-58s %-26s %14s %12s %7s %s%n", "benchmark", "params", "score",
+                "± error", "±%", "unit"));
         for (String[] row : rows) {
-            text.append(String.format(Locale.ROOT, "%-58s %-26s %14s %12s %s%n", (Object[]) row));
+            text.append(String.format(Locale.ROOT, "%-58s %-26s %14s %12s %7s %s%n", (Object[]) row));
         }
+        text.append(wide.isEmpty() ? "every error within 10% of its score\n"
+                : wide.size() + " error(s) wider than 10% of the score: " + String.join(", ", wide) + "\n");
+        text.append("profile: ").append(profile.describe()).append('\n');
         console.println();
         console.print(text);
         Files.writeString(out.resolve("microbenchmarks.txt"), text);
-        var html = new StringBuilder("<h2>Microbenchmarks</h2>\n<p class=\"note\">JMH, one fork, one 1 s warm-up and three 1 s measured iterations "
-                + "(a short profile: read the error column); memory per parked thread from /proc in a child JVM.</p>\n"
-                + "<table><tr><th>benchmark</th><th>params</th><th>score</th><th>± error</th><th>unit</th></tr>\n");
+        var html = new StringBuilder("<h2>Microbenchmarks</h2>\n<p class=\"note\">JMH, " + profile.describe()
+                + "; the error is JMH's 99.9% confidence half-width" + (wide.isEmpty() ? ", every one within 10% of its score"
+                : ", wider than 10% of the score for " + wide.size()) + "; memory per parked thread from /proc in a child JVM.</p>\n"
+                + "<table><tr><th>benchmark</th><th>params</th><th>score</th><th>± error</th><th>±%</th><th>unit</th></tr>\n");
         for (String[] row : rows) {
             html.append("<tr>");
             for (String cell : row) {
@@ -134,6 +151,14 @@ public final class Microbenchmarks {
         return out;
     }
 
+    /** {@return the error as a share of the score, "12.3%", or "" where JMH gave none} */
+    static String relativeError(double score, double error) {
+        if (!Double.isFinite(error) || score == 0) {
+            return "";
+        }
+        return String.format(Locale.ROOT, "%.1f%%", 100 * error / Math.abs(score));
+    }
+
     /** Runs ParkedThreads in a child JVM; returns its row(s). */
     private List<String[]> parked(String kind, int count) throws Exception {
         String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -149,7 +174,7 @@ public final class Microbenchmarks {
             }
         }
         if (line == null || !line.startsWith("PARKED ")) {
-            return List.<String[]>of(new String[] {"parked-thread memory", "kind=" + kind, "failed", "", "see parked-" + kind + ".log"});
+            return List.<String[]>of(new String[] {"parked-thread memory", "kind=" + kind, "failed", "", "", "see parked-" + kind + ".log"});
         }
         String[] f = line.split(" ", 6);
         int created = Integer.parseInt(f[2]);
@@ -157,6 +182,6 @@ public final class Microbenchmarks {
         String note = f.length > 5 ? " (" + f[5].strip() + ")" : "";
         console.printf(Locale.ROOT, "parked %,d %s threads: %.2f KiB of RSS each%s%n", created, kind, perThread, note);
         return List.<String[]>of(new String[] {"parked-thread memory", "kind=" + kind + " n=" + created + note,
-                String.format(Locale.ROOT, "%.2f", perThread), "", "KiB RSS per thread"});
+                String.format(Locale.ROOT, "%.2f", perThread), "", "", "KiB RSS per thread"});
     }
 }

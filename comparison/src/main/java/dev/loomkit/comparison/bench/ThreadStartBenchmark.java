@@ -8,6 +8,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -18,15 +19,21 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * What a thread costs to make and to hand work to: start and join one thread, and a ping-pong
- * hand-off between two threads over a SynchronousQueue (one round trip per operation).
+ * hand-off between two threads over a SynchronousQueue (one round trip per operation). Both run
+ * between threads of the kind measured, in batches of {@value #BATCH} on a {@link Driver}: a
+ * virtual thread starts and joins virtual threads, a platform thread platform threads. Virtual
+ * threads have one carrier, so a hand-off between two of them is a switch of continuations, not a
+ * wake-up of the other core.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 2, time = 1)
-@Measurement(iterations = 3, time = 1)
-@Fork(value = 1, jvmArgsAppend = "--enable-preview")
+@Warmup(iterations = 4, time = 500, timeUnit = TimeUnit.MILLISECONDS)
+@Measurement(iterations = 14, time = 500, timeUnit = TimeUnit.MILLISECONDS)
+@Fork(value = 3, jvmArgsAppend = {"--enable-preview", "-Djdk.virtualThreadScheduler.parallelism=1"})
 public class ThreadStartBenchmark {
+    static final int BATCH = 100;
+
     @Param({"virtual", "platform"})
     String kind;
 
@@ -34,6 +41,7 @@ public class ThreadStartBenchmark {
     private final SynchronousQueue<Integer> ping = new SynchronousQueue<>();
     private final SynchronousQueue<Integer> pong = new SynchronousQueue<>();
     private Thread echo;
+    private Driver driver;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -47,23 +55,38 @@ public class ThreadStartBenchmark {
                 Thread.currentThread().interrupt();
             }
         });
+        driver = Driver.start(builder);
     }
 
     @TearDown(Level.Trial)
     public void tearDown() throws InterruptedException {
+        driver.close();
         echo.interrupt();
         echo.join();
     }
 
     @Benchmark
-    public void startAndJoin() throws InterruptedException {
-        builder.start(() -> { }).join();
+    @OperationsPerInvocation(BATCH)
+    public int startAndJoin() throws Exception {
+        return driver.run(() -> {
+            for (int i = 0; i < BATCH; i++) {
+                builder.start(() -> { }).join();
+            }
+            return BATCH;
+        });
     }
 
-    /** One round trip; the benchmark thread is a platform thread, the echo thread is of the kind. */
+    /** One round trip per operation, between the driver and the echo thread, both of the kind. */
     @Benchmark
-    public Integer pingPong() throws InterruptedException {
-        ping.put(1);
-        return pong.take();
+    @OperationsPerInvocation(BATCH)
+    public int pingPong() throws Exception {
+        return driver.run(() -> {
+            int sum = 0;
+            for (int i = 0; i < BATCH; i++) {
+                ping.put(i);
+                sum += pong.take();
+            }
+            return sum;
+        });
     }
 }

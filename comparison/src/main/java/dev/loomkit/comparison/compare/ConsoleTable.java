@@ -67,11 +67,23 @@ final class ConsoleTable {
             out.printf(Locale.ROOT, "%14s %,d connection attempts failed (refused, reset or timed out)%s%n", "", r.connectErrors(),
                     nothingCameBack(r) ? ": is the server up, and listening where it was told?" : "");
         }
+        if (r.rejected() > 0 && (r.admissionRefused() > 0 || r.connectionsRejected() > 0)) {
+            out.printf(Locale.ROOT, "%14s %s%n", "", kinds503(r));
+        }
         if (r.abandoned() > 0) {
             out.printf(Locale.ROOT, "%14s %,d requests abandoned by their clients; request subtasks: %,d completed, %,d cancelled%n",
                     "", r.abandoned(), r.subtasksCompleted(), r.subtasksCancelled());
         }
         out.flush();
+    }
+
+    /**
+     * {@return the server's own count of its 503s in the window, by kind} The client's count may
+     * differ by the answers in flight at the window's edges.
+     */
+    static String kinds503(PointResult r) {
+        return String.format(Locale.ROOT, "503s by the server's count: %,d requests after waiting out the admission timeout, "
+                + "%,d connections turned away at once (connection limit or pool queue full)", r.admissionRefused(), r.connectionsRejected());
     }
 
     private static String num(double v) {

@@ -151,7 +151,7 @@ final class PointDriver {
         }
     }
 
-    /** One reading around a window: the server's process, its request subtasks, the generator's CPU, the backend's. */
+    /** One reading around a window: the server's process, its own meters ({@link ServerMeters#read}), the generator's CPU, the backend's. */
     private record Reading(ProcStats server, long[] subtasks, long loadTicks, long[] backend) {
     }
 
@@ -167,7 +167,7 @@ final class PointDriver {
             server = s.pid() < 0 ? null : ProcStats.read(s.pid());
             load = loadTicks.read();
         }
-        long[] subtasks = s.meters() ? ServerMeters.requestSubtasks(s.address().getPort()) : new long[] {-1, -1};
+        long[] subtasks = s.meters() ? ServerMeters.read(s.address().getPort()) : ServerMeters.UNKNOWN;
         long[] neighbour = backend == null ? new long[] {-1, -1} : backend.get();
         if (before) {
             server = s.pid() < 0 ? null : ProcStats.read(s.pid());
@@ -190,6 +190,7 @@ final class PointDriver {
                 .p50(latencies[0]).p90(latencies[1]).p99(latencies[2]).p999(latencies[3]).max(latencies[4])
                 .errors(counts[0]).rejected(counts[1]).timeouts(counts[2]).connectErrors(counts[3]).abandoned(counts[4])
                 .subtasksCompleted(delta(before.subtasks, after.subtasks, 0)).subtasksCancelled(delta(before.subtasks, after.subtasks, 1))
+                .admissionRefused(delta(before.subtasks, after.subtasks, 2)).connectionsRejected(delta(before.subtasks, after.subtasks, 3))
                 .baselineRssMb(s.baselineMb())
                 .loadCpuSeconds((after.loadTicks - before.loadTicks) / ProcStats.TICKS_PER_SECOND)
                 .backendCpuSeconds(before.backend[0] < 0 || after.backend[0] < 0 ? -1 : (after.backend[0] - before.backend[0]) / ProcStats.TICKS_PER_SECOND)

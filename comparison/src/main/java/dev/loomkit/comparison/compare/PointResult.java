@@ -41,6 +41,8 @@ final class PointResult {
     private final double loadCpuSeconds;
     private final double backendCpuSeconds;
     private final long backendAnswers;
+    private final long admissionRefused;
+    private final long connectionsRejected;
 
     private PointResult(Builder b) {
         this.scenario = b.scenario;
@@ -71,6 +73,8 @@ final class PointResult {
         this.loadCpuSeconds = b.loadCpuSeconds;
         this.backendCpuSeconds = b.backendCpuSeconds;
         this.backendAnswers = b.backendAnswers;
+        this.admissionRefused = b.admissionRefused;
+        this.connectionsRejected = b.connectionsRejected;
     }
 
     /**
@@ -249,6 +253,19 @@ final class PointResult {
         return n == 0 ? 0 : (peakRssMb - baselineRssMb) * 1024 / n;
     }
 
+    /** {@return the server's 503s to requests that waited out the admission timeout; -1 if unknown} */
+    long admissionRefused() {
+        return admissionRefused;
+    }
+
+    /**
+     * {@return the server's 503s to connections it would not serve (at its connection limit, or its
+     * pool's queue full), each then closed; -1 if unknown}
+     */
+    long connectionsRejected() {
+        return connectionsRejected;
+    }
+
     /** {@return the share of requests that got no good answer (503, timeout, error), in percent} */
     double failedPercent() {
         long failed = errors + rejected + timeouts;
@@ -258,14 +275,16 @@ final class PointResult {
 
     static final String CSV_HEADER = "scenario,contender,connections,repeat,seconds,requests,throughput,p50_ms,p90_ms,p99_ms,"
             + "p999_ms,max_ms,errors,rejected_503,timeouts,connect_errors,peak_rss_mb,threads,cpu_seconds,voluntary_cs,involuntary_cs,"
-            + "abandoned,subtasks_completed,subtasks_cancelled,baseline_rss_mb,load_cpu_seconds,backend_cpu_seconds,backend_answers";
+            + "abandoned,subtasks_completed,subtasks_cancelled,baseline_rss_mb,load_cpu_seconds,backend_cpu_seconds,backend_answers,"
+            + "server_503_admission,server_503_connection";
 
     String csv() {
-        return String.format(Locale.ROOT, "%s,%s,%d,%d,%.3f,%d,%.1f,%s,%s,%s,%s,%s,%d,%d,%d,%d,%.1f,%d,%.2f,%d,%d,%d,%d,%d,%.1f,%.2f,%.2f,%d",
+        return String.format(Locale.ROOT, "%s,%s,%d,%d,%.3f,%d,%.1f,%s,%s,%s,%s,%s,%d,%d,%d,%d,%.1f,%d,%.2f,%d,%d,%d,%d,%d,%.1f,%.2f,%.2f,%d,%d,%d",
                 scenario, contender, connections, repeat, seconds, requests, throughput, num(p50, ""), num(p90, ""), num(p99, ""),
                 num(p999, ""), num(max, ""), errors,
                 rejected, timeouts, connectErrors, peakRssMb, threads, cpuSeconds, voluntarySwitches, involuntarySwitches,
-                abandoned, subtasksCompleted, subtasksCancelled, baselineRssMb, loadCpuSeconds, backendCpuSeconds, backendAnswers);
+                abandoned, subtasksCompleted, subtasksCancelled, baselineRssMb, loadCpuSeconds, backendCpuSeconds, backendAnswers,
+                admissionRefused, connectionsRejected);
     }
 
     /** Writes JSON with nulls kept: an unknown latency is null, not absent. */
@@ -303,6 +322,8 @@ final class PointResult {
         m.put("load_cpu_seconds", loadCpuSeconds);
         m.put("backend_cpu_seconds", backendCpuSeconds);
         m.put("backend_answers", backendAnswers);
+        m.put("server_503_admission", admissionRefused);
+        m.put("server_503_connection", connectionsRejected);
         return m;
     }
 
@@ -354,6 +375,8 @@ final class PointResult {
         private double loadCpuSeconds = -1;
         private double backendCpuSeconds = -1;
         private long backendAnswers = -1;
+        private long admissionRefused = -1;
+        private long connectionsRejected = -1;
 
         private Builder(String scenario, String contender, int connections, int repeat) {
             this.scenario = java.util.Objects.requireNonNull(scenario, "scenario");
@@ -503,6 +526,18 @@ final class PointResult {
         /** @param v the backend's delayed answers in the window; -1 without a backend @return this builder */
         Builder backendAnswers(long v) {
             backendAnswers = v;
+            return this;
+        }
+
+        /** @param v the server's 503s after the admission wait; -1 if unknown @return this builder */
+        Builder admissionRefused(long v) {
+            admissionRefused = v;
+            return this;
+        }
+
+        /** @param v the server's 503s to connections it closed at once; -1 if unknown @return this builder */
+        Builder connectionsRejected(long v) {
+            connectionsRejected = v;
             return this;
         }
 

@@ -179,7 +179,8 @@ final class Report {
         if (repeated) {
             sb.append("<th>p99 min / max</th>");
         }
-        sb.append("<th>p99.9 ms</th><th>max ms</th><th>errors</th><th>503s</th><th>timeouts</th><th>peak RSS MiB</th><th>OS threads</th>"
+        sb.append("<th>p99.9 ms</th><th>max ms</th><th>errors</th><th>503s</th><th>503s after the admission wait (server)</th>"
+                + "<th>503s to connections turned away (server)</th><th>timeouts</th><th>peak RSS MiB</th><th>OS threads</th>"
                 + "<th>CPU s</th><th>voluntary cs</th><th>involuntary cs</th><th>abandoned</th><th>subtasks completed</th>"
                 + "<th>subtasks cancelled</th><th>RSS KiB per connection</th></tr>\n");
         Map<Key, List<PointResult>> grouped = rows.stream().collect(Collectors.groupingBy(r -> new Key(r.contender(), r.connections()),
@@ -198,7 +199,8 @@ final class Report {
                         sb.append("<td>").append(range(reps, PointResult::p99, "%.1f")).append("</td>");
                     }
                     sb.append(cell(med.p999())).append(cell(med.max())).append("<td>").append(med.errors()).append("</td><td>")
-                            .append(med.rejected()).append("</td><td>").append(med.timeouts()).append("</td><td>").append(String.format(Locale.ROOT, "%.0f", med.peakRssMb()))
+                            .append(med.rejected()).append("</td><td>").append(known(med.admissionRefused())).append("</td><td>")
+                            .append(known(med.connectionsRejected())).append("</td><td>").append(med.timeouts()).append("</td><td>").append(String.format(Locale.ROOT, "%.0f", med.peakRssMb()))
                             .append("</td><td>").append(med.threads()).append("</td><td>").append(String.format(Locale.ROOT, "%.1f", med.cpuSeconds()))
                             .append("</td><td>").append(med.voluntarySwitches()).append("</td><td>").append(med.involuntarySwitches())
                             .append("</td><td>").append(med.abandoned()).append("</td><td>").append(med.subtasksCompleted())
@@ -206,6 +208,11 @@ final class Report {
                             .append(String.format(Locale.ROOT, "%.1f", med.rssPerConnectionKb())).append("</td></tr>\n");
                 });
         return sb.append("</table>\n").toString();
+    }
+
+    /** {@return the count, or "-" where the server could not say (no meters: a target, the bare reference)} */
+    private static String known(long count) {
+        return count < 0 ? "-" : Long.toString(count);
     }
 
     private static List<Double> values(List<PointResult> rows, ToDoubleFunction<PointResult> f) {

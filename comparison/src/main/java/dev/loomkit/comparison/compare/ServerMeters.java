@@ -7,9 +7,10 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 
 /**
- * Reads the demo server's own toolkit meters from its Prometheus endpoint: how many subtasks of
- * request scopes ended, by outcome. Read before and after a point, the difference says how much
- * work the server finished, and how much it cancelled, for the requests of that point.
+ * Reads the demo server's own meters from its Prometheus endpoint: how many subtasks of request
+ * scopes ended, by outcome, and how many 503s it sent, by kind. Read before and after a point, the
+ * differences say how much work the server finished, how much it cancelled, and why the client got
+ * its 503s: a request that waited out the admission timeout, or a connection turned away at once.
  */
 final class ServerMeters {
     private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -17,8 +18,14 @@ final class ServerMeters {
     private ServerMeters() {
     }
 
-    /** {@return {completed, cancelled} request subtasks so far, or {-1, -1} if the server could not say} */
-    static long[] requestSubtasks(int port) {
+    /** The server could not say. */
+    static final long[] UNKNOWN = {-1, -1, -1, -1};
+
+    /**
+     * {@return so far: {completed, cancelled} request subtasks, 503s after the admission wait, 503s
+     * to connections closed at once; or {@link #UNKNOWN}}
+     */
+    static long[] read(int port) {
         try {
             String text = CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
                     .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).body();
@@ -27,7 +34,7 @@ final class ServerMeters {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            return new long[] {-1, -1};
+            return UNKNOWN;
         }
     }
 
@@ -48,17 +55,25 @@ final class ServerMeters {
     static long[] parse(String prometheus) {
         long completed = 0;
         long cancelled = 0;
+        long refused = 0;
+        long rejected = 0;
         for (String line : prometheus.split("\n")) {
-            if (!line.startsWith("loomkit_tasks_ended_total{") || !line.contains("scope=\"request\"")) {
+            if (line.startsWith("#") || line.isBlank()) {
                 continue;
             }
             long value = (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-            if (line.contains("outcome=\"success\"")) {
-                completed += value;
-            } else if (line.contains("outcome=\"cancelled\"")) {
-                cancelled += value;
+            if (line.startsWith("loomkit_tasks_ended_total{") && line.contains("scope=\"request\"")) {
+                if (line.contains("outcome=\"success\"")) {
+                    completed += value;
+                } else if (line.contains("outcome=\"cancelled\"")) {
+                    cancelled += value;
+                }
+            } else if (line.startsWith("http_server_requests_refused_total{")) {
+                refused += value;
+            } else if (line.startsWith("http_server_connections_rejected_total{")) {
+                rejected += value;
             }
         }
-        return new long[] {completed, cancelled};
+        return new long[] {completed, cancelled, refused, rejected};
     }
 }

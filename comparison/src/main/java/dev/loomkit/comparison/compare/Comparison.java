@@ -77,7 +77,8 @@ public final class Comparison {
             out.println("CPUs: " + (placement.placed() ? "load generator on CPU(s) " + placement.others()
                     + " (taskset); the target runs where its owner started it" : placement.describe()));
         }
-        out.printf(Locale.ROOT, "load: %s%s, %d ms warm-up (held until the server's JIT is quiet) + %d ms measured per point, timeout %d ms, %d repeat(s); CPU unit: %d hashes = 1 ms here%n",
+        out.printf(Locale.ROOT, "load: %s%s, %d ms warm-up (held until the server's JIT is quiet) + %d ms measured per point (built-in: "
+                        + "longer, up to 3 times, until 1,000 answers for p99.9), timeout %d ms, %d repeat(s); CPU unit: %d hashes = 1 ms here%n",
                 options.wrk() ? "wrk, " : "built-in generator, ", options.rate() > 0 ? "open loop at " + (long) options.rate() + " req/s" : "closed loop",
                 options.warmup().toMillis(), options.duration().toMillis(), options.timeout().toMillis(), options.repeats(), unitsPerMs);
         if (options.target() == null) {

@@ -81,7 +81,8 @@ final class Report {
                 .append(options.rate() > 0 ? "open loop at " + (long) options.rate() + " req/s, latency from when each request was due" : "closed loop")
                 .append(", ").append(options.warmup().toMillis()).append(" ms warm-up or more, until the server's JIT compilers were quiet (at most ")
                 .append(PointDriver.JIT_CAP.toSeconds()).append(" s more), and ").append(options.duration().toMillis())
-                .append(" ms measured per point, timeout ").append(options.timeout().toMillis()).append(" ms, ").append(options.repeats())
+                .append(" ms measured per point (the built-in generator's longer, up to three times, until it has the 1,000 answers a"
+                        + " p99.9 needs; without them p99.9 is left blank), timeout ").append(options.timeout().toMillis()).append(" ms, ").append(options.repeats())
                 .append(" repeat(s)). CPUs: ").append(esc(placement.describe()))
                 .append(". Absolute numbers are this machine's; the ratios between modes in one run are the result. Scheduling: ")
                 .append(esc(ChildJvm.scheduling())).append(". Commit ").append(esc(Provenance.commit())).append(".</p>\n");

@@ -44,6 +44,11 @@ import org.HdrHistogram.Recorder;
 public final class LoadGenerator {
     /** Latencies up to this are recorded exactly (3 significant digits); longer ones are clamped. */
     private static final long MAX_LATENCY_MICROS = Duration.ofSeconds(60).toNanos() / 1000;
+    /**
+     * Answers a window needs for its p99.9: a thousand, so that at least one lies beyond it. A
+     * window short of them runs on (at most twice its length again), else its p99.9 is unknown.
+     */
+    static final long P999_SAMPLES = 1_000;
 
     /** What to run: the same request against the same server, at each point. */
     public record Plan(InetSocketAddress target, String host, String path, List<Integer> points, Duration warmup, Duration duration,
@@ -141,7 +146,8 @@ public final class LoadGenerator {
         figures.put("p50", latency(h, 50));
         figures.put("p90", latency(h, 90));
         figures.put("p99", latency(h, 99));
-        figures.put("p999", latency(h, 99.9));
+        // The 99.9th percentile of fewer than a thousand answers is only their largest few: unknown.
+        figures.put("p999", h.getTotalCount() < P999_SAMPLES ? -1 : latency(h, 99.9));
         figures.put("max", latency(h, 100));
         figures.put("mean", h.getTotalCount() == 0 ? -1.0 : h.getMean() / 1000.0);
         figures.put("errors", (double) errors.sum());
@@ -208,6 +214,7 @@ public final class LoadGenerator {
             }
         }
         long end = start + plan.duration().toNanos();
+        boolean extended = plan.idle(); // an idle point's answers are connections held, not latencies
         Histogram interval = null;
         try {
             for (long now = System.nanoTime(); now - end < 0; now = System.nanoTime()) {
@@ -217,6 +224,11 @@ public final class LoadGenerator {
                 if (log != null) {
                     log.outputIntervalHistogram(interval);
                 }
+                now = System.nanoTime();
+                if (!extended && now - end >= 0) {
+                    extended = true;
+                    end += extension(total.getTotalCount(), now - start, 2 * plan.duration().toNanos());
+                }
             }
         } finally {
             if (log != null) {
@@ -224,6 +236,24 @@ public final class LoadGenerator {
             }
         }
         return total;
+    }
+
+    /**
+     * {@return how much longer a window must run for its p99.9 to rest on {@link #P999_SAMPLES}
+     * answers, at the rate it has had; 0 if it has them, or if it would need more than
+     * {@code maxExtraNanos} (an overloaded point: its p99.9 is then left unknown)}
+     *
+     * @param answered  the window's answers so far
+     * @param elapsed   its length so far, in nanoseconds
+     */
+    static long extension(long answered, long elapsed, long maxExtraNanos) {
+        if (answered >= P999_SAMPLES || answered == 0 || elapsed <= 0) {
+            return 0;
+        }
+        // Rounded up to whole seconds: the .hlog's intervals stay one second each.
+        double needed = (P999_SAMPLES - answered) * (double) elapsed / answered;
+        long extra = (long) Math.ceil(needed / 1e9) * 1_000_000_000L;
+        return extra <= maxExtraNanos ? extra : 0;
     }
 
     /** {@return the .hlog of a point: {@code <prefix>-<connections>c-r<repeat>.hlog}} */

@@ -93,7 +93,8 @@ public final class Comparison {
         List<PointResult> results = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
         var progress = new PointDriver.Progress();
-        var driver = new PointDriver(options, placement, table, results, progress);
+        var timing = new RunTiming(dir);
+        var driver = new PointDriver(options, placement, table, results, progress, timing);
         try {
             if (options.target() != null) {
                 progress.total = options.points().size() * options.repeats();
@@ -116,6 +117,7 @@ public final class Comparison {
         }
         out.println();
         Report.write(dir, machine, options, placement, unitsPerMs, results, skipped);
+        out.println(timing.summary());
         out.println("wrote " + dir.resolve("report.html") + ", results.csv, results.json and the charts (*.svg)");
         return dir;
     }

@@ -59,8 +59,11 @@ final class PointDriver {
     private final ConsoleTable table;
     private final List<PointResult> results;
     private final Progress progress;
+    private final RunTiming timing;
 
-    PointDriver(ComparisonOptions options, CpuPlacement placement, ConsoleTable table, List<PointResult> results, Progress progress) {
+    PointDriver(ComparisonOptions options, CpuPlacement placement, ConsoleTable table, List<PointResult> results, Progress progress,
+                RunTiming timing) {
+        this.timing = timing;
         this.options = options;
         this.placement = placement;
         this.table = table;
@@ -97,20 +100,28 @@ final class PointDriver {
                 // The generator holds each window until the samples before it are taken, and the
                 // next point until the samples after it are: a slow /metrics answer from an
                 // overloaded server must not shift the samples off the window.
-                load.awaitLoadLine(i, LoadLine.WARM);
+                long pointStart = System.nanoTime();
+                LoadLine warm = load.awaitLoadLine(i, LoadLine.WARM);
                 // The warm-up load goes on while the window waits: until the server's JIT is quiet.
                 Duration held = JitSettle.await(s.pid(), JIT_CAP);
                 if (held.toMillis() > 3 * JitSettle.STEP_MILLIS) { // more than the two quiet readings it always takes
                     table.progress(String.format(Locale.ROOT, "  ... %s, %s, %,d connections: warm-up held %.1f s more for the server's JIT",
                             s.scenario(), s.contender(), connections, held.toMillis() / 1000.0));
                 }
+                long readStart = System.nanoTime();
                 Reading before = read(s, () -> ProcStats.read(load.pid()).cpuTicks(), backend, true);
+                long readBefore = System.nanoTime() - readStart;
                 var sampler = new RssSampler(s.pid());
                 load.send("go");
                 LoadLine end = load.awaitLoadLine(i, LoadLine.END);
+                readStart = System.nanoTime();
                 Reading after = read(s, () -> ProcStats.read(load.pid()).cpuTicks(), backend, false);
+                long readAfter = System.nanoTime() - readStart;
                 sampler.stop();
                 load.send("next");
+                timing.point(s.scenario(), s.contender(), connections, i % options.repeats(), warm.figureOr("connectSeconds", -1),
+                        options.warmup().toMillis() / 1000.0, held.toMillis() / 1000.0, end.figure("seconds"),
+                        (readBefore + readAfter) / 1e9, warm.figureOr("teardownSeconds", -1), (System.nanoTime() - pointStart) / 1e9);
                 add(s, connections, i % options.repeats(), end.figure("seconds"), (long) end.figure("requests"), end.figure("throughput"),
                         new double[] {latency(end, "p50"), latency(end, "p90"), latency(end, "p99"), latency(end, "p999"), latency(end, "max")},
                         new long[] {(long) end.figure("errors"), (long) end.figure("rejected"), (long) end.figure("timeouts"),
@@ -138,13 +149,20 @@ final class PointDriver {
                     compiled = jitAfter == null ? 0 : JitSettle.compiled(jitBefore, jitAfter);
                 } while (compiled > JitSettle.QUIET_TICKS * Math.max(1, options.warmup().toMillis() / 500)
                         && System.nanoTime() - warmStart < JIT_CAP.toNanos());
+                long readStart = System.nanoTime();
                 Reading before = read(s, ProcStats::reapedChildrenCpuTicks, backend, true);
+                long readBefore = System.nanoTime() - readStart;
                 var sampler = new RssSampler(s.pid());
                 WrkLoad.Result w = WrkLoad.run(placement.othersPrefix(), placement.othersCount(), url, connections, options.duration(),
                         options.timeout());
                 // wrk has ended and been waited for: its CPU is now in this process's reaped children's.
+                readStart = System.nanoTime();
                 Reading after = read(s, ProcStats::reapedChildrenCpuTicks, backend, false);
+                long readAfter = System.nanoTime() - readStart;
                 sampler.stop();
+                // wrk makes its connections inside its runs: the warm-up runs are the warm-up and the JIT's hold.
+                timing.point(s.scenario(), s.contender(), connections, repeat, -1, (readStart - warmStart) / 1e9 - w.seconds()
+                        - readBefore / 1e9, -1, w.seconds(), (readBefore + readAfter) / 1e9, -1, (System.nanoTime() - warmStart) / 1e9);
                 add(s, connections, repeat, w.seconds(), w.ok(), w.throughput(), new double[] {w.p50(), w.p90(), w.p99(), Double.NaN, w.max()},
                         new long[] {w.errors(), w.non2xx(), w.timeouts(), 0, 0}, before, after, sampler);
             }

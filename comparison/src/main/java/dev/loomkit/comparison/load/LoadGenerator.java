@@ -72,6 +72,8 @@ public final class LoadGenerator {
     private final LongAdder timeouts = new LongAdder();
     private final LongAdder connectErrors = new LongAdder();
     private volatile String firstError;
+    /** How long the previous point's connections took to end: the generator's main thread only. */
+    private long lastTeardownNanos;
     private final Semaphore connecting = new Semaphore(256); // stay within the server's listen backlog
 
     /**
@@ -96,6 +98,7 @@ public final class LoadGenerator {
     private void runPoint(int index, int connections) throws InterruptedException {
         stopping = false;
         measuring = false;
+        long pointStart = System.nanoTime();
         var started = new CountDownLatch(connections);
         List<Thread> threads = new ArrayList<>(connections);
         double perConnectionRate = plan.rate() > 0 ? plan.rate() / connections : 0;
@@ -112,11 +115,17 @@ public final class LoadGenerator {
             System.err.printf(Locale.ROOT, "point %d: %d of %d connections had not made their first attempt after %d ms; going on%n",
                     index, started.getCount(), connections, budget);
         }
+        long connected = System.nanoTime();
         sleep(plan.warmup());
         // The harness samples the server before the window opens; its sampling can be slow (an
         // overloaded server answers its /metrics late), so the window waits for it rather than
         // leaving part of the window outside its samples. The warm-up load goes on meanwhile.
-        out.println(LoadLine.of(index, connections, LoadLine.WARM).json());
+        // Where the time goes, for the harness's timing.csv: making the connections, and ending the
+        // previous point's (the run's length is mostly what is not a window).
+        var warm = new java.util.LinkedHashMap<String, Double>();
+        warm.put("connectSeconds", (connected - pointStart) / 1e9);
+        warm.put("teardownSeconds", lastTeardownNanos / 1e9);
+        out.println(new LoadLine(index, connections, LoadLine.WARM, warm).json());
         out.flush();
         awaitControl("go");
         recorder.reset();
@@ -166,6 +175,7 @@ public final class LoadGenerator {
         // overloaded point), so that what this teardown cancels is not counted as the point's.
         // An interrupted virtual thread's blocking socket read closes its socket and returns at once.
         awaitControl("next");
+        long teardownStart = System.nanoTime();
         for (Thread t : threads) {
             t.interrupt();
         }
@@ -177,6 +187,7 @@ public final class LoadGenerator {
                 break;
             }
         }
+        lastTeardownNanos = System.nanoTime() - teardownStart;
     }
 
     /** {@return a percentile of the window's latencies in ms, or -1 if nothing was answered} */

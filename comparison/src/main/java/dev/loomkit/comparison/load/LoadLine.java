@@ -83,4 +83,9 @@ public record LoadLine(int point, int connections, String phase, Map<String, Dou
         }
         return v;
     }
+
+    /** {@return a figure the line may lack (a warm line's timings), or {@code otherwise}} */
+    public double figureOr(String name, double otherwise) {
+        return figures.getOrDefault(name, otherwise);
+    }
 }

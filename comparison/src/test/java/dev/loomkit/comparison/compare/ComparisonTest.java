@@ -30,6 +30,18 @@ class ComparisonTest {
         List<String> csv = Files.readAllLines(dir.resolve("results.csv"));
         assertEquals(PointResult.CSV_HEADER, csv.getFirst());
         assertEquals(1 + 4 * 2 * 2, csv.size(), String.join("\n", csv));
+        // Where the time went: a row per point, each window's length among its phases, and the sum.
+        List<String> timing = Files.readAllLines(dir.resolve("timing.csv"));
+        assertEquals(RunTiming.CSV_HEADER, timing.getFirst());
+        assertEquals(csv.size(), timing.size(), String.join("\n", timing));
+        for (String row : timing.subList(1, timing.size())) {
+            String[] f = row.split(",");
+            double connect = Double.parseDouble(f[4]);
+            double window = Double.parseDouble(f[7]);
+            double point = Double.parseDouble(f[10]);
+            assertTrue(connect >= 0 && window >= 0.6 && point >= window + connect, "a point's phases within its time: " + row);
+        }
+        assertTrue(console.contains("time: ") && console.contains("windows ") && console.contains("(timing.csv)"), console);
         for (String row : csv.subList(1, csv.size())) {
             if (row.startsWith("idle,")) {
                 // Every connection answered once and held open: 16 fit in either mode (pool of 20).

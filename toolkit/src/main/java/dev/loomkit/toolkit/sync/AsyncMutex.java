@@ -6,8 +6,8 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
- * A fair, non-reentrant mutex that may be held across blocking calls, owned by a {@link Guard}
- * rather than by a thread.
+ * A blocking, fair, guard-owned lock: non-reentrant, it may be held across blocking calls, and it
+ * is owned by a {@link Guard} rather than by a thread.
  *
  * <p><b>Model.</b> Locking returns a guard; closing the guard releases the lock. Because the guard owns
  * the lock, it may be handed to another task (through a queue, a scope's fork) and released there.

@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(60)
@@ -57,7 +58,7 @@ class MainTest {
     }
 
     @Test
-    void testEveryCommandHasGeneratedHelpAndRefusesWhatItDoesNotTake() {
+    void testEveryCommandHasGeneratedHelpAndRefusesWhatItDoesNotTake(@TempDir java.nio.file.Path tmp) {
         for (String command : List.of("bench", "diff", "demo", "bare", "serve", "load", "backend", "parked")) {
             String[] help = run(command, "--help");
             assertEquals("0", help[0], command);
@@ -92,6 +93,12 @@ class MainTest {
         String[] missing = run("bare", "--port");
         assertEquals("2", missing[0]);
         assertTrue(missing[2].contains("Missing required parameter for option '--port'"), missing[2]);
+        String[] pool = run("serve", "--pool", "0");
+        assertEquals("2", pool[0]);
+        assertTrue(pool[2].contains("serve: --pool must be at least 1"), "the option's name, not the config's: " + pool[2]);
+        String[] none = run("bench", "--quick", "--include", "NoSuchBenchmark", "--out", tmp.toString());
+        assertEquals("2", none[0], "an --include that matches nothing is a mistake in the command line, not a crash");
+        assertTrue(none[2].contains("no benchmark matches --include NoSuchBenchmark"), none[2]);
         String[] kind = run("parked", "green", "10");
         assertEquals("2", kind[0]);
         assertTrue(kind[2].contains("parked takes virtual or platform"), kind[2]);

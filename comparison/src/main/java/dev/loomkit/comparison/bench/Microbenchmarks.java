@@ -63,7 +63,7 @@ public final class Microbenchmarks {
     /** {@code ./loomkit run bench [options]}. */
     @Command(name = "bench", sortOptions = false,
             description = "JMH microbenchmarks and parked-thread memory: by default the headline figures, with error bars "
-                    + "meant to be within 10% of the score (about 5 minutes); with --out pointing at a comparison report, "
+                    + "meant to be within 10%% of the score (about 5 minutes); with --out pointing at a comparison report, "
                     + "adds them to it.")
     public static final class BenchCommand implements Callable<Integer> {
         @Mixin
@@ -76,7 +76,8 @@ public final class Microbenchmarks {
         @Option(names = "--full", description = "every benchmark and parameter, as long as the headline figures each")
         private boolean full;
         @Option(names = "--include", paramLabel = "REGEX",
-                description = "the benchmarks to run, by class and method (default: the profile's)")
+                description = "the benchmarks to run, by class and method (default: the profile's); parked-thread memory is "
+                        + "measured too (--virtual and --platform make it quick)")
         private String include;
         @Option(names = "--virtual", paramLabel = "N", description = "parked virtual threads measured for memory (default 1,000,000)")
         private int virtualCount = 1_000_000;
@@ -102,7 +103,14 @@ public final class Microbenchmarks {
         var options = profile.apply(new OptionsBuilder(), include)
                 .resultFormat(ResultFormatType.JSON).result(out.resolve("jmh.json").toString())
                 .build();
-        Collection<RunResult> results = new Runner(options).run();
+        Collection<RunResult> results;
+        try {
+            results = new Runner(options).run();
+        } catch (org.openjdk.jmh.runner.NoBenchmarksException e) {
+            // An --include that matches none: a mistake in the command line, said in one line.
+            throw new IllegalArgumentException("no benchmark matches --include " + include
+                    + " (it is a regular expression over dev.loomkit.comparison.bench.<Class>.<method>)", e);
+        }
         List<String[]> rows = new ArrayList<>();
         for (RunResult r : results) {
             var p = r.getParams();
@@ -148,6 +156,7 @@ public final class Microbenchmarks {
             Files.writeString(report, page.replace("</body></html>", html + "</body></html>"));
             console.println("added the microbenchmarks to " + report);
         }
+        console.println("wrote " + out.resolve("microbenchmarks.txt") + ", microbenchmarks.html and jmh.json");
         return out;
     }
 

@@ -48,21 +48,23 @@ public final class CompareCommand implements Callable<Integer> {
             + "connections on a selector: Tomcat NIO, Jetty) or platform-N (N platform threads, a thread per connection: "
             + "prefork); each optionally with -limit-M: at most M requests in flight, the rest wait up to 1 s, then 503; "
             + "or bare-virtual: the reference, the least a virtual-thread-per-connection server can do (/hello and /sleep "
-            + "only, so the hello, sleep and idle scenarios; no /metrics, so no server meters). "
+            + "only, so the hello, sleep and idle scenarios; no /metrics, so no server meters); virtual-adaptive (the "
+            + "server's adaptive admission limit, opt-in) and virtual-unlimited (virtual, said outright). "
             + "Default: virtual,selector-pool-200,platform-200"})
     private List<String> modes;
     @Option(names = "--connections", split = ",", paramLabel = "N", converter = Cli.Whole.class,
             description = "the points, each in [1, 60000]; default 10,100,1000,5000,10000")
     private List<Long> connections;
-    @Option(names = "--warmup", paramLabel = "MS", converter = Cli.Whole.class, description = "load before each point's measurement")
+    @Option(names = "--warmup", paramLabel = "MS", converter = Cli.Whole.class, description = "load before each point's measurement (default 1000; --quick 500, --full 2000)")
     private Long warmupMs;
-    @Option(names = "--duration", paramLabel = "MS", converter = Cli.Whole.class, description = "each point's measurement")
+    @Option(names = "--duration", paramLabel = "MS", converter = Cli.Whole.class, description = "each point's measurement (default 3000; --quick 1500, --full 5000); the built-in generator "
+                    + "runs a window on, up to three times, until it has the 1,000 answers a p99.9 needs")
     private Long durationMs;
     @Option(names = "--timeout", paramLabel = "MS", converter = Cli.Whole.class,
-            description = "a request not answered in this time counts as a timeout")
+            description = "a request not answered in this time counts as a timeout (default 3000; --quick 1000)")
     private Long timeoutMs;
     @Option(names = "--repeats", paramLabel = "N", converter = Cli.Whole.class,
-            description = "how many times each point is measured (the report shows min, median, max)")
+            description = "how many times each point is measured (the report shows min, median, max; default 1, --full 3)")
     private Long repeats;
     @Option(names = "--rate", paramLabel = "R", description = "open loop at R requests/s in total (default: closed loop)")
     private Double rate;
@@ -144,9 +146,14 @@ public final class CompareCommand implements Callable<Integer> {
         // 503 and closing, 17,000 times in a window) leaves tens of thousands of sockets in
         // TIME_WAIT, and binding a client socket gets slow once an address's ports are crowded.
         int sourceCount = sources != null ? (int) Math.min(Integer.MAX_VALUE, sources) : 16;
-        if (repeatCount < 1 || sourceCount < 1 || sourceCount > 250 || duration.isZero()) {
-            throw new IllegalArgumentException("--repeats and --sources must be at least 1 (sources at most 250), "
-                    + "--duration positive");
+        if (repeatCount < 1) {
+            throw new IllegalArgumentException("--repeats must be at least 1, got " + repeatCount);
+        }
+        if (sourceCount < 1 || sourceCount > 250) {
+            throw new IllegalArgumentException("--sources must be in [1, 250], got " + sourceCount);
+        }
+        if (duration.isZero()) {
+            throw new IllegalArgumentException("--duration must be positive, got 0");
         }
         boolean wrk = false;
         if (loadgen != null) {

@@ -118,7 +118,7 @@ public final class Comparison {
         out.println();
         Report.write(dir, machine, options, placement, unitsPerMs, results, skipped);
         out.println(timing.summary());
-        out.println("wrote " + dir.resolve("report.html") + ", results.csv, results.json and the charts (*.svg)");
+        out.println("wrote " + dir.resolve("report.html") + ", results.csv, results.json, timing.csv and the charts (*.svg)");
         return dir;
     }
 

@@ -5,11 +5,13 @@ import java.util.Locale;
 
 /** The table printed as the run goes, one row per point, with a progress line that the next row replaces. */
 final class ConsoleTable {
-    private static final String FORMAT = "%-14s %7s %11s %9s %9s %9s %9s %9s %7s %7s %8s %8s %7s %7s %6s %10s %10s %8s %8s%n";
+    private static final String FORMAT = "%-17s %7s %11s %9s %9s %9s %9s %9s %7s %7s %8s %8s %7s %7s %6s %10s %10s %8s %8s%n";
     private final PrintStream out;
     /** Only a terminal can have a line rewritten; piped into a file or CI log, \r would be noise. */
     private final boolean terminal;
     private int progressWidth;
+    /** The columns are explained once, above the first table. */
+    private boolean legendPrinted;
     /** The server's CPUs, for its CPU use in percent of them. */
     private final int serverCpus;
 
@@ -21,6 +23,14 @@ final class ConsoleTable {
 
     void header(String title) {
         clearProgress();
+        if (!legendPrinted) {
+            legendPrinted = true;
+            out.println("columns: req/s, latencies, errors, 503s and timeouts as the client saw them in the window; the server's"
+                    + " rss MiB (peak), OS threads (peak), cpu s and cpu % (of its own CPUs; a little over 100 where the window's"
+                    + " edges and /proc's readings differ), voluntary and involuntary context switches; the load generator's CPU"
+                    + " per answered request (gen us/r) and the backend's per 10,000 delayed answers (bk ms/10k); n/a or - where"
+                    + " unknown");
+        }
         out.println();
         out.println(title);
         out.printf(Locale.ROOT, FORMAT, "mode", "conns", "req/s", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms",

@@ -172,7 +172,12 @@ final class Report {
     }
 
     private static String table(List<PointResult> rows, boolean repeated) {
-        var sb = new StringBuilder("<table><tr><th>mode</th><th>connections</th><th>req/s</th>");
+        var sb = new StringBuilder("<p class=\"note\">req/s, latencies, errors, 503s and timeouts are the client's, in the window;"
+                + " the server's own count of its 503s is by kind; RSS, OS threads, CPU and context switches are the server process's;"
+                + " abandoned: requests the client walked away from (impatient); subtasks: the server's request subtasks that"
+                + " completed or were cancelled; RSS KiB per connection: the idle scenario's server RSS above the fresh server's, per"
+                + " connection held open; - where unknown (a server without meters, or one too loaded to answer them in 3 s).</p>\n"
+                + "<table><tr><th>mode</th><th>connections</th><th>req/s</th>");
         if (repeated) {
             sb.append("<th>req/s min / max</th>");
         }
@@ -180,7 +185,7 @@ final class Report {
         if (repeated) {
             sb.append("<th>p99 min / max</th>");
         }
-        sb.append("<th>p99.9 ms</th><th>max ms</th><th>errors</th><th>503s</th><th>503s after the admission wait (server)</th>"
+        sb.append("<th>p99.9 ms</th><th>max ms</th><th>errors</th><th>503s (client)</th><th>503s after the admission wait (server)</th>"
                 + "<th>503s to connections turned away (server)</th><th>timeouts</th><th>peak RSS MiB</th><th>OS threads</th>"
                 + "<th>CPU s</th><th>voluntary cs</th><th>involuntary cs</th><th>abandoned</th><th>subtasks completed</th>"
                 + "<th>subtasks cancelled</th><th>RSS KiB per connection</th></tr>\n");
@@ -204,9 +209,11 @@ final class Report {
                             .append(known(med.connectionsRejected())).append("</td><td>").append(med.timeouts()).append("</td><td>").append(String.format(Locale.ROOT, "%.0f", med.peakRssMb()))
                             .append("</td><td>").append(med.threads()).append("</td><td>").append(String.format(Locale.ROOT, "%.1f", med.cpuSeconds()))
                             .append("</td><td>").append(med.voluntarySwitches()).append("</td><td>").append(med.involuntarySwitches())
-                            .append("</td><td>").append(med.abandoned()).append("</td><td>").append(med.subtasksCompleted())
-                            .append("</td><td>").append(med.subtasksCancelled()).append("</td><td>")
-                            .append(String.format(Locale.ROOT, "%.1f", med.rssPerConnectionKb())).append("</td></tr>\n");
+                            .append("</td><td>").append(med.abandoned()).append("</td><td>").append(known(med.subtasksCompleted()))
+                            .append("</td><td>").append(known(med.subtasksCancelled())).append("</td><td>")
+                            // Per connection held is what the idle scenario measures; elsewhere it would divide by answers.
+                            .append(med.scenario().equals("idle") ? String.format(Locale.ROOT, "%.1f", med.rssPerConnectionKb()) : "-")
+                            .append("</td></tr>\n");
                 });
         return sb.append("</table>\n").toString();
     }

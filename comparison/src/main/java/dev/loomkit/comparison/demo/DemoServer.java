@@ -177,13 +177,15 @@ public final class DemoServer {
         private int pool = 200;
         @Option(names = "--max-connections", paramLabel = "N", description = "connections held at once (default 10,000)")
         private int maxConnections = 10_000;
-        @Option(names = "--max-requests", paramLabel = "N", description = "requests in flight at once; the adaptive limit's ceiling")
+        @Option(names = "--max-requests", paramLabel = "N", description = "requests in flight at once; the adaptive limit's ceiling "
+                + "(default: the server's, ${DEFAULT-VALUE})")
         private int maxRequests = ServerConfig.defaults().maxConcurrentRequests();
         @Option(names = "--admission", paramLabel = "adaptive|fixed", description = {
             "adaptive (the limit learnt, at most --max-requests) or fixed (--max-requests; at or above --max-connections it "
-                + "never binds)"})
+                + "never binds); default ${DEFAULT-VALUE}"})
         private String admission = ServerConfig.defaults().adaptiveAdmission() ? "adaptive" : "fixed";
-        @Option(names = "--admission-timeout", paramLabel = "MS", description = "how long a request waits for admission before a 503")
+        @Option(names = "--admission-timeout", paramLabel = "MS", description = "how long a request waits for admission before a 503 "
+                + "(default ${DEFAULT-VALUE})")
         private int admissionTimeoutMs = (int) ServerConfig.defaults().admissionTimeout().toMillis();
         @Option(names = "--access-log", description = "log each request")
         private boolean accessLog;
@@ -213,6 +215,19 @@ public final class DemoServer {
                 default -> throw new IllegalArgumentException("--admission takes adaptive (the limit learnt, at most --max-requests) "
                         + "or fixed (--max-requests; at or above --max-connections it never binds), not '" + admission + "'");
             };
+            // The server's configuration checks these too, but in its own names: say them as the options.
+            if (port < 0 || port > 65_535) {
+                throw new IllegalArgumentException("--port must be in [0, 65535] (0: any free one), got " + port);
+            }
+            for (var limit : java.util.Map.of("--pool", pool, "--max-connections", maxConnections, "--max-requests", maxRequests,
+                    "--backend-connections", backendConnections).entrySet()) {
+                if (limit.getValue() < 1) {
+                    throw new IllegalArgumentException(limit.getKey() + " must be at least 1, got " + limit.getValue());
+                }
+            }
+            if (admissionTimeoutMs < 0) {
+                throw new IllegalArgumentException("--admission-timeout must be 0 or more milliseconds, got " + admissionTimeoutMs);
+            }
             return new Options(ThreadMode.parse(mode), port, pool, maxConnections, maxRequests, admissionTimeoutMs, accessLog,
                     backend == null ? null : Options.hostPort(backend), backendConnections, adaptive, jvm);
         }

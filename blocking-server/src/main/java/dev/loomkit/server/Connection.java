@@ -1,11 +1,10 @@
 package dev.loomkit.server;
 
-import dev.loomkit.server.http1.RequestHeadParser;
-import dev.loomkit.server.http1.RequestHead;
 import dev.loomkit.server.http1.HttpInput;
 import dev.loomkit.server.http1.HttpOutput;
+import dev.loomkit.server.http1.RequestHead;
+import dev.loomkit.server.http1.RequestHeadParser;
 import dev.loomkit.server.http1.ResponseWriter;
-
 import dev.loomkit.toolkit.CancelReason;
 import dev.loomkit.toolkit.JoinPolicy;
 import dev.loomkit.toolkit.Scope;

@@ -1,7 +1,6 @@
 package dev.loomkit.server;
 
 import dev.loomkit.server.http1.RequestHeadParser;
-
 import dev.loomkit.toolkit.ScopeConfig;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;

@@ -2,7 +2,6 @@ package dev.loomkit.server;
 
 import dev.loomkit.server.http1.HttpInput;
 import dev.loomkit.server.http1.HttpOutput;
-
 import dev.loomkit.toolkit.CancelReason;
 import java.io.IOException;
 import java.io.InterruptedIOException;

@@ -1,9 +1,8 @@
 package dev.loomkit.server;
 
-import dev.loomkit.server.http1.RequestHead;
 import dev.loomkit.server.http1.BodyInputStream;
+import dev.loomkit.server.http1.RequestHead;
 import dev.loomkit.server.http1.ResponseWriter;
-
 import dev.loomkit.toolkit.CancelReason;
 import dev.loomkit.toolkit.Scope;
 import dev.loomkit.toolkit.ScopeConfig;
@@ -213,7 +212,7 @@ final class Exchange implements Runnable, BodyInputStream.ReadGuard {
             return respond(BUSY, false);
         }
         if (failure instanceof HttpException e) {
-            return respond(Response.bytes(e.status(), "text/plain; charset=utf-8", ResponseWriter.errorBody(e.status(), e.getMessage())), false);
+            return respond(Response.text(e.status(), ResponseWriter.errorText(e.status(), e.getMessage())), false);
         }
         if (failure instanceof ProtocolException e) {
             return respondError(e.status(), e.getMessage());

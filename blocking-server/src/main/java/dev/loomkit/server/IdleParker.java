@@ -1,7 +1,6 @@
 package dev.loomkit.server;
 
 import dev.loomkit.server.http1.HttpInput;
-
 import java.io.IOException;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;

@@ -1,9 +1,8 @@
 package dev.loomkit.server;
 
-import dev.loomkit.server.http1.RequestHead;
 import dev.loomkit.server.http1.BodyInputStream;
 import dev.loomkit.server.http1.PercentDecoder;
-
+import dev.loomkit.server.http1.RequestHead;
 import dev.loomkit.toolkit.Scope;
 import java.io.IOException;
 import java.io.InputStream;

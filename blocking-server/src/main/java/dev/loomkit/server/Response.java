@@ -1,7 +1,6 @@
 package dev.loomkit.server;
 
 import dev.loomkit.server.http1.Rfc9110;
-
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;

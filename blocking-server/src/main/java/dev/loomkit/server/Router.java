@@ -1,8 +1,7 @@
 package dev.loomkit.server;
 
-import dev.loomkit.server.http1.Rfc9110;
 import dev.loomkit.server.http1.PercentDecoder;
-
+import dev.loomkit.server.http1.Rfc9110;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

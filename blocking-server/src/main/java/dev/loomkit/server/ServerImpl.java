@@ -1,7 +1,6 @@
 package dev.loomkit.server;
 
 import dev.loomkit.server.http1.RequestHeadParser;
-
 import dev.loomkit.toolkit.CancelReason;
 import dev.loomkit.toolkit.JoinPolicy;
 import dev.loomkit.toolkit.Scope;

@@ -1,12 +1,11 @@
 package dev.loomkit.server;
 
-import dev.loomkit.server.http1.PercentDecoder;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.loomkit.server.http1.PercentDecoder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,7 +1,6 @@
 package dev.loomkit.server.http1;
 
 import dev.loomkit.server.Headers;
-
 import java.util.List;
 
 /**

@@ -3,7 +3,6 @@ package dev.loomkit.server.http1;
 import dev.loomkit.server.Headers;
 import dev.loomkit.server.ProtocolException;
 import dev.loomkit.server.ServerConfig;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

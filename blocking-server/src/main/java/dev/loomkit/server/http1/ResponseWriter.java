@@ -1,7 +1,6 @@
 package dev.loomkit.server.http1;
 
 import dev.loomkit.server.Headers;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -222,11 +221,11 @@ public final class ResponseWriter {
     /** Writes a short error response with the given status and message, and asks to close. */
     public static void writeError(HttpOutput out, int status, String message, boolean http11, boolean headRequest)
             throws IOException {
-        writeFixed(out, status, TEXT, errorBody(status, message), http11, true, headRequest);
+        writeFixed(out, status, TEXT, errorText(status, message).getBytes(StandardCharsets.UTF_8), http11, true, headRequest);
     }
 
-    /** {@return the body of an error response: the status, its reason and what was wrong, in a line} */
-    public static byte[] errorBody(int status, String message) {
-        return (status + " " + HttpStatus.reason(status) + ": " + message + "\n").getBytes(StandardCharsets.UTF_8);
+    /** {@return the text of an error response: the status, its reason and what was wrong, in a line} */
+    public static String errorText(int status, String message) {
+        return status + " " + HttpStatus.reason(status) + ": " + message + "\n";
     }
 }

@@ -1,15 +1,14 @@
 package dev.loomkit.server.http1;
 
-import dev.loomkit.server.Headers;
-import dev.loomkit.server.ProtocolException;
-import dev.loomkit.server.ServerConfig;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.loomkit.server.Headers;
+import dev.loomkit.server.ProtocolException;
+import dev.loomkit.server.ServerConfig;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

@@ -1,11 +1,10 @@
 package dev.loomkit.server.http1;
 
-import dev.loomkit.server.ProtocolException;
-import dev.loomkit.server.ServerConfig;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.loomkit.server.ProtocolException;
+import dev.loomkit.server.ServerConfig;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;

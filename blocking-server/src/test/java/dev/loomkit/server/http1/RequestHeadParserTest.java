@@ -1,9 +1,5 @@
 package dev.loomkit.server.http1;
 
-import dev.loomkit.server.Headers;
-import dev.loomkit.server.ProtocolException;
-import dev.loomkit.server.ServerConfig;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -11,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.loomkit.server.Headers;
+import dev.loomkit.server.ProtocolException;
+import dev.loomkit.server.ServerConfig;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;

@@ -112,6 +112,7 @@ public final class Microbenchmarks {
                     + " (it is a regular expression over dev.loomkit.comparison.bench.<Class>.<method>)", e);
         }
         List<String[]> rows = new ArrayList<>();
+        List<String> wide = new ArrayList<>();
         for (RunResult r : results) {
             var p = r.getParams();
             String params = p.getParamsKeys().stream().map(k -> k + "=" + p.getParam(k)).reduce((x, y) -> x + " " + y).orElse("");
@@ -120,9 +121,10 @@ public final class Microbenchmarks {
             rows.add(new String[] {name, params, String.format(Locale.ROOT, "%.3f", s.getScore()),
                     String.format(Locale.ROOT, "%.3f", s.getScoreError()), relativeError(s.getScore(), s.getScoreError()),
                     s.getScoreUnit()});
+            if (Double.isFinite(s.getScoreError()) && s.getScore() != 0 && s.getScoreError() > 0.1 * Math.abs(s.getScore())) {
+                wide.add((name + " " + params).strip() + " (" + relativeError(s.getScore(), s.getScoreError()) + ")");
+            }
         }
-        List<String> wide = rows.stream().filter(r -> !r[4].isEmpty() && Double.parseDouble(r[4].replace("%", "")) > 10)
-                .map(r -> (r[0] + " " + r[1]).strip() + " (" + r[4] + ")").toList();
         rows.addAll(parked("virtual", virtualCount));
         rows.addAll(parked("platform", platformCount));
         var text = new StringBuilder(String.format(Locale.ROOT, "%-58s %-26s %14s %12s %7s %s%n", "benchmark", "params", "score",

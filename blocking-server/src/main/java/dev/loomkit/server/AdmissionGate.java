@@ -5,12 +5,21 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The permits behind admission and the queue of requests waiting for one. While the queue drains it
- * is first come, first served; once it has stood (not been empty) for {@link #STANDING_NANOS}, the
- * newest waiter is admitted first and the oldest wait out their timeout (adaptive LIFO, after
- * Facebook's "Fail at Scale"): under overload the requests admitted are the ones whose clients are
- * still waiting for them, and the refused ones are slowed by their own wait rather than retried at
- * once. Every wait has the gate's one timeout.
+ * The permits behind admission and the queue of requests waiting for one. While the queue can drain
+ * within the wait allowed, it is first come, first served; once it stands, the newest waiter is
+ * admitted first and the oldest wait out their timeout (adaptive LIFO, after Facebook's "Fail at
+ * Scale"): under overload the requests admitted are the ones whose clients are still waiting for
+ * them, and the refused ones are slowed by their own wait rather than retried at once. Every wait
+ * has the gate's one timeout.
+ *
+ * <p>When the queue stands. Not when it has merely been non-empty for a while: a closed-loop
+ * population larger than the limit keeps a queue at all times, and if that queue drains in a tenth
+ * of the timeout, newest-first would only make its oldest waiters time out, turning a short wait
+ * into a refusal (measured: 503s and client timeouts at 100 connections, which first come, first
+ * served answers all). It stands when first come, first served would make the newest waiter wait
+ * more than half the timeout: the waiters now against the rate at which permits were granted to
+ * waiters over the last {@link #RATE_NANOS} (at least; the sweeper decides). It stops standing when
+ * that drain time falls under a quarter of the timeout, or the queue empties.
  *
  * <p>Why not a {@link java.util.concurrent.Semaphore}: its timed wait schedules a timer per waiter,
  * and its cancellation walks the queue (a JFR profile had 19% of a saturated core in
@@ -26,15 +35,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * anyone is admitted.
  *
  * <p>Locking: {@link #lock} guards the queue ({@code head}, {@code tail}, each waiter's links,
- * {@code nonEmptySince}, {@code standing}). {@code available} is an atomic so that admission
+ * {@code standing}, {@code granted}, {@code rateFrom}). {@code available} is an atomic so that admission
  * without a queue takes no lock: a request takes a permit by compare-and-set while {@code waiting}
  * reads 0. The two sides meet Dekker-style: a waiter joins the queue ({@code waiting} up) and then
  * tries for a permit; a releaser adds the permit and then looks at {@code waiting}; whichever
  * comes second sees the other.
  */
 final class AdmissionGate {
-    /** A queue not empty for this long is standing: from then on the newest waiter goes first. */
-    static final long STANDING_NANOS = 100_000_000L;
+    /** The shortest interval over which the rate of grants to waiters is measured. */
+    static final long RATE_NANOS = 100_000_000L;
 
     /** How a wait in the queue ended. */
     enum Outcome { ADMITTED, TIMED_OUT, CANCELLED }
@@ -71,8 +80,10 @@ final class AdmissionGate {
     private volatile int waiting;
     private Waiter head;
     private Waiter tail;
-    private long nonEmptySince;
     private boolean standing;
+    /** Permits granted to waiters since {@code rateFrom}, the interval's start. */
+    private long granted;
+    private long rateFrom;
     private final long timeoutNanos;
     private final Waits waits;
 
@@ -218,11 +229,34 @@ final class AdmissionGate {
         lock.lock();
         try {
             expireLocked(now, wake);
-            standing = head != null && now - nonEmptySince >= STANDING_NANOS;
+            decideStanding(now);
         } finally {
             lock.unlock();
         }
         wake.unparkAll(null);
+    }
+
+    /**
+     * Once an interval of at least {@link #RATE_NANOS} has passed: whether first come, first served
+     * would keep the newest waiter past half the timeout (it stands), or under a quarter (it no longer
+     * does). In between it stays as it was, so that it does not flip with every interval's noise.
+     */
+    private void decideStanding(long now) {
+        assert lock.isHeldByCurrentThread();
+        long elapsed = now - rateFrom;
+        if (head == null || elapsed < RATE_NANOS) {
+            return;
+        }
+        // drain = waiting * elapsed / granted, compared without dividing (granted may be 0: nothing
+        // admitted from the queue in a whole interval, so it stands).
+        double drainTimesGranted = (double) waiting * elapsed;
+        if (drainTimesGranted > (double) granted * (timeoutNanos / 2)) {
+            standing = true;
+        } else if (drainTimesGranted < (double) granted * (timeoutNanos / 4)) {
+            standing = false;
+        }
+        granted = 0;
+        rateFrom = now;
     }
 
     /** Ends the waits whose deadline has passed, oldest first, adding them to {@code wake}. */
@@ -263,6 +297,7 @@ final class AdmissionGate {
         while (head != null && tryTake()) {
             Waiter w = standing ? tail : head;
             unlink(w);
+            granted++;
             w.state = GRANTED;
             wake.add(w);
         }
@@ -306,7 +341,9 @@ final class AdmissionGate {
         assert lock.isHeldByCurrentThread();
         if (tail == null) {
             head = w;
-            nonEmptySince = now;
+            // A new queue: its drain rate is measured from now.
+            granted = 0;
+            rateFrom = now;
         } else {
             tail.next = w;
             w.prev = tail;

@@ -100,9 +100,10 @@ class AdmissionGateTest {
         List<Thread> threads = List.of(queue(kind, gate, "a", order), queue(kind, gate, "b", order),
                 queue(kind, gate, "c", order));
         gate.expire(queuedFrom);
-        assertFalse(gate.standing(), "a queue younger than " + AdmissionGate.STANDING_NANOS + " ns does not stand");
-        // The sweeper's clock, a standing period on: the queue has not been empty since.
-        gate.expire(System.nanoTime() + AdmissionGate.STANDING_NANOS);
+        assertFalse(gate.standing(), "a queue measured for less than " + AdmissionGate.RATE_NANOS + " ns does not stand");
+        // The sweeper's clock, an interval on, in which no waiter was admitted: at that rate the
+        // queue never drains.
+        gate.expire(System.nanoTime() + AdmissionGate.RATE_NANOS);
         assertTrue(gate.standing());
         gate.release();
         Eventually.until("c admitted", () -> {
@@ -123,6 +124,47 @@ class AdmissionGateTest {
         }
         assertEquals(List.of("c", "b", "a"), order);
         assertFalse(gate.standing(), "an empty queue does not stand");
+    }
+
+    /** Gives a permit back and waits until {@code admitted} waiters in all have recorded their turn. */
+    private static void releaseAndAwait(AdmissionGate gate, List<String> order, int admitted) {
+        gate.release();
+        Eventually.until(admitted + " admitted", () -> {
+            synchronized (order) {
+                return order.size() == admitted;
+            }
+        });
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void testAQueueThatDrainsWellWithinTheTimeoutStaysOldestFirst(Kind kind) throws Exception {
+        // A closed-loop load larger than the limit keeps a queue at all times; as long as it drains
+        // quickly, newest-first would only turn its oldest waiters' short waits into refusals.
+        AdmissionGate gate = new AdmissionGate(1, LONG, waits);
+        assertTrue(gate.acquire());
+        List<String> order = new ArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        for (String name : List.of("a", "b", "c", "d", "e")) {
+            threads.add(queue(kind, gate, name, order));
+        }
+        // An interval with nothing admitted: it stands.
+        long clock = System.nanoTime() + AdmissionGate.RATE_NANOS;
+        gate.expire(clock);
+        assertTrue(gate.standing());
+        releaseAndAwait(gate, order, 1); // e, the newest
+        releaseAndAwait(gate, order, 2); // d
+        // Two admitted in an interval with three waiting: the rest would drain in an interval and a
+        // half, far below a quarter of the timeout, so it no longer stands.
+        gate.expire(clock + AdmissionGate.RATE_NANOS);
+        assertFalse(gate.standing(), "a queue that drains in ~150 ms of a 1 h timeout");
+        for (int admitted = 3; admitted <= 5; admitted++) {
+            releaseAndAwait(gate, order, admitted);
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertEquals(List.of("e", "d", "a", "b", "c"), order);
     }
 
     @ParameterizedTest

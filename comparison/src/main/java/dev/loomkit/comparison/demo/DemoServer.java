@@ -73,7 +73,12 @@ public final class DemoServer {
                 .get("/work", r -> {
                     long ms = param(r, "ms", 0, 0, 60_000);
                     long cpu = param(r, "cpu", 0, 0, 1_000_000);
-                    Thread.sleep(ms);
+                    if (ms > 0) {
+                        // Not sleep(0): on a virtual thread that yields, and a virtual thread that yields
+                        // with its carrier's queue empty goes to the scheduler's external queue, which
+                        // the carriers neglect under CPU overload (ADR 0007).
+                        Thread.sleep(ms);
+                    }
                     return Response.text(200, "slept " + ms + " ms, hashed " + cpu + " units: " + hash(cpu) + "\n");
                 })
                 .get("/fanout", r -> {

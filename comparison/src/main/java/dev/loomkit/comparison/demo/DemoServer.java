@@ -8,15 +8,12 @@ import dev.loomkit.server.Response;
 import dev.loomkit.server.Router;
 import dev.loomkit.server.ServerConfig;
 import dev.loomkit.server.ThreadMode;
-import dev.loomkit.toolkit.Cancellation;
 import dev.loomkit.toolkit.metrics.ToolkitMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetSocketAddress;
-import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -29,7 +26,6 @@ import picocli.CommandLine.Option;
  */
 public final class DemoServer {
     /** One unit of CPU work: a SHA-256 of this many bytes (about 3 us on the machines here). */
-    static final int CPU_UNIT_BYTES = 1024;
 
     private DemoServer() {
     }
@@ -52,7 +48,7 @@ public final class DemoServer {
                     long ms = param(r, "ms", 20, 0, 60_000);
                     long cpu = param(r, "cpu", 0, 0, 1_000_000);
                     String page = backend(backend).get("/delay?ms=" + ms); // fetch a page, then process it
-                    return Response.text(200, "fetched " + page.length() + " bytes, hashed " + cpu + " units: " + hash(cpu) + "\n");
+                    return Response.text(200, "fetched " + page.length() + " bytes, hashed " + cpu + " units: " + CpuWork.hash(cpu) + "\n");
                 })
                 .get("/fanout-backend", r -> {
                     long n = param(r, "n", 10, 1, 1_000);
@@ -79,7 +75,7 @@ public final class DemoServer {
                         // the carriers neglect under CPU overload (ADR 0007).
                         Thread.sleep(ms);
                     }
-                    return Response.text(200, "slept " + ms + " ms, hashed " + cpu + " units: " + hash(cpu) + "\n");
+                    return Response.text(200, "slept " + ms + " ms, hashed " + cpu + " units: " + CpuWork.hash(cpu) + "\n");
                 })
                 .get("/fanout", r -> {
                     long n = param(r, "n", 10, 1, 10_000);
@@ -123,23 +119,6 @@ public final class DemoServer {
             throw new HttpException(400, name + " must be in [" + min + ", " + max + "], got " + v);
         }
         return v;
-    }
-
-    static String hash(long units) throws NoSuchAlgorithmException {
-        var digest = MessageDigest.getInstance("SHA-256");
-        byte[] block = new byte[CPU_UNIT_BYTES];
-        byte[] out = new byte[32];
-        for (long i = 0; i < units; i++) {
-            if ((i & 63) == 63) {
-                // CPU work has no blocking call for an interrupt to land on: look for a cancellation
-                // (the client gone, the deadline passed) every 64 units, about 40 us.
-                Cancellation.throwIfCancelled();
-            }
-            digest.update(block);
-            out = digest.digest(out);
-            System.arraycopy(out, 0, block, 0, out.length);
-        }
-        return HexFormat.of().formatHex(out, 0, 8);
     }
 
     /** Options of {@code serve}, parsed strictly. */

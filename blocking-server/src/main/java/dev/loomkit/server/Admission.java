@@ -21,8 +21,8 @@ import java.util.concurrent.atomic.LongAdder;
  * its size and queue; the limit applies in every mode alike.
  *
  * <p>The wait ({@link AdmissionGate}) is first come, first served while the queue drains within
- * half the timeout; once it cannot, newest first, so that the requests admitted under overload are
- * the ones whose clients still wait for them. It happens inside the request scope, with the handler's cancellation hook
+ * half the timeout; once it cannot, newest first (until it drains within a quarter), so that the
+ * requests admitted under overload are the ones whose clients still wait for them. It happens inside the request scope, with the handler's cancellation hook
  * armed: the request deadline, the server's shutdown and the client going away all end it early,
  * by interrupt.
  *

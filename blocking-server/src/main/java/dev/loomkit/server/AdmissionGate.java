@@ -18,8 +18,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * into a refusal (measured: 503s and client timeouts at 100 connections, which first come, first
  * served answers all). It stands when first come, first served would make the newest waiter wait
  * more than half the timeout: the waiters now against the rate at which permits were granted to
- * waiters over the last {@link #RATE_NANOS} (at least; the sweeper decides). It stops standing when
- * that drain time falls under a quarter of the timeout, or the queue empties.
+ * waiters over the last {@link #RATE_NANOS} (at least; the sweeper decides). An interval in which
+ * nothing was granted gives no rate (handlers of 300 ms under a limit of 2 grant less than one
+ * permit per 100 ms, and their queue drains in time): it goes on until something is, and meanwhile
+ * the queue stands only once its oldest waiter has waited half the timeout. It stops standing when
+ * the drain time falls under a quarter of the timeout, or the queue empties.
  *
  * <p>Why not a {@link java.util.concurrent.Semaphore}: its timed wait schedules a timer per waiter,
  * and its cancellation walks the queue (a JFR profile had 19% of a saturated core in
@@ -35,7 +38,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * anyone is admitted.
  *
  * <p>Locking: {@link #lock} guards the queue ({@code head}, {@code tail}, each waiter's links,
- * {@code standing}, {@code granted}, {@code rateFrom}). {@code available} is an atomic so that admission
+ * {@code standing}, {@code grantsSince}, {@code rateFrom}). {@code available} is an atomic so that admission
  * without a queue takes no lock: a request takes a permit by compare-and-set while {@code waiting}
  * reads 0. The two sides meet Dekker-style: a waiter joins the queue ({@code waiting} up) and then
  * tries for a permit; a releaser adds the permit and then looks at {@code waiting}; whichever
@@ -82,7 +85,7 @@ final class AdmissionGate {
     private Waiter tail;
     private boolean standing;
     /** Permits granted to waiters since {@code rateFrom}, the interval's start. */
-    private long granted;
+    private long grantsSince;
     private long rateFrom;
     private final long timeoutNanos;
     private final Waits waits;
@@ -247,15 +250,23 @@ final class AdmissionGate {
         if (head == null || elapsed < RATE_NANOS) {
             return;
         }
-        // drain = waiting * elapsed / granted, compared without dividing (granted may be 0: nothing
-        // admitted from the queue in a whole interval, so it stands).
-        double drainTimesGranted = (double) waiting * elapsed;
-        if (drainTimesGranted > (double) granted * (timeoutNanos / 2)) {
+        if (grantsSince == 0) {
+            // No rate yet: the interval goes on. What the oldest waiter has waited is a lower bound
+            // on what first come, first served makes the newest wait.
+            if (now - (head.deadline - timeoutNanos) > timeoutNanos / 2) {
+                standing = true;
+                rateFrom = now;
+            }
+            return;
+        }
+        // drain = waiting * elapsed / grantsSince, compared without dividing.
+        double drainTimesGrants = (double) waiting * elapsed;
+        if (drainTimesGrants > (double) grantsSince * (timeoutNanos / 2)) {
             standing = true;
-        } else if (drainTimesGranted < (double) granted * (timeoutNanos / 4)) {
+        } else if (drainTimesGrants < (double) grantsSince * (timeoutNanos / 4)) {
             standing = false;
         }
-        granted = 0;
+        grantsSince = 0;
         rateFrom = now;
     }
 
@@ -297,7 +308,7 @@ final class AdmissionGate {
         while (head != null && tryTake()) {
             Waiter w = standing ? tail : head;
             unlink(w);
-            granted++;
+            grantsSince++;
             w.state = GRANTED;
             wake.add(w);
         }
@@ -342,7 +353,7 @@ final class AdmissionGate {
         if (tail == null) {
             head = w;
             // A new queue: its drain rate is measured from now.
-            granted = 0;
+            grantsSince = 0;
             rateFrom = now;
         } else {
             tail.next = w;

@@ -62,7 +62,7 @@ final class ServerImpl implements HttpServer {
     /**
      * Where the adaptive admission limit starts: two requests per CPU, as TCP's slow start begins
      * small, doubled every window (100 ms, or one sweep if sweeps are further apart) while it binds
-     * and the CPUs have room: to 10,000 in about 1.2 s. Small, because a server whose work saturates
+     * and the CPUs have room: from 4 to 10,000 in about 1.2 s. Small, because a server whose work saturates
      * its CPUs from the first request learns its service time from the windows at this limit: at 64
      * on one core, 1 ms of CPU work took ~50 ms a request, the limit tolerated twice that, and it
      * grew to 400 (ADR 0007).

@@ -101,9 +101,11 @@ class AdmissionGateTest {
                 queue(kind, gate, "c", order));
         gate.expire(queuedFrom);
         assertFalse(gate.standing(), "a queue measured for less than " + AdmissionGate.RATE_NANOS + " ns does not stand");
-        // The sweeper's clock, an interval on, in which no waiter was admitted: at that rate the
-        // queue never drains.
+        // Intervals in which nobody was admitted give no rate: the queue stands once its oldest
+        // waiter has waited half the timeout (the sweeper's clock, not the machine's).
         gate.expire(System.nanoTime() + AdmissionGate.RATE_NANOS);
+        assertFalse(gate.standing(), "nothing admitted yet, and the oldest waiter has waited far less than half an hour");
+        gate.expire(System.nanoTime() + LONG / 2 + AdmissionGate.RATE_NANOS);
         assertTrue(gate.standing());
         gate.release();
         Eventually.until("c admitted", () -> {
@@ -148,8 +150,8 @@ class AdmissionGateTest {
         for (String name : List.of("a", "b", "c", "d", "e")) {
             threads.add(queue(kind, gate, name, order));
         }
-        // An interval with nothing admitted: it stands.
-        long clock = System.nanoTime() + AdmissionGate.RATE_NANOS;
+        // The oldest has waited half the timeout with nothing admitted: it stands.
+        long clock = System.nanoTime() + LONG / 2 + AdmissionGate.RATE_NANOS;
         gate.expire(clock);
         assertTrue(gate.standing());
         releaseAndAwait(gate, order, 1); // e, the newest
@@ -165,6 +167,41 @@ class AdmissionGateTest {
             t.join();
         }
         assertEquals(List.of("e", "d", "a", "b", "c"), order);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void testItStandsWhenTheMeasuredDrainPassesHalfTheTimeoutAndStaysUntilUnderAQuarter(Kind kind) throws Exception {
+        // A 20 s timeout: nothing here waits that long by the machine's clock; the sweeper's clock
+        // (the test's) decides the rates. Half the timeout is 10 s, a quarter 5 s.
+        long timeout = TimeUnit.SECONDS.toNanos(20);
+        long second = TimeUnit.SECONDS.toNanos(1);
+        AdmissionGate gate = new AdmissionGate(1, timeout, waits);
+        assertTrue(gate.acquire());
+        List<String> order = new ArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        long t0 = System.nanoTime();
+        for (String name : List.of("a", "b", "c", "d", "e")) {
+            threads.add(queue(kind, gate, name, order));
+        }
+        releaseAndAwait(gate, order, 1); // a, oldest first
+        // One admitted in 3 s, four waiting: 12 s to drain, over half the timeout.
+        gate.expire(t0 + 3 * second);
+        assertTrue(gate.standing());
+        releaseAndAwait(gate, order, 2); // e, newest first
+        // One in 2 s, three waiting: 6 s, between a quarter and a half: it stays as it was.
+        gate.expire(t0 + 5 * second);
+        assertTrue(gate.standing(), "inside the band it does not flip");
+        releaseAndAwait(gate, order, 3); // d
+        // One in half a second, two waiting: 1 s, under a quarter: oldest first again.
+        gate.expire(t0 + 5 * second + second / 2);
+        assertFalse(gate.standing());
+        releaseAndAwait(gate, order, 4); // b
+        releaseAndAwait(gate, order, 5); // c
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertEquals(List.of("a", "e", "d", "b", "c"), order);
     }
 
     @ParameterizedTest

@@ -19,7 +19,7 @@ public final class CpuWork {
 
     /**
      * Hashes {@code units} units. Looks for a cancellation of the current scope every 64 units
-     * (about 40 us): CPU work has no blocking call for an interrupt to land on.
+     * (about 50 us): CPU work has no blocking call for an interrupt to land on.
      *
      * @return the first 8 bytes of the last digest, in hex (so that the work cannot be optimised away)
      * @throws NoSuchAlgorithmException if the JDK has no SHA-256 (it must have)

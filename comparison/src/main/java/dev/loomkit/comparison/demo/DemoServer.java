@@ -25,8 +25,6 @@ import picocli.CommandLine.Option;
  * {@code /fanout?n=N&ms=M} and {@code /metrics} (Prometheus).
  */
 public final class DemoServer {
-    /** One unit of CPU work: a SHA-256 of this many bytes (about 3 us on the machines here). */
-
     private DemoServer() {
     }
 

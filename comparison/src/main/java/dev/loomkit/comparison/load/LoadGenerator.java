@@ -109,11 +109,13 @@ public final class LoadGenerator {
         // Every connection's first attempt counts, connected or not; but an attempt can be slow
         // (a full listen backlog, or loopback ports scarce after a point that churned through
         // connections: bind then searches a crowded port range). Bounded: the point goes on with
-        // the connections it has, and the ones still trying join it as they connect. As long as a
-        // request may take, and two seconds more: a server that has not taken a connection by then
-        // is one whose clients wait in its backlog, and that is what the window should see (it
-        // was 30 s, and the default run spent 141 s of its 11 minutes here, mostly on the
-        // thread-per-connection pools at 5,000 and 10,000 connections).
+        // the connections it has, and the ones still trying join it as they connect (at most 256
+        // attempts at a time, see connecting: the rest wait their turn here). As long as a
+        // request may take, and two seconds more: a server that has not taken its connections by
+        // then is one whose clients wait to connect, and that is what the window should see (it
+        // was 30 s, and a default run spent 159 s of its 12½ minutes here, mostly on the
+        // thread-per-connection pools at 5,000 and 10,000 connections). How many had not made
+        // their first attempt is in the generator's log (load-*.log in the report).
         long budget = plan.timeout().toMillis() + 2_000;
         if (!started.await(budget, TimeUnit.MILLISECONDS)) {
             System.err.printf(Locale.ROOT, "point %d: %d of %d connections had not made their first attempt after %d ms; going on%n",

@@ -77,6 +77,11 @@ final class ConsoleTable {
             out.printf(Locale.ROOT, "%14s %,d connection attempts failed (refused, reset or timed out)%s%n", "", r.connectErrors(),
                     nothingCameBack(r) ? ": is the server up, and listening where it was told?" : "");
         }
+        if (r.stillConnecting() > 0) {
+            // The point's load is fewer clients than its connections column says, for a while.
+            out.printf(Locale.ROOT, "%14s %,d of the %,d clients had not yet made their first connection attempt when the window opened%n",
+                    "", r.stillConnecting(), r.connections());
+        }
         if (r.rejected() > 0 && (r.admissionRefused() > 0 || r.connectionsRejected() > 0)) {
             out.printf(Locale.ROOT, "%14s %s%n", "", kinds503(r));
         }

@@ -125,7 +125,7 @@ final class PointDriver {
                 add(s, connections, i % options.repeats(), end.figure("seconds"), (long) end.figure("requests"), end.figure("throughput"),
                         new double[] {latency(end, "p50"), latency(end, "p90"), latency(end, "p99"), latency(end, "p999"), latency(end, "max")},
                         new long[] {(long) end.figure("errors"), (long) end.figure("rejected"), (long) end.figure("timeouts"),
-                                (long) end.figure("connectErrors"), (long) end.figure("abandoned")},
+                                (long) end.figure("connectErrors"), (long) end.figure("abandoned"), (long) end.figureOr("stillConnecting", -1)},
                         before, after, sampler);
             }
             load.waitFor(Duration.ofSeconds(60));
@@ -164,7 +164,7 @@ final class PointDriver {
                 timing.point(s.scenario(), s.contender(), connections, repeat, -1, (readStart - warmStart) / 1e9 - w.seconds()
                         - readBefore / 1e9, -1, w.seconds(), (readBefore + readAfter) / 1e9, -1, (System.nanoTime() - warmStart) / 1e9);
                 add(s, connections, repeat, w.seconds(), w.ok(), w.throughput(), new double[] {w.p50(), w.p90(), w.p99(), Double.NaN, w.max()},
-                        new long[] {w.errors(), w.non2xx(), w.timeouts(), 0, 0}, before, after, sampler);
+                        new long[] {w.errors(), w.non2xx(), w.timeouts(), 0, 0, -1}, before, after, sampler);
             }
         }
     }
@@ -200,13 +200,13 @@ final class PointDriver {
         long read() throws IOException;
     }
 
-    /** latencies: p50, p90, p99, p99.9, max; counts: errors, 503s, timeouts, connect errors, abandoned. */
+    /** latencies: p50, p90, p99, p99.9, max; counts: errors, 503s, timeouts, connect errors, abandoned, still connecting (-1: unknown). */
     private void add(Subject s, int connections, int repeat, double seconds, long requests, double throughput, double[] latencies,
                      long[] counts, Reading before, Reading after, RssSampler sampler) {
         var r = PointResult.builder(s.scenario(), s.contender(), connections, repeat)
                 .seconds(seconds).requests(requests).throughput(throughput)
                 .p50(latencies[0]).p90(latencies[1]).p99(latencies[2]).p999(latencies[3]).max(latencies[4])
-                .errors(counts[0]).rejected(counts[1]).timeouts(counts[2]).connectErrors(counts[3]).abandoned(counts[4])
+                .errors(counts[0]).rejected(counts[1]).timeouts(counts[2]).connectErrors(counts[3]).abandoned(counts[4]).stillConnecting(counts[5])
                 .subtasksCompleted(delta(before.subtasks, after.subtasks, 0)).subtasksCancelled(delta(before.subtasks, after.subtasks, 1))
                 .admissionRefused(delta(before.subtasks, after.subtasks, 2)).connectionsRejected(delta(before.subtasks, after.subtasks, 3))
                 .baselineRssMb(s.baselineMb())

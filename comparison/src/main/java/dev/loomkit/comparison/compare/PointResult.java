@@ -43,6 +43,7 @@ final class PointResult {
     private final long backendAnswers;
     private final long admissionRefused;
     private final long connectionsRejected;
+    private final long stillConnecting;
 
     private PointResult(Builder b) {
         this.scenario = b.scenario;
@@ -75,6 +76,7 @@ final class PointResult {
         this.backendAnswers = b.backendAnswers;
         this.admissionRefused = b.admissionRefused;
         this.connectionsRejected = b.connectionsRejected;
+        this.stillConnecting = b.stillConnecting;
     }
 
     /**
@@ -266,6 +268,11 @@ final class PointResult {
         return connectionsRejected;
     }
 
+    /** {@return clients that had not made their first connection attempt when the window opened, or -1 if unknown (wrk)} */
+    long stillConnecting() {
+        return stillConnecting;
+    }
+
     /** {@return the share of requests that got no good answer (503, timeout, error), in percent} */
     double failedPercent() {
         long failed = errors + rejected + timeouts;
@@ -276,15 +283,15 @@ final class PointResult {
     static final String CSV_HEADER = "scenario,contender,connections,repeat,seconds,requests,throughput,p50_ms,p90_ms,p99_ms,"
             + "p999_ms,max_ms,errors,rejected_503,timeouts,connect_errors,peak_rss_mb,threads,cpu_seconds,voluntary_cs,involuntary_cs,"
             + "abandoned,subtasks_completed,subtasks_cancelled,baseline_rss_mb,load_cpu_seconds,backend_cpu_seconds,backend_answers,"
-            + "server_503_admission,server_503_connection";
+            + "server_503_admission,server_503_connection,still_connecting";
 
     String csv() {
-        return String.format(Locale.ROOT, "%s,%s,%d,%d,%.3f,%d,%.1f,%s,%s,%s,%s,%s,%d,%d,%d,%d,%.1f,%d,%.2f,%d,%d,%d,%d,%d,%.1f,%.2f,%.2f,%d,%d,%d",
+        return String.format(Locale.ROOT, "%s,%s,%d,%d,%.3f,%d,%.1f,%s,%s,%s,%s,%s,%d,%d,%d,%d,%.1f,%d,%.2f,%d,%d,%d,%d,%d,%.1f,%.2f,%.2f,%d,%d,%d,%d",
                 scenario, contender, connections, repeat, seconds, requests, throughput, num(p50, ""), num(p90, ""), num(p99, ""),
                 num(p999, ""), num(max, ""), errors,
                 rejected, timeouts, connectErrors, peakRssMb, threads, cpuSeconds, voluntarySwitches, involuntarySwitches,
                 abandoned, subtasksCompleted, subtasksCancelled, baselineRssMb, loadCpuSeconds, backendCpuSeconds, backendAnswers,
-                admissionRefused, connectionsRejected);
+                admissionRefused, connectionsRejected, stillConnecting);
     }
 
     /** Writes JSON with nulls kept: an unknown latency is null, not absent. */
@@ -324,6 +331,7 @@ final class PointResult {
         m.put("backend_answers", backendAnswers);
         m.put("server_503_admission", admissionRefused);
         m.put("server_503_connection", connectionsRejected);
+        m.put("still_connecting", stillConnecting);
         return m;
     }
 
@@ -377,6 +385,7 @@ final class PointResult {
         private long backendAnswers = -1;
         private long admissionRefused = -1;
         private long connectionsRejected = -1;
+        private long stillConnecting = -1;
 
         private Builder(String scenario, String contender, int connections, int repeat) {
             this.scenario = java.util.Objects.requireNonNull(scenario, "scenario");
@@ -532,6 +541,12 @@ final class PointResult {
         /** @param v the server's 503s after the admission wait; -1 if unknown @return this builder */
         Builder admissionRefused(long v) {
             admissionRefused = v;
+            return this;
+        }
+
+        /** @param v clients without a first connection attempt when the window opened; -1 if unknown @return this builder */
+        Builder stillConnecting(long v) {
+            stillConnecting = v;
             return this;
         }
 

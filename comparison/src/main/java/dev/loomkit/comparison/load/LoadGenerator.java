@@ -140,6 +140,9 @@ public final class LoadGenerator {
         abandoned.reset();
         timeouts.reset();
         connectErrors.reset();
+        // Clients that have not yet made their first connection attempt as the window opens (the
+        // budget above lets the point go on without them): they join it as they connect.
+        long stillConnecting = started.getCount();
         out.println(LoadLine.of(index, connections, LoadLine.START).json());
         out.flush();
         long start = System.nanoTime();
@@ -170,6 +173,7 @@ public final class LoadGenerator {
         figures.put("timeouts", (double) timeouts.sum());
         figures.put("connectErrors", (double) connectErrors.sum());
         figures.put("abandoned", (double) abandoned.sum());
+        figures.put("stillConnecting", (double) stillConnecting);
         out.println(new LoadLine(index, connections, LoadLine.END, figures).json());
         out.flush();
         if (firstError != null) {

@@ -17,7 +17,8 @@ import java.util.Optional;
  * @param phase       {@code warm}, {@code start} or {@code end}
  * @param figures     for {@code end}: seconds, requests, throughput, p50, p90, p99, p999, max, mean
  *                    (latencies in ms, -1 when nothing was answered), errors, rejected, timeouts,
- *                    connectErrors, abandoned; empty otherwise
+ *                    connectErrors, abandoned, stillConnecting (clients that had not made their
+ *                    first connection attempt when the window opened); empty otherwise
  */
 public record LoadLine(int point, int connections, String phase, Map<String, Double> figures) {
     public static final String WARM = "warm";

@@ -42,4 +42,15 @@ class ConsoleTableTest {
         assertTrue(overloaded.contains("190 connection attempts failed"), overloaded);
         assertFalse(overloaded.contains("is the server up"), overloaded);
     }
+
+    @Test
+    void testClientsStillConnectingWhenTheWindowOpenedAreSaid() {
+        PointResult base = point(500, 0);
+        String some = print(PointResult.builder("io", "platform-200", 10_000, 0).seconds(3).requests(1_500).throughput(500)
+                .p50(1).p90(2).p99(3).max(5).errors(0).rejected(0).timeouts(0).connectErrors(0).abandoned(0)
+                .stillConnecting(7_444).build());
+        assertTrue(some.contains("7,444 of the 10,000 clients had not yet made their first connection attempt"), some);
+        assertTrue(PointResult.CSV_HEADER.endsWith(",still_connecting"));
+        assertFalse(print(base).contains("first connection attempt"), "unknown (-1) says nothing");
+    }
 }

@@ -128,6 +128,21 @@ class AdmissionGateTest {
         assertFalse(gate.standing(), "an empty queue does not stand");
     }
 
+    /** Queues waiters a to e, one after the other (oldest first). */
+    private List<Thread> queueAll(Kind kind, AdmissionGate gate, List<String> order) {
+        List<Thread> threads = new ArrayList<>();
+        for (String name : List.of("a", "b", "c", "d", "e")) {
+            threads.add(queue(kind, gate, name, order));
+        }
+        return threads;
+    }
+
+    private static void joinAll(List<Thread> threads) throws InterruptedException {
+        for (Thread t : threads) {
+            t.join();
+        }
+    }
+
     /** Gives a permit back and waits until {@code admitted} waiters in all have recorded their turn. */
     private static void releaseAndAwait(AdmissionGate gate, List<String> order, int admitted) {
         gate.release();
@@ -146,10 +161,7 @@ class AdmissionGateTest {
         AdmissionGate gate = new AdmissionGate(1, LONG, waits);
         assertTrue(gate.acquire());
         List<String> order = new ArrayList<>();
-        List<Thread> threads = new ArrayList<>();
-        for (String name : List.of("a", "b", "c", "d", "e")) {
-            threads.add(queue(kind, gate, name, order));
-        }
+        List<Thread> threads = queueAll(kind, gate, order);
         // The oldest has waited half the timeout with nothing admitted: it stands.
         long clock = System.nanoTime() + LONG / 2 + AdmissionGate.RATE_NANOS;
         gate.expire(clock);
@@ -163,9 +175,7 @@ class AdmissionGateTest {
         for (int admitted = 3; admitted <= 5; admitted++) {
             releaseAndAwait(gate, order, admitted);
         }
-        for (Thread t : threads) {
-            t.join();
-        }
+        joinAll(threads);
         assertEquals(List.of("e", "d", "a", "b", "c"), order);
     }
 
@@ -179,11 +189,8 @@ class AdmissionGateTest {
         AdmissionGate gate = new AdmissionGate(1, timeout, waits);
         assertTrue(gate.acquire());
         List<String> order = new ArrayList<>();
-        List<Thread> threads = new ArrayList<>();
         long t0 = System.nanoTime();
-        for (String name : List.of("a", "b", "c", "d", "e")) {
-            threads.add(queue(kind, gate, name, order));
-        }
+        List<Thread> threads = queueAll(kind, gate, order);
         releaseAndAwait(gate, order, 1); // a, oldest first
         // One admitted in 3 s, four waiting: 12 s to drain, over half the timeout.
         gate.expire(t0 + 3 * second);
@@ -198,9 +205,7 @@ class AdmissionGateTest {
         assertFalse(gate.standing());
         releaseAndAwait(gate, order, 4); // b
         releaseAndAwait(gate, order, 5); // c
-        for (Thread t : threads) {
-            t.join();
-        }
+        joinAll(threads);
         assertEquals(List.of("a", "e", "d", "b", "c"), order);
     }
 

@@ -54,11 +54,19 @@ final class AdaptiveLimit {
      *
      * @param samples      requests that ended in it
      * @param meanNanos    their mean service time
+     * @param workNanos    their mean service time without the turn an admitted request waited for
+     *                     a core while the scheduler was overloaded ({@link Admission}): what the
+     *                     baseline is learnt from, so that a server overloaded from its start does
+     *                     not learn its queue as its no-load latency
      * @param peakInFlight the most admitted at once
      * @param saturated    whether the CPUs were saturated
      * @param nanos        how long the window was
      */
-    record Window(int samples, long meanNanos, int peakInFlight, boolean saturated, long nanos) {
+    record Window(int samples, long meanNanos, long workNanos, int peakInFlight, boolean saturated, long nanos) {
+        /** A window whose requests never waited a turn after admission. */
+        Window(int samples, long meanNanos, int peakInFlight, boolean saturated, long nanos) {
+            this(samples, meanNanos, meanNanos, peakInFlight, saturated, nanos);
+        }
     }
 
     private final int min;
@@ -108,12 +116,13 @@ final class AdaptiveLimit {
 
     int update(Window w) {
         boolean enough = w.samples() >= MIN_SAMPLES && w.meanNanos() > 0;
+        long work = Math.clamp(w.workNanos(), 1, Math.max(1, w.meanNanos()));
         if (enough) {
-            fallback = Math.min(w.meanNanos(), drift(fallback));
+            fallback = Math.min(work, drift(fallback));
         }
         if (!w.saturated()) {
             if (enough) {
-                baseline = Math.min(w.meanNanos(), drift(baseline));
+                baseline = Math.min(work, drift(baseline));
             }
             // Whether or not anything completed: handlers that all block for long (long polls)
             // complete nothing, and must not be held at the initial limit for it.

@@ -46,9 +46,28 @@ final class Admission {
     // The adaptive limit's window (any handler thread adds; the sweeper reads and resets):
     private final LongAdder completed = new LongAdder();
     private final LongAdder serviceNanos = new LongAdder();
+    /** Of {@code serviceNanos}: the turns admitted requests waited for a core while overloaded. */
+    private final LongAdder turnNanos = new LongAdder();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger peakInFlight = new AtomicInteger();
     private long windowStart = System.nanoTime(); // the sweeper's
+    /** The delay of the scheduler's queue ({@link SchedulerLag#NONE} outside the virtual mode). */
+    private final SchedulerLag lag;
+    /**
+     * Whether the scheduler's queue stands (the sweeper writes it; handler threads read it): an
+     * admitted request then yields its carrier once before it runs, so that it holds its permit
+     * while it waits for a core, and the limit bounds the requests waiting for a core as it bounds
+     * those waiting for I/O.
+     */
+    private volatile boolean overloaded;
+    private long aboveSince; // the sweeper's: when the lag went above the target, or 0
+    private long belowSince; // the sweeper's, while overloaded: since when nobody waited and the lag stayed under half the target, or 0
+    private long lastSweep = System.nanoTime(); // the sweeper's
+    private long lastLagNanos; // the sweeper's: the scheduler's lag in the last sweep's window
+    /** The scheduler's lag above which, held for {@link #LAG_INTERVAL_NANOS}, admission counts it as overloaded. */
+    private final long lagTargetNanos;
+    /** Requests completed per second in the last adaptive window (the sweeper writes it). */
+    private volatile double completedPerSecond;
     private volatile int applied; // written by the sweeper (after the constructor): the limit the permits stand for now
 
     /**
@@ -62,8 +81,10 @@ final class Admission {
     /**
      * @param adaptiveInitial the adaptive limit's start, or 0 for a fixed limit of {@code maxConcurrent}
      */
-    Admission(int maxConcurrent, Duration timeout, int maxConnections, int adaptiveInitial, AdmissionGate.Waits waits) {
+    Admission(int maxConcurrent, Duration timeout, int maxConnections, int adaptiveInitial, SchedulerLag lag, AdmissionGate.Waits waits) {
         long timeoutNanos = timeout.toNanos();
+        this.lag = java.util.Objects.requireNonNull(lag, "lag");
+        this.lagTargetNanos = lagTarget(timeoutNanos);
         if (adaptiveInitial > 0) {
             int initial = Math.min(adaptiveInitial, maxConcurrent);
             this.adaptive = new AdaptiveLimit(initial, 1, maxConcurrent);
@@ -95,14 +116,24 @@ final class Admission {
             }
             return 0; // nothing measured: a fixed limit that cannot bind learns nothing
         }
-        if (!permits.acquire()) {
+        if (adaptive == null) {
+            return permits.acquire() ? 0 : NOT_ADMITTED;
+        }
+        // Taken at once: the request has not yet waited its turn for a core (see overloaded).
+        boolean atOnce = permits.tryAcquire();
+        if (!atOnce && !permits.acquire()) {
             return NOT_ADMITTED;
         }
-        if (adaptive == null) {
-            return 0;
-        }
         peakInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
-        return System.nanoTime();
+        long admittedAt = System.nanoTime();
+        if (atOnce && overloaded) {
+            // To the back of the carrier's queue, holding the permit: the wait counts as service
+            // time, which the limit learns from. (One granted from the queue was unparked, and
+            // has already waited that turn.)
+            Thread.yield();
+            turnNanos.add(System.nanoTime() - admittedAt);
+        }
+        return admittedAt;
     }
 
     /**
@@ -139,7 +170,11 @@ final class Admission {
             return;
         }
         permits.expire(now);
-        if (adaptive == null || now - windowStart < WINDOW_NANOS) {
+        if (adaptive == null) {
+            return;
+        }
+        decideOverload(now);
+        if (now - windowStart < WINDOW_NANOS) {
             return;
         }
         long windowNanos = now - windowStart;
@@ -148,13 +183,26 @@ final class Admission {
         // other): one request in ten or more, which the window's mean can bear.
         long n = completed.sumThenReset();
         long sum = serviceNanos.sumThenReset();
+        long turns = turnNanos.sumThenReset();
+        completedPerSecond = n * 1e9 / windowNanos;
         // Reset to zero first, then raise to what is in flight: a request admitted between the two
         // steps still counts in the next window.
         int peak = peakInFlight.getAndSet(0);
         peakInFlight.accumulateAndGet(inFlight.get(), Math::max);
         int old = applied;
-        int next = adaptive.update(new AdaptiveLimit.Window((int) Math.min(Integer.MAX_VALUE, n), n == 0 ? 0 : sum / n, peak, saturated,
-                windowNanos));
+        // Overloaded, a request's latency is its wait before admission as well as its service time:
+        // when handlers never block, the wait for a core is all before admission (SchedulerLag), and
+        // a limit that saw only service times would never bind there. Not otherwise: a wait under
+        // the target is what the load costs, and a cut would only move it into admission's queue.
+        // Where the scheduler's lag is measured (the virtual mode), the limit is under pressure only
+        // while that lag stands above its target, not whenever the CPUs are busy: an I/O-bound
+        // server at its CPUs' limit has a short queue for its cores and answers in time, and a limit
+        // cut there would only move the wait into admission's queue, and past its timeout into 503s
+        // (measured: 10,000 I/O-bound connections on one core lost a third of their goodput).
+        boolean pressed = lag.measures() ? overloaded : saturated;
+        long before = overloaded ? lastLagNanos : 0;
+        int next = adaptive.update(new AdaptiveLimit.Window((int) Math.min(Integer.MAX_VALUE, n), n == 0 ? 0 : sum / n + before,
+                n == 0 ? 0 : Math.max(0, sum - turns) / n, peak, pressed, windowNanos));
         int delta = next - old;
         // The limit first, then the permits (neither step can fail): whoever sees a request admitted
         // under the new limit sees the new limit too.
@@ -166,11 +214,112 @@ final class Admission {
         }
         if (delta != 0) {
             try {
-                AdmissionLimitEvent.commit(old, next, saturated, adaptive.baselineNanos());
+                AdmissionLimitEvent.commit(old, next, pressed, adaptive.baselineNanos());
             } catch (RuntimeException e) {
                 // an event that cannot be recorded changes nothing about admission
             }
         }
+    }
+
+    /** The longest {@code Retry-After} admission asks of a refused client, in seconds. */
+    static final int MAX_RETRY_AFTER = 30;
+    /** How long the lag must stay above its target before admission counts the scheduler as overloaded (CoDel's interval). */
+    static final long LAG_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /**
+     * How long nobody may wait for admission, with the lag under half its target, before admission
+     * stops counting the scheduler as overloaded: longer than the interval that starts it, since
+     * the clients refused meanwhile come back after their {@code Retry-After}, together.
+     */
+    static final long CALM_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    /**
+     * The admission timeout, within [5 ms, 1 s]: a request that has waited before admission as long
+     * as admission would let it wait in its own queue is one admission should have refused. Under
+     * that, the wait is what the load costs, and a limit would only move it into admission's queue
+     * and past its timeout into 503s: an I/O-bound server at its CPUs' limit (10,000 connections
+     * on one core) waits 300-700 ms there and answers every request in time (ADR 0007).
+     */
+    static long lagTarget(long timeoutNanos) {
+        return Math.clamp(timeoutNanos, TimeUnit.MILLISECONDS.toNanos(5), TimeUnit.SECONDS.toNanos(1));
+    }
+
+    /**
+     * {@return the {@code Retry-After} for a request refused now, in seconds} One, unless the
+     * scheduler is overloaded: then how long the requests waiting for admission would take to
+     * drain at the rate requests complete, within [1, {@link #MAX_RETRY_AFTER}]. A client that
+     * honours it comes back when it can be served; one sent back after a second would be refused
+     * again, at a cost to the server each time.
+     */
+    int retryAfterSeconds() {
+        if (!overloaded) {
+            return 1;
+        }
+        return retryAfter(permits.waiting(), completedPerSecond);
+    }
+
+    /** {@return how long {@code waiting} requests take to drain at {@code perSecond}, in whole seconds within [1, {@link #MAX_RETRY_AFTER}]} */
+    static int retryAfter(int waiting, double perSecond) {
+        if (waiting <= 0) {
+            return 1;
+        }
+        if (!(perSecond > 0)) {
+            return MAX_RETRY_AFTER; // nothing completes: as long as a client is asked to wait
+        }
+        return (int) Math.clamp(Math.ceil(waiting / perSecond), 1, MAX_RETRY_AFTER);
+    }
+
+    /**
+     * CoDel's rule on the scheduler's lag: overloaded once every sample for an interval was above
+     * the target (a queue that stands, not a burst); no longer once, for {@link #CALM_NANOS}, nobody
+     * waited for admission at a sweep and every sample stayed under half the target. Not on the lag alone:
+     * overloaded, admission keeps the scheduler's queue short, so a low lag then says that
+     * admission works, not that the load has gone; an empty admission queue says that.
+     */
+    private void decideOverload(long now) {
+        long windowLag = lag.takeWindow(now);
+        lastLagNanos = windowLag;
+        boolean was = overloaded;
+        if (!was) {
+            if (windowLag > lagTargetNanos) {
+                if (aboveSince == 0) {
+                    aboveSince = lastSweep; // the whole window was above
+                }
+                if (now - aboveSince >= LAG_INTERVAL_NANOS) {
+                    overloaded = true;
+                }
+            } else {
+                aboveSince = 0;
+            }
+            belowSince = 0;
+        } else if (permits.waiting() == 0 && lag.windowMaxNanos() <= lagTargetNanos / 2) {
+            if (belowSince == 0) {
+                belowSince = lastSweep;
+            }
+            if (now - belowSince >= CALM_NANOS) {
+                overloaded = false;
+                aboveSince = 0;
+            }
+        } else {
+            belowSince = 0;
+        }
+        lastSweep = now;
+        if (was != overloaded) {
+            try {
+                SchedulerOverloadEvent.commit(overloaded, windowLag, permits.waiting(), applied);
+            } catch (RuntimeException e) {
+                // an event that cannot be recorded changes nothing about admission
+            }
+        }
+    }
+
+    /** {@return whether admission counts the scheduler as overloaded now} */
+    boolean overloaded() {
+        return overloaded;
+    }
+
+    /** {@return the scheduler's lag now, in nanoseconds: the last sample, or a pending one's age; 0 outside the virtual mode} */
+    long schedulerLagNanos() {
+        return lag.currentNanos(System.nanoTime());
     }
 
     /** {@return the limit now: the adaptive one as last applied, or the fixed one} */

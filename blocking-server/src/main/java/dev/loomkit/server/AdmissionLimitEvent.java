@@ -20,8 +20,8 @@ final class AdmissionLimitEvent extends jdk.jfr.Event {
     @Label("New Limit")
     int newLimit;
 
-    @Label("CPUs Saturated")
-    @Description("Whether the process used 90% or more of its CPUs in the last window")
+    @Label("Under Pressure")
+    @Description("Whether the limit was under pressure in the last window: in the virtual mode, the scheduler's queue stood above its target; in the others, the process used 90% or more of its CPUs")
     boolean saturated;
 
     @Label("Baseline")

@@ -99,7 +99,7 @@ final class ServerImpl implements HttpServer {
         this.threads = ThreadSource.of(config);
         this.permits = new Semaphore(config.maxConnections());
         this.admission = new Admission(config.maxConcurrentRequests(), config.admissionTimeout(), config.maxConnections(),
-                config.adaptiveAdmission() ? ADAPTIVE_INITIAL_LIMIT : 0, this::admissionWaited);
+                config.adaptiveAdmission() ? ADAPTIVE_INITIAL_LIMIT : 0, threads.schedulerLag(), this::admissionWaited);
         this.metrics = HttpMetrics.of(config.meterRegistry(), connections, admission, router.size());
         this.requestScope = ScopeConfig.named("request").withTimeout(config.requestTimeout()).withThreadFactory(threads.subtasks());
     }
@@ -125,7 +125,7 @@ final class ServerImpl implements HttpServer {
                 listener.bind(new InetSocketAddress(config.address(), config.port()), config.backlog());
                 boundAddress = (InetSocketAddress) listener.getLocalAddress();
                 watcher = new ClientGoneWatcher(config.clientGoneOnEndOfInput());
-                threads.start("loomkit-parker-" + boundAddress.getPort());
+                threads.start(boundAddress.getPort());
             } catch (IOException e) {
                 listener.close();
                 state = State.CLOSED;

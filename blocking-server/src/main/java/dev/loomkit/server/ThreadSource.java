@@ -23,8 +23,8 @@ sealed interface ThreadSource permits ThreadSource.Virtual, ThreadSource.Platfor
         };
     }
 
-    /** Once the server listens: starts what the mode runs besides its connection threads. */
-    default void start(String name) throws java.io.IOException {
+    /** Once the server listens on {@code port}: starts what the mode runs besides its connection threads. */
+    default void start(int port) throws java.io.IOException {
     }
 
     /** Starts serving a connection; false if the mode has no room for it (platform queue full). */
@@ -53,9 +53,28 @@ sealed interface ThreadSource permits ThreadSource.Virtual, ThreadSource.Platfor
     /** Waits until every connection thread has ended (the virtual ones are waited for by the server scope). */
     void awaitConnections();
 
+    /**
+     * {@return the delay of the scheduler's queue, for admission} Only the virtual mode has a
+     * scheduler of its own ({@link SchedulerLag}); the platform threads are the OS's to schedule.
+     */
+    default SchedulerLag schedulerLag() {
+        return SchedulerLag.NONE;
+    }
+
     /** One virtual thread per connection, forked into the server scope. */
     final class Virtual implements ThreadSource {
         private final ThreadFactory subtasks = Thread.ofVirtual().factory();
+        private final SchedulerLag lag = SchedulerLag.ofVirtualThreads();
+
+        @Override
+        public void start(int port) throws java.io.IOException {
+            lag.start("loomkit-lag-probe-" + port);
+        }
+
+        @Override
+        public SchedulerLag schedulerLag() {
+            return lag;
+        }
 
         @Override
         public boolean launch(Connection connection, Scope<Object, Void> serverScope) {
@@ -70,7 +89,8 @@ sealed interface ThreadSource permits ThreadSource.Virtual, ThreadSource.Platfor
 
         @Override
         public void awaitConnections() {
-            // The server scope's join waits for its connection tasks.
+            // The server scope's join waits for its connection tasks; the probe has nobody left to poke it.
+            lag.stop();
         }
     }
 
@@ -90,9 +110,9 @@ sealed interface ThreadSource permits ThreadSource.Virtual, ThreadSource.Platfor
         }
 
         @Override
-        public void start(String name) throws java.io.IOException {
+        public void start(int port) throws java.io.IOException {
             parker = new IdleParker(c -> pool.launch(c, null));
-            parker.start(name);
+            parker.start("loomkit-parker-" + port);
         }
 
         @Override

@@ -1,0 +1,137 @@
+package dev.loomkit.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Admission's reading of the scheduler's lag, driven window by window: the lag's samples are given
+ * by hand (a meter not started), requests are admitted and let go by this thread, and the sweeps'
+ * clock is synthetic. When it counts the scheduler as overloaded (CoDel's rule), when it stops, what
+ * that does to the adaptive limit, and what a refused client is told.
+ */
+@Timeout(60)
+class SchedulerOverloadTest {
+    private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
+    /** The admission timeout, and so the lag's target. */
+    private static final Duration TIMEOUT = Duration.ofSeconds(1);
+    private static final long TARGET = Admission.lagTarget(TIMEOUT.toNanos());
+
+    private final SchedulerLag lag = SchedulerLag.ofVirtualThreads();
+    private final Admission admission = new Admission(10_000, TIMEOUT, 10_000, 64, lag, (outcome, nanos) -> { });
+    private long now = System.nanoTime();
+
+    /** One sweep {@code ms} after the last, with the given samples in its window. */
+    private void sweep(long ms, long... samplesMs) {
+        for (long s : samplesMs) {
+            lag.record(s * MS);
+        }
+        now += ms * MS;
+        admission.sweep(now, true);
+    }
+
+    /** {@code n} requests admitted and let go, each as if it had been served for {@code serviceMs}. */
+    private void serve(int n, long serviceMs) throws InterruptedException {
+        for (int i = 0; i < n; i++) {
+            long admittedAt = admission.enter();
+            assertTrue(admittedAt != Admission.NOT_ADMITTED);
+            admission.exit(admittedAt - serviceMs * MS);
+        }
+    }
+
+    @Test
+    void testTheTargetIsTheAdmissionTimeoutWithinBounds() {
+        assertEquals(TimeUnit.SECONDS.toNanos(1), TARGET);
+        assertEquals(TimeUnit.MILLISECONDS.toNanos(300), Admission.lagTarget(TimeUnit.MILLISECONDS.toNanos(300)));
+        assertEquals(TimeUnit.SECONDS.toNanos(1), Admission.lagTarget(TimeUnit.SECONDS.toNanos(30)), "at most a second");
+        assertEquals(TimeUnit.MILLISECONDS.toNanos(5), Admission.lagTarget(0), "a server that never queues still has one");
+    }
+
+    @Test
+    void testOverloadedOnceTheLagStoodAboveTheTargetForAWholeInterval() {
+        long above = TARGET / MS + 200;
+        sweep(50, above);
+        assertFalse(admission.overloaded(), "one window of 50 ms above: a burst");
+        sweep(30, above, 3);
+        assertFalse(admission.overloaded(), "a short sample in the window: the queue drained once, start again");
+        sweep(50, above);
+        sweep(40, above);
+        assertFalse(admission.overloaded(), "90 ms above");
+        sweep(20, above, above + 50);
+        assertTrue(admission.overloaded(), "110 ms in which every sample was above the target");
+    }
+
+    @Test
+    void testWindowsWithoutSamplesSayNothing() {
+        // No sample at all in the windows, and none pending: nothing says the queue stands.
+        sweep(100);
+        sweep(100);
+        assertFalse(admission.overloaded());
+    }
+
+    @Test
+    void testNoLongerOverloadedOnlyAfterALongCalm() throws InterruptedException {
+        long above = TARGET / MS + 200;
+        sweep(100, above);
+        sweep(100, above);
+        assertTrue(admission.overloaded());
+        long calm = TARGET / MS / 2 - 10;
+        long calmMs = TimeUnit.NANOSECONDS.toMillis(Admission.CALM_NANOS);
+        for (long t = 0; t < calmMs - 200; t += 100) {
+            sweep(100, 1, calm);
+        }
+        assertTrue(admission.overloaded(), "calm, but not for long enough yet");
+        sweep(100, 1, calm + 20);
+        assertTrue(admission.overloaded(), "a sample above half the target: the calm starts again");
+        for (long t = 100; t < calmMs; t += 100) {
+            sweep(100, 1);
+        }
+        assertTrue(admission.overloaded(), "calm for 100 ms less than needed");
+        sweep(100, 1);
+        assertFalse(admission.overloaded(), "calm for " + calmMs + " ms with nobody waiting");
+    }
+
+    @Test
+    void testTheLimitIsCutForTheLagOnlyWhileOverloaded() throws InterruptedException {
+        // Learn a baseline of 1 ms, the lag short.
+        for (int i = 0; i < 5; i++) {
+            serve(20, 1);
+            sweep(100, 2);
+        }
+        int learnt = admission.limit();
+        // The CPUs are saturated (every sweep says so) and the handlers take 100 times their
+        // baseline, but the scheduler's queue stays under its target: an I/O-bound server at its
+        // CPUs' limit. The limit must not be cut: that would only move the wait into admission.
+        for (int i = 0; i < 20; i++) {
+            serve(20, 100);
+            sweep(100, TARGET / MS / 2);
+            assertTrue(admission.limit() >= learnt, "cut at window " + i + ": " + admission.limit() + " < " + learnt);
+        }
+        assertFalse(admission.overloaded());
+        // Now the queue stands above its target: handlers that never block, each quick, each late.
+        long above = TARGET / MS + 500;
+        int before = admission.limit();
+        for (int i = 0; i < 20; i++) {
+            serve(20, 1);
+            sweep(100, above);
+        }
+        assertTrue(admission.overloaded());
+        assertTrue(admission.limit() < before / 2, "the lag is latency while overloaded: " + before + " -> " + admission.limit());
+    }
+
+    @Test
+    void testARefusedClientIsToldHowLongTheQueueTakesToDrain() {
+        assertEquals(1, admission.retryAfterSeconds(), "not overloaded: try again in a second");
+        assertEquals(1, Admission.retryAfter(0, 500));
+        assertEquals(1, Admission.retryAfter(400, 500));
+        assertEquals(4, Admission.retryAfter(1_600, 500));
+        assertEquals(5, Admission.retryAfter(2_001, 500), "rounded up");
+        assertEquals(Admission.MAX_RETRY_AFTER, Admission.retryAfter(1_000_000, 500), "bounded");
+        assertEquals(Admission.MAX_RETRY_AFTER, Admission.retryAfter(10, 0), "nothing completes: the longest");
+    }
+}

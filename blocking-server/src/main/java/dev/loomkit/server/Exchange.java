@@ -37,9 +37,17 @@ final class Exchange implements Runnable, BodyInputStream.ReadGuard {
     private static final long DRAIN_LIMIT = 64 * 1024;
     private static final long DRAIN_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
     static final int CLIENT_CLOSED = 499;
-    /** Admission timed out: try again soon; the connection stays usable. */
-    private static final Response BUSY = Response.text(503, "503 Service Unavailable: server busy, try again\n")
-            .withHeader("Retry-After", "1");
+    /**
+     * Admission timed out: try again after {@code Retry-After} seconds (index; 0 unused), as
+     * admission estimates; the connection stays usable. Made once.
+     */
+    private static final Response[] BUSY = new Response[Admission.MAX_RETRY_AFTER + 1];
+
+    static {
+        for (int i = 1; i < BUSY.length; i++) {
+            BUSY[i] = Response.text(503, "503 Service Unavailable: server busy, try again\n").withHeader("Retry-After", Integer.toString(i));
+        }
+    }
 
     private final Connection conn;
     private final ConnectionContext context;
@@ -209,7 +217,7 @@ final class Exchange implements Runnable, BodyInputStream.ReadGuard {
         }
         if (!admitted && failure == null) {
             context.metrics().refused();
-            return respond(BUSY, false);
+            return respond(BUSY[Math.clamp(context.admission().retryAfterSeconds(), 1, Admission.MAX_RETRY_AFTER)], false);
         }
         if (failure instanceof HttpException e) {
             return respond(Response.text(e.status(), ResponseWriter.errorText(e.status(), e.getMessage())), false);

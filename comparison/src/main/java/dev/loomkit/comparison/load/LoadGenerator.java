@@ -384,7 +384,7 @@ public final class LoadGenerator {
                         continue;
                     }
                     int response = readResponse(in, buf);
-                    int status = response & ~CLOSE;
+                    int status = status(response);
                     if (plan.idle() && status >= 200 && status < 400) {
                         // Answered once: now hold the connection open, idle, until the point ends.
                         idleHeld.increment();
@@ -414,6 +414,13 @@ public final class LoadGenerator {
                         close(socket);
                         socket = null;
                     }
+                    if (status == 503 && interval == 0 && retryAfter(response) > 0) {
+                        // Closed loop: as a client library that honours Retry-After would, this
+                        // client waits before its next request. Sent again at once, a refused
+                        // request costs the server a refusal per client per admission timeout
+                        // and the generator's core its churn (ADR 0007).
+                        backOff(TimeUnit.SECONDS.toNanos(retryAfter(response)));
+                    }
                 } catch (SocketTimeoutException e) {
                     if (measuring) {
                         timeouts.increment();
@@ -441,16 +448,30 @@ public final class LoadGenerator {
         }
     }
 
-    /** Reads one response (Content-Length or chunked body); returns its status. */
     /** Set in {@link #readResponse}'s result when the connection must not be reused. */
     static final int CLOSE = 1 << 16;
+    /** Where {@link #readResponse}'s result holds a {@code Retry-After} in seconds (0: none). */
+    static final int RETRY_AFTER_SHIFT = 17;
+    /** The longest {@code Retry-After} honoured, in seconds: a point lasts seconds, not hours. */
+    static final int MAX_RETRY_AFTER = 60;
+
+    /** {@return the status in a {@link #readResponse} result} */
+    static int status(int response) {
+        return response & 0xFFFF;
+    }
+
+    /** {@return the {@code Retry-After} seconds in a {@link #readResponse} result, 0 if none} */
+    static int retryAfter(int response) {
+        return response >>> RETRY_AFTER_SHIFT;
+    }
 
     /**
      * Reads one response and its body.
      *
-     * @return the status code, with {@link #CLOSE} set if the server closes the connection after
-     *         it ({@code Connection: close}, HTTP/1.0 without keep-alive, or a body delimited by the
-     *         connection's end, which is not read)
+     * @return the status code ({@link #status}), with {@link #CLOSE} set if the server closes the
+     *         connection after it ({@code Connection: close}, HTTP/1.0 without keep-alive, or a body
+     *         delimited by the connection's end, which is not read), and a {@code Retry-After} given
+     *         in seconds ({@link #retryAfter}; at most {@link #MAX_RETRY_AFTER}; a date is ignored)
      */
     static int readResponse(InputStream in, byte[] buf) throws IOException {
         String status = Http1.line(in);
@@ -459,11 +480,17 @@ public final class LoadGenerator {
         boolean chunked = false;
         boolean http10 = status.startsWith("HTTP/1.0");
         boolean close = http10;
+        int retryAfter = 0;
         for (String l; !(l = Http1.line(in)).isEmpty(); ) {
             if (l.regionMatches(true, 0, "Content-Length:", 0, 15)) {
                 length = Long.parseLong(l.substring(15).strip());
             } else if (l.regionMatches(true, 0, "Transfer-Encoding:", 0, 18)) {
                 chunked = l.toLowerCase(Locale.ROOT).contains("chunked");
+            } else if (l.regionMatches(true, 0, "Retry-After:", 0, 12)) {
+                String v = l.substring(12).strip();
+                if (!v.isEmpty() && v.length() <= 9 && v.chars().allMatch(Character::isDigit)) {
+                    retryAfter = Math.min(MAX_RETRY_AFTER, Integer.parseInt(v));
+                }
             } else if (l.regionMatches(true, 0, "Connection:", 0, 11)) {
                 for (String token : l.substring(11).split(",")) {
                     String t = token.strip();
@@ -479,7 +506,7 @@ public final class LoadGenerator {
         if (!chunked && length < 0 && !noBody) {
             close = true; // the body runs to the connection's end
         }
-        int result = close ? code | CLOSE : code;
+        int result = (close ? code | CLOSE : code) | retryAfter << RETRY_AFTER_SHIFT;
         if (chunked) {
             while (true) {
                 long size = Long.parseLong(Http1.line(in).split(";")[0].strip(), 16);
@@ -515,6 +542,14 @@ public final class LoadGenerator {
             } catch (IOException ignored) {
                 // a connection we are done with
             }
+        }
+    }
+
+    /** Waits {@code nanos}, or until the run stops, whichever comes first. */
+    private void backOff(long nanos) {
+        long end = System.nanoTime() + nanos;
+        for (long left = nanos; left > 0 && !stopping; left = end - System.nanoTime()) {
+            LockSupport.parkNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
         }
     }
 

@@ -61,6 +61,12 @@ final class SchedulerLag {
     private final AtomicLong windowMax = new AtomicLong();
     private final java.util.concurrent.atomic.LongAdder samples = new java.util.concurrent.atomic.LongAdder();
     private volatile boolean running;
+    /**
+     * Set when the probe broke (its pipe failed, or its reader ended, while running): it then
+     * measures nothing, rather than an unread byte aging forever, which admission would take for a
+     * scheduler overloaded for good. Either probe thread sets it; anyone reads it.
+     */
+    private volatile boolean failed;
     private Pipe pipe;
     private Thread writer;
     private Thread reader;
@@ -74,9 +80,9 @@ final class SchedulerLag {
         return new SchedulerLag(true);
     }
 
-    /** {@return whether this measures anything: false for {@link #NONE}} */
+    /** {@return whether this measures anything: false for {@link #NONE}, and once the probe has failed} */
     boolean measures() {
-        return enabled;
+        return enabled && !failed;
     }
 
     /**
@@ -95,8 +101,13 @@ final class SchedulerLag {
         }
         pipe = Pipe.open();
         running = true;
-        reader = Thread.ofVirtual().name(name + "-reader").start(this::readLoop);
-        writer = Thread.ofPlatform().daemon().name(name + "-writer").start(this::writeLoop);
+        try {
+            reader = Thread.ofVirtual().name(name + "-reader").start(this::readLoop);
+            writer = Thread.ofPlatform().daemon().name(name + "-writer").start(this::writeLoop);
+        } catch (RuntimeException | Error e) { // no thread to be had: leave nothing behind
+            stop();
+            throw e;
+        }
     }
 
     /** Stops both threads and closes the pipe; an interrupt meanwhile is kept for the caller. */
@@ -105,15 +116,22 @@ final class SchedulerLag {
             return;
         }
         running = false;
-        LockSupport.unpark(writer);
-        Uninterruptibly.join(writer);
+        if (writer != null) {
+            LockSupport.unpark(writer);
+            Uninterruptibly.join(writer);
+        }
         close(pipe.sink()); // the reader reads the end of the stream
-        Uninterruptibly.join(reader);
+        if (reader != null) {
+            Uninterruptibly.join(reader);
+        }
         close(pipe.source());
     }
 
     /** {@return the last sample, in nanoseconds, or the unread byte's age if that is larger} Any thread. */
     long currentNanos(long now) {
+        if (!measures()) {
+            return 0;
+        }
         long p = pendingSince;
         return Math.max(lastNanos, p == 0 ? 0 : now - p);
     }
@@ -126,6 +144,9 @@ final class SchedulerLag {
      * @return the window's lag in nanoseconds
      */
     long takeWindow(long now) {
+        if (!measures()) {
+            return 0; // (NONE is shared by every platform-mode server: it keeps no window)
+        }
         long min = windowMin.getAndSet(Long.MAX_VALUE);
         long max = windowMax.getAndSet(0);
         long p = pendingSince;
@@ -156,6 +177,7 @@ final class SchedulerLag {
                 pipe.sink().write(one); // a pipe's buffer holds 64 KiB; at most one byte is unread
             } catch (IOException e) {
                 if (running) {
+                    fail();
                     LOG.warn("scheduler lag probe: writing failed; admission no longer sees the scheduler's queue", e);
                 }
                 return;
@@ -169,7 +191,10 @@ final class SchedulerLag {
             while (true) {
                 buf.clear();
                 if (pipe.source().read(buf) < 0) {
-                    return; // stopped
+                    if (running) { // the sink closed under the writer (it failed, or was interrupted)
+                        fail();
+                    }
+                    return;
                 }
                 long now = System.nanoTime();
                 long p = pendingSince;
@@ -180,9 +205,21 @@ final class SchedulerLag {
             }
         } catch (IOException e) {
             if (running) {
+                fail();
                 LOG.warn("scheduler lag probe: reading failed; admission no longer sees the scheduler's queue", e);
             }
         }
+    }
+
+    /** Either probe thread, on a failure while running: from now on nothing is measured. */
+    private void fail() {
+        failed = true;
+        pendingSince = 0;
+    }
+
+    /** Tests: breaks the probe as a failed pipe would (its writer's end closes). */
+    void breakPipe() throws IOException {
+        pipe.sink().close();
     }
 
     /** The reader (and tests, on a meter not started): one completed sample. */

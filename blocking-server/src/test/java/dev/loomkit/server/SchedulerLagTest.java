@@ -87,6 +87,24 @@ class SchedulerLagTest {
     }
 
     @Test
+    @Timeout(60)
+    void testABrokenProbeMeasuresNothingInsteadOfAByteThatAgesForever() throws Exception {
+        SchedulerLag lag = SchedulerLag.ofVirtualThreads();
+        lag.start("test-lag-broken");
+        try {
+            Eventually.until("a sample", () -> lag.samples() >= 1);
+            lag.breakPipe();
+            // The writer's next write fails and the reader reads the end: either says the probe broke.
+            Eventually.until("the probe counts itself broken", () -> !lag.measures());
+            long now = System.nanoTime();
+            assertEquals(0, lag.takeWindow(now), "no lag from a probe that cannot measure");
+            assertEquals(0, lag.currentNanos(now));
+        } finally {
+            lag.stop();
+        }
+    }
+
+    @Test
     void testAWindowIsItsLeastSampleAndRemembersItsGreatest() {
         SchedulerLag lag = SchedulerLag.ofVirtualThreads(); // not started: samples given by hand
         long now = System.nanoTime();

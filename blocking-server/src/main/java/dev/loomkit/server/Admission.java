@@ -8,9 +8,11 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * Admission control: how many handlers run at once. A fixed limit,
  * {@link ServerConfig#maxConcurrentRequests()}; or, with {@link ServerConfig#adaptiveAdmission()}
- * (experimental, off by default), a limit learnt from handlers' service time while the CPUs are
- * saturated and free to grow while they have room ({@link AdaptiveLimit}, ADR 0007), with the fixed
- * one as its ceiling.
+ * (experimental, off by default), a limit learnt from handlers' latency while the server is under
+ * pressure and free to grow while it is not ({@link AdaptiveLimit}, ADR 0007), with the fixed one as
+ * its ceiling. Under pressure means, in the virtual mode, that the scheduler is overloaded (its lag,
+ * {@link SchedulerLag}, stood above the target for an interval: see {@link #overloaded()}); in the
+ * platform modes, whose pool bounds what runs, that the CPUs are saturated.
  *
  * <p>Why a server on virtual threads needs it: a thread per connection costs almost nothing, so
  * nothing else stops the server from taking on every request it is sent. When the work is
@@ -119,6 +121,9 @@ final class Admission {
         if (adaptive == null) {
             return permits.acquire() ? 0 : NOT_ADMITTED;
         }
+        if (Thread.interrupted()) { // as acquire() would: a request cancelled already is not admitted
+            throw new InterruptedException("request cancelled before admission");
+        }
         // Taken at once: the request has not yet waited its turn for a core (see overloaded).
         boolean atOnce = permits.tryAcquire();
         if (!atOnce && !permits.acquire()) {
@@ -127,9 +132,12 @@ final class Admission {
         peakInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
         long admittedAt = System.nanoTime();
         if (atOnce && overloaded) {
-            // To the back of the carrier's queue, holding the permit: the wait counts as service
+            // Behind the threads already runnable, holding the permit: the wait counts as service
             // time, which the limit learns from. (One granted from the queue was unparked, and
-            // has already waited that turn.)
+            // has already waited that turn.) In JDK 25 a virtual thread's yield goes to its
+            // carrier's own queue when that queue has work, and otherwise to the pool's external
+            // queue, which a carrier takes from once it has nothing of its own; either way, after
+            // the work already waiting.
             Thread.yield();
             turnNanos.add(System.nanoTime() - admittedAt);
         }
@@ -279,7 +287,9 @@ final class Admission {
         long windowLag = lag.takeWindow(now);
         lastLagNanos = windowLag;
         boolean was = overloaded;
-        if (!was) {
+        if (!lag.measures()) {
+            overloaded = false; // nothing measured (the platform modes, or a probe that failed): never overloaded
+        } else if (!was) {
             if (windowLag > lagTargetNanos) {
                 if (aboveSince == 0) {
                     aboveSince = lastSweep; // the whole window was above

@@ -2,6 +2,7 @@ package dev.loomkit.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -122,6 +123,23 @@ class SchedulerOverloadTest {
         }
         assertTrue(admission.overloaded());
         assertTrue(admission.limit() < before / 2, "the lag is latency while overloaded: " + before + " -> " + admission.limit());
+    }
+
+    @Test
+    void testARequestCancelledBeforeAdmissionIsNotAdmitted() throws InterruptedException {
+        serve(1, 1); // the fast path is open: a permit is free
+        Thread.currentThread().interrupt();
+        assertThrows(InterruptedException.class, admission::enter, "a free permit is not for a cancelled request");
+        assertFalse(Thread.currentThread().isInterrupted(), "the interrupt is reported by the exception, as acquire() does");
+        // Nothing was taken: every permit is still there, each taken at once.
+        long[] held = new long[admission.limit()];
+        for (int i = 0; i < held.length; i++) {
+            held[i] = admission.enter();
+            assertTrue(held[i] != Admission.NOT_ADMITTED, "permit " + i + " of " + held.length);
+        }
+        for (long admittedAt : held) {
+            admission.exit(admittedAt);
+        }
     }
 
     @Test

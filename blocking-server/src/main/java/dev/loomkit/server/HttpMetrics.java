@@ -19,8 +19,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code http.server.connections.active}, {@code http.server.requests.active},
  *       {@code http.server.requests.queued} (waiting for admission), {@code http.server.admission.limit}
  *       (the adaptive limit as last set, or the fixed one), {@code http.server.scheduler.lag} (seconds
- *       a runnable virtual thread waits for a carrier, sampled at admission; adaptive admission in
- *       the virtual mode only): gauges</li>
+ *       a connection's bytes wait for the poller and a carrier, as the last probe measured it, or
+ *       the age of a probe still waiting; 0 unless adaptive admission runs in the virtual mode):
+ *       gauges</li>
  *   <li>{@code http.server.requests.refused}: counter, requests answered 503 because admission
  *       timed out; tag reason ({@code admission_timeout})</li>
  *   <li>{@code http.server.admission.wait}: timer, the waits of requests that queued for admission
@@ -149,7 +150,7 @@ sealed interface HttpMetrics permits HttpMetrics.Noop, HttpMetrics.Micrometer {
             Gauge.builder("http.server.admission.limit", admission, Admission::limit)
                     .description("Handlers that may run at once: the adaptive limit as last set, or the fixed one").register(registry);
             Gauge.builder("http.server.scheduler.lag", admission, a -> a.schedulerLagNanos() / 1e9).baseUnit("seconds")
-                    .description("How long a virtual thread made runnable waits for a carrier, as last sampled at admission (virtual mode, adaptive admission; else 0)")
+                    .description("How long a connection's bytes wait for the poller and a carrier: the last probe, or one still waiting (virtual mode with adaptive admission; else 0)")
                     .register(registry);
             refused = Counter.builder("http.server.requests.refused").tag("reason", "admission_timeout")
                     .description("Requests answered 503 because admission timed out").register(registry);

@@ -15,7 +15,7 @@ sealed interface ThreadSource permits ThreadSource.Virtual, ThreadSource.Platfor
 
     static ThreadSource of(ServerConfig config) {
         return switch (config.threadMode()) {
-            case VIRTUAL -> new Virtual();
+            case VIRTUAL -> new Virtual(config.adaptiveAdmission());
             case PLATFORM -> new Platform(config.platformPoolSize(), config.platformQueueSize());
             // A connection waits in the queue at most once: room for all of them means a request
             // that has begun is never refused for want of a place, as in Tomcat's unbounded task queue.
@@ -64,7 +64,12 @@ sealed interface ThreadSource permits ThreadSource.Virtual, ThreadSource.Platfor
     /** One virtual thread per connection, forked into the server scope. */
     final class Virtual implements ThreadSource {
         private final ThreadFactory subtasks = Thread.ofVirtual().factory();
-        private final SchedulerLag lag = SchedulerLag.ofVirtualThreads();
+        /** Only adaptive admission reads the lag: a fixed limit runs no probe. */
+        private final SchedulerLag lag;
+
+        Virtual(boolean measureLag) {
+            this.lag = measureLag ? SchedulerLag.ofVirtualThreads() : SchedulerLag.NONE;
+        }
 
         @Override
         public void start(int port) throws java.io.IOException {

@@ -22,7 +22,7 @@ final class AdmissionLimitEvent extends jdk.jfr.Event {
 
     @Label("Under Pressure")
     @Description("Whether the limit was under pressure in the last window: in the virtual mode, the scheduler's queue stood above its target; in the others, the process used 90% or more of its CPUs")
-    boolean saturated;
+    boolean underPressure;
 
     @Label("Baseline")
     @Description("The no-load service time learnt so far; Long.MAX_VALUE if none yet")
@@ -30,12 +30,12 @@ final class AdmissionLimitEvent extends jdk.jfr.Event {
     long baseline;
 
     /** Records a change, if the event is enabled. */
-    static void commit(int oldLimit, int newLimit, boolean saturated, long baseline) {
+    static void commit(int oldLimit, int newLimit, boolean underPressure, long baseline) {
         var e = new AdmissionLimitEvent();
         if (e.isEnabled()) {
             e.oldLimit = oldLimit;
             e.newLimit = newLimit;
-            e.saturated = saturated;
+            e.underPressure = underPressure;
             e.baseline = baseline;
             e.commit();
         }

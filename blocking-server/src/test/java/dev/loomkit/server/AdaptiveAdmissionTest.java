@@ -73,6 +73,6 @@ class AdaptiveAdmissionTest {
         List<RecordedEvent> changes = RecordingFile.readAllEvents(file).stream()
                 .filter(e -> e.getEventType().getName().equals("dev.loomkit.AdmissionLimitChanged")).toList();
         assertTrue(changes.stream().anyMatch(e -> e.getInt("oldLimit") == ServerImpl.ADAPTIVE_INITIAL_LIMIT
-                && e.getInt("newLimit") == 2 * ServerImpl.ADAPTIVE_INITIAL_LIMIT && !e.getBoolean("saturated")), changes.toString());
+                && e.getInt("newLimit") == 2 * ServerImpl.ADAPTIVE_INITIAL_LIMIT && !e.getBoolean("underPressure")), changes.toString());
     }
 }

@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
 final class ServerImpl implements HttpServer {
     private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
     static final byte[] BUSY = ("HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
-            + "Content-Length: 37\r\nConnection: close\r\n\r\n503 Service Unavailable: server busy\n").getBytes(StandardCharsets.ISO_8859_1);
+            + "Content-Length: 37\r\nRetry-After: 1\r\nConnection: close\r\n\r\n503 Service Unavailable: server busy\n").getBytes(StandardCharsets.ISO_8859_1);
 
     private enum State { NEW, RUNNING, STOPPING, CLOSED }
 

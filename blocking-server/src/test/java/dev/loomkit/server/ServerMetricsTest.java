@@ -36,7 +36,9 @@ class ServerMetricsTest {
             assertEquals(503, c.exchange("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n").status());
             assertEquals(1.0, registry.get("http.server.connections.active").gauge().value());
             try (var b = server.raw(); var d = server.raw(); var rejected = server.raw()) {
-                assertEquals(503, rejected.read().status());
+                var refused = rejected.read();
+                assertEquals(503, refused.status());
+                assertEquals("1", refused.header("retry-after"), "a connection turned away is told when to come back too");
             }
             // The three closed connections release their permits once their threads notice.
             Eventually.until("closed connections released", () -> server.server.openConnections() <= 1);

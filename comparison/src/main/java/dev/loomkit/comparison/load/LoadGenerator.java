@@ -488,8 +488,9 @@ public final class LoadGenerator {
                 chunked = l.toLowerCase(Locale.ROOT).contains("chunked");
             } else if (l.regionMatches(true, 0, "Retry-After:", 0, 12)) {
                 String v = l.substring(12).strip();
-                if (!v.isEmpty() && v.length() <= 9 && v.chars().allMatch(Character::isDigit)) {
-                    retryAfter = Math.min(MAX_RETRY_AFTER, Integer.parseInt(v));
+                if (!v.isEmpty() && v.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                    // however many digits: anything past the longest honoured is the longest
+                    retryAfter = v.length() > 9 ? MAX_RETRY_AFTER : Math.min(MAX_RETRY_AFTER, Integer.parseInt(v));
                 }
             } else if (l.regionMatches(true, 0, "Connection:", 0, 11)) {
                 for (String token : l.substring(11).split(",")) {

@@ -46,6 +46,12 @@ class ReadResponseTest {
         assertEquals(LoadGenerator.MAX_RETRY_AFTER, LoadGenerator.retryAfter(
                 read(stream("HTTP/1.1 503 Service Unavailable\r\nRetry-After: 999999999\r\nContent-Length: 0\r\n\r\n"))),
                 "a server asking for hours gets the longest a point honours");
+        assertEquals(LoadGenerator.MAX_RETRY_AFTER, LoadGenerator.retryAfter(
+                read(stream("HTTP/1.1 503 Service Unavailable\r\nRetry-After: 123456789012\r\nContent-Length: 0\r\n\r\n"))),
+                "so does one asking for longer than an int holds");
+        assertEquals(0, LoadGenerator.retryAfter(
+                read(stream("HTTP/1.1 503 Service Unavailable\r\nRetry-After: 0\r\nContent-Length: 0\r\n\r\n"))),
+                "zero: try again at once");
         assertEquals(0, LoadGenerator.retryAfter(
                 read(stream("HTTP/1.1 503 Service Unavailable\r\nRetry-After: Wed, 21 Oct 2026 07:28:00 GMT\r\nContent-Length: 0\r\n\r\n"))),
                 "an HTTP date is not honoured: the generator does not trust the server's clock");

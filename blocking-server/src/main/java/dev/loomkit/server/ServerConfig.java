@@ -42,7 +42,8 @@ public final class ServerConfig {
     private final int platformPoolSize;
     private final int platformQueueSize;
     private final int maxConcurrentRequests;
-    private final boolean adaptiveAdmission;
+    /** As set, or null: then on in the virtual mode and off in the others ({@link #adaptiveAdmission()}). */
+    private final Boolean adaptiveAdmission;
     private final Duration admissionTimeout;
     private final int maxRequestLineBytes;
     private final int maxHeaderBytes;
@@ -196,9 +197,9 @@ public final class ServerConfig {
         return maxConcurrentRequests;
     }
 
-    /** {@return whether the limit on handlers running at once adapts: learnt from their service time while the process's CPUs are saturated, free to grow while they have room, never above {@code maxConcurrentRequests} (off by default: experimental, see ADR 0007, whose first measurements it does not yet pass). Off: {@code maxConcurrentRequests} is a fixed limit, which at or above {@code maxConnections} never binds (no limit)} */
+    /** {@return whether the limit on handlers running at once adapts: learnt from their latency while the server is under pressure (in the virtual mode, while the scheduler's queue stands above the admission timeout), free to grow while it is not, never above {@code maxConcurrentRequests} (default: on in the virtual mode, which has no other bound on what it takes on; off in the platform modes, whose pool is their limit; see ADR 0007). Off: {@code maxConcurrentRequests} is a fixed limit, which at or above {@code maxConnections} never binds (no limit)} */
     public boolean adaptiveAdmission() {
-        return adaptiveAdmission;
+        return adaptiveAdmission != null ? adaptiveAdmission : threadMode == ThreadMode.VIRTUAL;
     }
 
     /** {@return how long a request may wait for admission; then 503 with {@code Retry-After}, and the connection stays open (default 1 s)} */
@@ -371,7 +372,7 @@ public final class ServerConfig {
     /**
      * {@return a copy with this adaptiveAdmission}
      *
-     * @param v whether the limit on handlers running at once adapts: learnt from their service time while the process's CPUs are saturated, free to grow while they have room, never above {@code maxConcurrentRequests} (off by default: experimental, see ADR 0007, whose first measurements it does not yet pass). Off: {@code maxConcurrentRequests} is a fixed limit, which at or above {@code maxConnections} never binds (no limit)
+     * @param v whether the limit on handlers running at once adapts: learnt from their latency while the server is under pressure (in the virtual mode, while the scheduler's queue stands above the admission timeout), free to grow while it is not, never above {@code maxConcurrentRequests} (default: on in the virtual mode, which has no other bound on what it takes on; off in the platform modes, whose pool is their limit; see ADR 0007). Off: {@code maxConcurrentRequests} is a fixed limit, which at or above {@code maxConnections} never binds (no limit)
      */
     public ServerConfig withAdaptiveAdmission(boolean v) {
         return toBuilder().adaptiveAdmission(v).build();
@@ -547,7 +548,7 @@ public final class ServerConfig {
                 && platformPoolSize == c.platformPoolSize
                 && platformQueueSize == c.platformQueueSize
                 && maxConcurrentRequests == c.maxConcurrentRequests
-                && adaptiveAdmission == c.adaptiveAdmission
+                && Objects.equals(adaptiveAdmission, c.adaptiveAdmission)
                 && Objects.equals(admissionTimeout, c.admissionTimeout)
                 && maxRequestLineBytes == c.maxRequestLineBytes
                 && maxHeaderBytes == c.maxHeaderBytes
@@ -582,7 +583,7 @@ public final class ServerConfig {
                 + ", platformPoolSize=" + platformPoolSize
                 + ", platformQueueSize=" + platformQueueSize
                 + ", maxConcurrentRequests=" + maxConcurrentRequests
-                + ", adaptiveAdmission=" + adaptiveAdmission
+                + ", adaptiveAdmission=" + adaptiveAdmission() + (adaptiveAdmission == null ? " (the mode's default)" : "")
                 + ", admissionTimeout=" + admissionTimeout
                 + ", maxRequestLineBytes=" + maxRequestLineBytes
                 + ", maxHeaderBytes=" + maxHeaderBytes
@@ -618,7 +619,7 @@ public final class ServerConfig {
         private int platformQueueSize = 1024;
         // Admission
         private int maxConcurrentRequests = 10_000;
-        private boolean adaptiveAdmission = false;
+        private Boolean adaptiveAdmission = null; // by the thread mode, unless set
         private Duration admissionTimeout = Duration.ofSeconds(1);
         // Message limits
         private int maxRequestLineBytes = 8 * 1024;
@@ -770,7 +771,7 @@ public final class ServerConfig {
         }
 
         /**
-         * Sets whether the limit on handlers running at once adapts: learnt from their service time while the process's CPUs are saturated, free to grow while they have room, never above {@code maxConcurrentRequests} (off by default: experimental, see ADR 0007, whose first measurements it does not yet pass). Off: {@code maxConcurrentRequests} is a fixed limit, which at or above {@code maxConnections} never binds (no limit).
+         * Sets whether the limit on handlers running at once adapts: learnt from their latency while the server is under pressure (in the virtual mode, while the scheduler's queue stands above the admission timeout), free to grow while it is not, never above {@code maxConcurrentRequests} (default: on in the virtual mode, which has no other bound on what it takes on; off in the platform modes, whose pool is their limit; see ADR 0007). Off: {@code maxConcurrentRequests} is a fixed limit, which at or above {@code maxConnections} never binds (no limit).
          *
          * @param v the value
          * @return this builder

@@ -1,6 +1,7 @@
 package dev.loomkit.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -39,6 +40,23 @@ class ServerConfigTest {
         assertNotEquals(d, viaWith);
         assertEquals(8080, d.port(), "a copy leaves the original alone");
         assertTrue(viaWith.toString().contains("platformPoolSize=8"), viaWith.toString());
+    }
+
+    @Test
+    void testAdaptiveAdmissionIsOnInTheVirtualModeUnlessSetAndOffInThePools() {
+        var d = ServerConfig.defaults();
+        assertTrue(d.adaptiveAdmission(), "the virtual mode has no other bound on what it takes on");
+        assertFalse(d.withThreadMode(ThreadMode.PLATFORM).adaptiveAdmission(), "a pool is its own limit");
+        assertFalse(d.withThreadMode(ThreadMode.SELECTOR_POOL).adaptiveAdmission());
+        // Unset, it follows the mode whichever way the copies go; set, it stays as set.
+        assertTrue(d.withThreadMode(ThreadMode.PLATFORM).withThreadMode(ThreadMode.VIRTUAL).adaptiveAdmission());
+        var off = d.withAdaptiveAdmission(false);
+        assertFalse(off.adaptiveAdmission());
+        assertNotEquals(d, off);
+        assertTrue(d.withThreadMode(ThreadMode.PLATFORM).withAdaptiveAdmission(true).adaptiveAdmission());
+        assertEquals(d.withAdaptiveAdmission(true).adaptiveAdmission(), d.adaptiveAdmission());
+        assertTrue(d.toString().contains("adaptiveAdmission=true (the mode's default)"), d.toString());
+        assertTrue(off.toString().contains("adaptiveAdmission=false,"), off.toString());
     }
 
     @Test

@@ -33,24 +33,24 @@ public final class CompareCommand implements Callable<Integer> {
     private CommandSpec spec;
     private final PrintStream out;
 
-    @Option(names = "--quick", description = "io and cpu, the default three modes, 10/100/1000 connections (about 2½ minutes: "
+    @Option(names = "--quick", description = "io and cpu, three modes (virtual, selector-pool-200, platform-200), 10/100/1000 connections (about 2½ minutes: "
             + "each point waits for the server's JIT)")
     private boolean quick;
-    @Option(names = "--full", description = "the six scenarios from io to idle, five modes (adding virtual-limit-1000 and "
-            + "platform-1000), 10..10000 connections, three repeats")
+    @Option(names = "--full", description = "the six scenarios from io to idle, six modes (adding virtual-limit-1000 and "
+            + "platform-1000 to the default four), 10..10000 connections, three repeats")
     private boolean full;
     @Option(names = "--scenarios", split = ",", paramLabel = "NAME", description = {
         "io, cpu, mixed, fanout, impatient, idle; and, asked for by name, hello (GET /hello: the server's own cost alone) "
             + "and sleep (Thread.sleep(50) in the handler); neither starts the backend. Default: io,cpu,mixed"})
     private List<String> scenarios;
     @Option(names = "--modes", split = ",", paramLabel = "MODE", description = {
-        "virtual (a virtual thread per connection), selector-pool-N (N platform threads, a thread per request, idle "
+        "virtual (a virtual thread per connection, with the server's default adaptive admission limit), selector-pool-N (N platform threads, a thread per request, idle "
             + "connections on a selector: Tomcat NIO, Jetty) or platform-N (N platform threads, a thread per connection: "
             + "prefork); each optionally with -limit-M: at most M requests in flight, the rest wait up to 1 s, then 503; "
             + "or bare-virtual: the reference, the least a virtual-thread-per-connection server can do (/hello and /sleep "
-            + "only, so the hello, sleep and idle scenarios; no /metrics, so no server meters); virtual-adaptive (the "
-            + "server's adaptive admission limit, opt-in) and virtual-unlimited (virtual, said outright). "
-            + "Default: virtual,selector-pool-200,platform-200"})
+            + "only, so the hello, sleep and idle scenarios; no /metrics, so no server meters); virtual-unlimited (no "
+            + "admission limit at all) and virtual-adaptive (virtual, said outright). "
+            + "Default: virtual,virtual-unlimited,selector-pool-200,platform-200 (--quick: without virtual-unlimited)"})
     private List<String> modes;
     @Option(names = "--connections", split = ",", paramLabel = "N", converter = Cli.Whole.class,
             description = "the points, each in [1, 60000]; default 10,100,1000,5000,10000")
@@ -125,8 +125,10 @@ public final class CompareCommand implements Callable<Integer> {
             default -> List.of(Scenario.IO, Scenario.CPU, Scenario.MIXED);
         };
         List<Contender> contenders = (modes != null ? modes : switch (profile) {
-            case "full" -> List.of("virtual", "virtual-limit-1000", "selector-pool-200", "platform-200", "platform-1000");
-            default -> List.of("virtual", "selector-pool-200", "platform-200");
+            case "full" -> List.of("virtual", "virtual-unlimited", "virtual-limit-1000", "selector-pool-200", "platform-200", "platform-1000");
+            case "quick" -> List.of("virtual", "selector-pool-200", "platform-200");
+            // What the adaptive limit buys is part of the story: the same server without it.
+            default -> List.of("virtual", "virtual-unlimited", "selector-pool-200", "platform-200");
         }).stream().map(Contender::parse).toList();
         boolean pointsGiven = connections != null;
         List<Integer> points = pointsGiven ? points(connections)

@@ -11,7 +11,8 @@ import dev.loomkit.server.ThreadMode;
  * @param mode  the thread mode
  * @param pool  the pool size (platform and selector-pool only)
  * @param limit the most requests in flight; {@link #UNLIMITED} for none below the connection count;
- *              {@link #ADAPTIVE} for the server's adaptive limit (opt-in, {@code virtual-adaptive})
+ *              {@link #ADAPTIVE} for the server's adaptive limit (the virtual mode's default:
+ *              {@code virtual}, said outright {@code virtual-adaptive})
  * @param bare  whether this is the bare-virtual reference (virtual threads, no pool, no limit)
  */
 record Contender(ThreadMode mode, int pool, int limit, boolean bare) {
@@ -31,9 +32,11 @@ record Contender(ThreadMode mode, int pool, int limit, boolean bare) {
             case PLATFORM -> "platform-" + pool;
             case SELECTOR_POOL -> "selector-pool-" + pool;
         };
+        // The virtual server's two admission models are named outright: results named plain
+        // "virtual" before the adaptive limit became its default had no limit.
         return limit > 0 ? base + LIMIT + limit
                 : mode != ThreadMode.VIRTUAL ? base // a pool's limit is its size
-                : limit == ADAPTIVE ? base + "-adaptive" : base;
+                : limit == ADAPTIVE ? base + "-adaptive" : base + "-unlimited";
     }
 
     /** {@return the threading model in a few words, for the report} */
@@ -42,8 +45,8 @@ record Contender(ThreadMode mode, int pool, int limit, boolean bare) {
             return "the reference: a virtual thread per connection, nothing else";
         }
         return switch (mode) {
-            case VIRTUAL -> "a virtual thread per connection (loomkit)" + (limit == ADAPTIVE ? ", adaptive admission limit (experimental)"
-                    : limit == UNLIMITED ? "" : ", at most " + limit + " requests in flight");
+            case VIRTUAL -> "a virtual thread per connection (loomkit)" + (limit == ADAPTIVE ? ", adaptive admission limit (the default)"
+                    : limit == UNLIMITED ? ", no admission limit" : ", at most " + limit + " requests in flight");
             case PLATFORM -> "a pool of " + pool + " platform threads, a thread per connection while it lasts (prethreaded, Apache prefork)";
             case SELECTOR_POOL -> "a pool of " + pool + " platform threads, a thread per request; idle keep-alive connections wait "
                     + "on a selector (Tomcat NIO, Jetty)";
@@ -58,9 +61,10 @@ record Contender(ThreadMode mode, int pool, int limit, boolean bare) {
     }
 
     /**
-     * Parses {@code virtual} (no admission limit; also {@code virtual-unlimited}), {@code virtual-adaptive}, {@code platform-N} or
-     * {@code selector-pool-N}, each optionally followed by {@code -limit-M}, or {@code bare-virtual}. A pool has no
-     * admission limit unless given one: its size is its limit.
+     * Parses {@code virtual} (the server's default: its adaptive admission limit; also {@code virtual-adaptive}),
+     * {@code virtual-unlimited} (no admission limit), {@code platform-N} or {@code selector-pool-N}, each of these
+     * three optionally followed by {@code -limit-M} (a fixed limit), or {@code bare-virtual}. A pool has no admission
+     * limit unless given one: its size is its limit.
      *
      * @throws IllegalArgumentException naming the accepted forms
      */
@@ -80,7 +84,7 @@ record Contender(ThreadMode mode, int pool, int limit, boolean bare) {
             v = v.substring(0, at);
         }
         if (v.equals("virtual")) {
-            return new Contender(ThreadMode.VIRTUAL, 0, limit, false);
+            return new Contender(ThreadMode.VIRTUAL, 0, limit > 0 ? limit : ADAPTIVE, false);
         }
         if ((v.equals("virtual-adaptive") || v.equals("virtual-unlimited")) && limit == 0) {
             return new Contender(ThreadMode.VIRTUAL, 0, v.equals("virtual-adaptive") ? ADAPTIVE : UNLIMITED, false);
@@ -107,8 +111,8 @@ record Contender(ThreadMode mode, int pool, int limit, boolean bare) {
     }
 
     private static IllegalArgumentException unknown(String s) {
-        return new IllegalArgumentException("unknown mode '" + s + "'; use virtual (no admission limit, also virtual-unlimited), "
-                + "virtual-adaptive (the experimental adaptive limit), platform-N (e.g. platform-200: a thread per connection) "
+        return new IllegalArgumentException("unknown mode '" + s + "'; use virtual (the server's default, its adaptive admission "
+                + "limit; also virtual-adaptive), virtual-unlimited (no admission limit), platform-N (e.g. platform-200: a thread per connection) "
                 + "or selector-pool-N (e.g. selector-pool-200: a thread per request, idle connections on a selector), "
                 + "optionally with -limit-M for at most M requests in flight (e.g. virtual-limit-1000), "
                 + "or " + BARE + " (the reference: a bare virtual-thread-per-connection server, /hello and /sleep only)");

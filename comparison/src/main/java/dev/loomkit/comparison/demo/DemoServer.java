@@ -121,7 +121,7 @@ public final class DemoServer {
 
     /** Options of {@code serve}, parsed strictly. */
     record Options(ThreadMode mode, int port, int pool, int maxConnections, int maxRequests, int admissionTimeoutMs,
-                   boolean accessLog, InetSocketAddress backend, int backendConnections, boolean adaptiveAdmission,
+                   boolean accessLog, InetSocketAddress backend, int backendConnections, Boolean adaptiveAdmission,
                    boolean jvmMetrics) {
         /**
          * {@return the options the command line asks for}
@@ -162,10 +162,11 @@ public final class DemoServer {
         @Option(names = "--max-requests", paramLabel = "N", description = "requests in flight at once; the adaptive limit's ceiling "
                 + "(default: the server's, ${DEFAULT-VALUE})")
         private int maxRequests = ServerConfig.defaults().maxConcurrentRequests();
-        @Option(names = "--admission", paramLabel = "adaptive|fixed", description = {
-            "adaptive (the limit learnt, at most --max-requests) or fixed (--max-requests; at or above --max-connections it "
-                + "never binds); default ${DEFAULT-VALUE}"})
-        private String admission = ServerConfig.defaults().adaptiveAdmission() ? "adaptive" : "fixed";
+        @Option(names = "--admission", paramLabel = "adaptive|fixed|default", description = {
+            "adaptive (the limit learnt, at most --max-requests), fixed (--max-requests; at or above --max-connections it "
+                + "never binds), or default (the server's for the mode: adaptive in the virtual mode, fixed in the pools); "
+                + "default ${DEFAULT-VALUE}"})
+        private String admission = "default";
         @Option(names = "--admission-timeout", paramLabel = "MS", description = "how long a request waits for admission before a 503 "
                 + "(default ${DEFAULT-VALUE})")
         private int admissionTimeoutMs = (int) ServerConfig.defaults().admissionTimeout().toMillis();
@@ -191,11 +192,13 @@ public final class DemoServer {
                 case "off" -> false;
                 default -> throw new IllegalArgumentException("--jvm-metrics takes on or off, not '" + jvmMetrics + "'");
             };
-            boolean adaptive = switch (admission) {
+            Boolean adaptive = switch (admission) {
                 case "adaptive" -> true;
                 case "fixed" -> false;
-                default -> throw new IllegalArgumentException("--admission takes adaptive (the limit learnt, at most --max-requests) "
-                        + "or fixed (--max-requests; at or above --max-connections it never binds), not '" + admission + "'");
+                case "default" -> null;
+                default -> throw new IllegalArgumentException("--admission takes adaptive (the limit learnt, at most --max-requests), "
+                        + "fixed (--max-requests; at or above --max-connections it never binds) or default (the server's for the mode), not '"
+                        + admission + "'");
             };
             // The server's configuration checks these too, but in its own names: say them as the options.
             if (port < 0 || port > 65_535) {
@@ -252,8 +255,11 @@ public final class DemoServer {
         registry.config().commonTags("mode", o.mode().label());
         AutoCloseable meters = bindMeters(registry, o.jvmMetrics());
         var config = ServerConfig.defaults().withPort(o.port()).withThreadMode(o.mode()).withPlatformPoolSize(o.pool())
-                .withMaxConnections(o.maxConnections()).withMaxConcurrentRequests(o.maxRequests()).withAdaptiveAdmission(o.adaptiveAdmission())
+                .withMaxConnections(o.maxConnections()).withMaxConcurrentRequests(o.maxRequests())
                 .withAdmissionTimeout(java.time.Duration.ofMillis(o.admissionTimeoutMs())).withAccessLog(o.accessLog()).withMeterRegistry(registry);
+        if (o.adaptiveAdmission() != null) {
+            config = config.withAdaptiveAdmission(o.adaptiveAdmission());
+        }
         var backend = o.backend() == null ? null : new BackendClient(o.backend(), o.backendConnections());
         HttpServer server = HttpServer.start(config, router(registry, backend));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -56,7 +56,7 @@ class ComparisonTest {
                 // a platform thread blocked in a read ignores the interrupt and finishes the call.
                 String[] f = row.split(",");
                 assertTrue(Long.parseLong(f[21]) > 0, "abandoned requests in " + row);
-                if (row.startsWith("impatient,virtual,")) {
+                if (row.startsWith("impatient,virtual-adaptive,")) {
                     assertTrue(Long.parseLong(f[23]) > 0, "cancelled subtasks in " + row);
                 }
                 continue;
@@ -77,7 +77,7 @@ class ComparisonTest {
             assertTrue(Double.parseDouble(f[16]) > 10, "peak RSS in " + row);
         }
         // The I/O scenario at 16 connections: each request waits 50 ms, so at most ~320 req/s, and p50 >= 50 ms.
-        String io16 = csv.stream().filter(r -> r.startsWith("io,virtual,16,")).findFirst().orElseThrow();
+        String io16 = csv.stream().filter(r -> r.startsWith("io,virtual-adaptive,16,")).findFirst().orElseThrow();
         double p50 = Double.parseDouble(io16.split(",")[7]);
         assertTrue(p50 >= 50 && p50 < 1_000, io16);
         String json = Files.readString(dir.resolve("results.json"));
@@ -94,7 +94,7 @@ class ComparisonTest {
         assertTrue(html.contains("<svg") && html.contains("io: throughput") && html.contains("platform-20"), "report charts");
         assertTrue(Files.exists(dir.resolve("cpu-p99.svg")));
         // Each point's HdrHistogram log, and from them the distributions at one load.
-        assertTrue(Files.size(dir.resolve("hlog/io-virtual-16c-r0.hlog")) > 0);
+        assertTrue(Files.size(dir.resolve("hlog/io-virtual-adaptive-16c-r0.hlog")) > 0);
         var log16 = HlogCharts.read(dir, "io", "platform-20", 16);
         // Said in full when it fails (it did once, on a busy machine, with nothing more to go on).
         String hlogs;
@@ -109,7 +109,7 @@ class ComparisonTest {
         String platform16 = csv.stream().filter(r -> r.startsWith("io,platform-20,16,")).findFirst().orElseThrow();
         assertEquals(Long.parseLong(platform16.split(",")[5]), log16.total().getTotalCount(), why);
         String spectrum = Files.readString(dir.resolve("io-spectrum.svg"));
-        assertTrue(spectrum.contains("latency of answered requests at 16 connections") && spectrum.contains(">virtual<")
+        assertTrue(spectrum.contains("latency of answered requests at 16 connections") && spectrum.contains(">virtual-adaptive<")
                 && spectrum.contains(">platform-20<") && spectrum.contains(">p90<"), spectrum);
         assertTrue(Files.readString(dir.resolve("io-throughput-over-time.svg")).contains("seconds into the measured window"));
     }

@@ -22,7 +22,7 @@ class ContenderTest {
         assertEquals(ThreadMode.VIRTUAL, bare.mode());
         assertEquals(0, bare.limit());
         assertFalse(Contender.parse("virtual").bare(), "the demo server in virtual mode is another contender");
-        assertEquals("virtual", Contender.parse("virtual").name());
+        assertEquals("virtual-adaptive", Contender.parse("virtual").name(), "the server's default, named outright");
         assertEquals("platform-200-limit-50", Contender.parse("platform-200-limit-50").name());
     }
 
@@ -39,8 +39,9 @@ class ContenderTest {
             var e = assertThrows(IllegalArgumentException.class, () -> Contender.parse(bad), bad);
             assertTrue(e.getMessage().contains("selector-pool-N"), e.getMessage());
         }
-        assertEquals(List.of("virtual", "selector-pool-200", "platform-200"),
-                ComparisonOptions.parse(List.of()).contenders().stream().map(Contender::name).toList(), "the default run's three models");
+        assertEquals(List.of("virtual-adaptive", "virtual-unlimited", "selector-pool-200", "platform-200"),
+                ComparisonOptions.parse(List.of()).contenders().stream().map(Contender::name).toList(),
+                "the default run's three models, and the virtual one without its admission limit");
     }
 
     @Test
@@ -49,8 +50,11 @@ class ContenderTest {
         assertEquals(Contender.ADAPTIVE, adaptive.limit());
         assertEquals("virtual-adaptive", adaptive.name());
         assertTrue(adaptive.model().contains("adaptive"), adaptive.model());
-        assertEquals(Contender.parse("virtual"), Contender.parse("virtual-unlimited"));
-        assertEquals("virtual", Contender.parse("virtual-unlimited").name());
+        assertEquals(Contender.parse("virtual"), Contender.parse("virtual-adaptive"), "the default, said outright");
+        var unlimited = Contender.parse("virtual-unlimited");
+        assertEquals(Contender.UNLIMITED, unlimited.limit());
+        assertEquals("virtual-unlimited", unlimited.name());
+        assertTrue(unlimited.model().contains("no admission limit"), unlimited.model());
         assertEquals("virtual-limit-1000", Contender.parse("virtual-limit-1000").name());
         for (String bad : List.of("virtual-adaptive-limit-10", "virtual-unlimited-limit-10", "virtual-adaptive-2")) {
             var e = assertThrows(IllegalArgumentException.class, () -> Contender.parse(bad), bad);

@@ -69,6 +69,12 @@ class DemoServerTest {
         assertEquals(50, o.pool());
         assertTrue(o.jvmMetrics(), "the JVM's meters are on by default");
         assertEquals(false, DemoServer.Options.parse(List.of("--jvm-metrics", "off")).jvmMetrics());
+        // Admission: the server's default for the mode unless asked, then as asked.
+        assertEquals(null, o.adaptiveAdmission());
+        assertEquals(true, DemoServer.Options.parse(List.of("--admission", "adaptive")).adaptiveAdmission());
+        assertEquals(false, DemoServer.Options.parse(List.of("--admission", "fixed")).adaptiveAdmission());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> DemoServer.Options.parse(List.of("--admission", "auto")))
+                .getMessage().contains("default (the server's for the mode)"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> DemoServer.Options.parse(List.of("--jvm-metrics", "yes")))
                 .getMessage().contains("--jvm-metrics takes on or off"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> DemoServer.Options.parse(List.of("--port", "x")))

@@ -2,9 +2,11 @@ package dev.loomkit.server;
 
 /**
  * How many handlers may run at once, learnt from their latency: a gradient limit (after Netflix's
- * {@code Gradient2}) that only shrinks while the CPUs are saturated. Used by admission when
- * {@link ServerConfig#adaptiveAdmission()} is on (off by default: ADR 0007 has its first
- * measurements, the plan and the rejected options).
+ * {@code Gradient2}) that only shrinks while the server is under pressure (the window's
+ * {@code saturated}: in the virtual mode, the scheduler overloaded; in the platform modes, the CPUs
+ * saturated; {@link Admission} decides). Used by admission when
+ * {@link ServerConfig#adaptiveAdmission()} is on (by default in the virtual mode: ADR 0007 has the
+ * measurements and the rejected options).
  *
  * <p>The model. A request's service time (admission to the end of its response) is its own work
  * plus what it waits for: a backend, a sleep, and, once the cores are saturated, a core. The no-load

@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * Admission control: how many handlers run at once. A fixed limit,
  * {@link ServerConfig#maxConcurrentRequests()}; or, with {@link ServerConfig#adaptiveAdmission()}
- * (experimental, off by default), a limit learnt from handlers' latency while the server is under
+ * (on by default in the virtual mode), a limit learnt from handlers' latency while the server is under
  * pressure and free to grow while it is not ({@link AdaptiveLimit}, ADR 0007), with the fixed one as
  * its ceiling. Under pressure means, in the virtual mode, that the scheduler is overloaded (its lag,
  * {@link SchedulerLag}, stood above the target for an interval: see {@link #overloaded()}); in the

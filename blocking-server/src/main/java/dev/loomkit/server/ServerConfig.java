@@ -197,7 +197,7 @@ public final class ServerConfig {
         return maxConcurrentRequests;
     }
 
-    /** {@return whether the limit on handlers running at once adapts: learnt from their latency while the server is under pressure (in the virtual mode, while the scheduler's queue stands above the admission timeout), free to grow while it is not, never above {@code maxConcurrentRequests} (default: on in the virtual mode, which has no other bound on what it takes on; off in the platform modes, whose pool is their limit; see ADR 0007). Off: {@code maxConcurrentRequests} is a fixed limit, which at or above {@code maxConnections} never binds (no limit)} */
+    /** {@return whether the limit on handlers running at once adapts: learnt from their latency while the server is under pressure, free to grow while it is not, never above {@code maxConcurrentRequests}. Under pressure means, in the virtual mode, that a connection's bytes have waited longer than the admission timeout (within [5 ms, 1 s]) for a carrier for 100 ms on end; in the platform modes, that the CPUs are saturated. Default: on in the virtual mode, where nothing else bounds the requests running (only the connections); off in the platform modes, whose pool is their limit; unless set, it follows {@code threadMode} (ADR 0007). Off: {@code maxConcurrentRequests} is a fixed limit, which at or above {@code maxConnections} never binds (no limit)} */
     public boolean adaptiveAdmission() {
         return adaptiveAdmission != null ? adaptiveAdmission : threadMode == ThreadMode.VIRTUAL;
     }
@@ -330,7 +330,8 @@ public final class ServerConfig {
     }
 
     /**
-     * {@return a copy with this threadMode}
+     * {@return a copy with this threadMode} Unless adaptive admission was set, it follows the mode
+     * ({@link #adaptiveAdmission()}).
      *
      * @param v where connection and subtask threads come from
      * @throws NullPointerException if it is null
@@ -372,7 +373,7 @@ public final class ServerConfig {
     /**
      * {@return a copy with this adaptiveAdmission}
      *
-     * @param v whether the limit on handlers running at once adapts: learnt from their latency while the server is under pressure (in the virtual mode, while the scheduler's queue stands above the admission timeout), free to grow while it is not, never above {@code maxConcurrentRequests} (default: on in the virtual mode, which has no other bound on what it takes on; off in the platform modes, whose pool is their limit; see ADR 0007). Off: {@code maxConcurrentRequests} is a fixed limit, which at or above {@code maxConnections} never binds (no limit)
+     * @param v whether the limit on handlers running at once adapts: learnt from their latency while the server is under pressure, free to grow while it is not, never above {@code maxConcurrentRequests}. Under pressure means, in the virtual mode, that a connection's bytes have waited longer than the admission timeout (within [5 ms, 1 s]) for a carrier for 100 ms on end; in the platform modes, that the CPUs are saturated. Default: on in the virtual mode, where nothing else bounds the requests running (only the connections); off in the platform modes, whose pool is their limit; unless set, it follows {@code threadMode} (ADR 0007). Off: {@code maxConcurrentRequests} is a fixed limit, which at or above {@code maxConnections} never binds (no limit)
      */
     public ServerConfig withAdaptiveAdmission(boolean v) {
         return toBuilder().adaptiveAdmission(v).build();
@@ -727,7 +728,9 @@ public final class ServerConfig {
         }
 
         /**
-         * Sets where connection and subtask threads come from (default: virtual threads).
+         * Sets where connection and subtask threads come from (default: virtual threads). Unless
+         * {@link #adaptiveAdmission(boolean)} was set, admission follows it: adaptive in the virtual
+         * mode, fixed in the platform modes.
          *
          * @param v the value
          * @return this builder
@@ -771,7 +774,7 @@ public final class ServerConfig {
         }
 
         /**
-         * Sets whether the limit on handlers running at once adapts: learnt from their latency while the server is under pressure (in the virtual mode, while the scheduler's queue stands above the admission timeout), free to grow while it is not, never above {@code maxConcurrentRequests} (default: on in the virtual mode, which has no other bound on what it takes on; off in the platform modes, whose pool is their limit; see ADR 0007). Off: {@code maxConcurrentRequests} is a fixed limit, which at or above {@code maxConnections} never binds (no limit).
+         * Sets whether the limit on handlers running at once adapts: learnt from their latency while the server is under pressure, free to grow while it is not, never above {@code maxConcurrentRequests}. Under pressure means, in the virtual mode, that a connection's bytes have waited longer than the admission timeout (within [5 ms, 1 s]) for a carrier for 100 ms on end; in the platform modes, that the CPUs are saturated. Default: on in the virtual mode, where nothing else bounds the requests running (only the connections); off in the platform modes, whose pool is their limit; unless set, it follows {@code threadMode} (ADR 0007). Off: {@code maxConcurrentRequests} is a fixed limit, which at or above {@code maxConnections} never binds (no limit).
          *
          * @param v the value
          * @return this builder

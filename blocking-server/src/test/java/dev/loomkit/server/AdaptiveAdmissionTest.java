@@ -19,7 +19,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The adaptive admission limit (opt-in) in a real server: while the CPUs have room, handlers
+ * The adaptive admission limit (the virtual mode's default) in a real server: while the CPUs have room, handlers
  * that all block (long polls) are not held at its initial limit; the limit is a meter, and its
  * changes are JFR events. The saturation signal is given, so the machine's load does not decide.
  */

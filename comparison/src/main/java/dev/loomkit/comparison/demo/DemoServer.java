@@ -164,8 +164,7 @@ public final class DemoServer {
         private int maxRequests = ServerConfig.defaults().maxConcurrentRequests();
         @Option(names = "--admission", paramLabel = "adaptive|fixed|default", description = {
             "adaptive (the limit learnt, at most --max-requests), fixed (--max-requests; at or above --max-connections it "
-                + "never binds), or default (the server's for the mode: adaptive in the virtual mode, fixed in the pools); "
-                + "default ${DEFAULT-VALUE}"})
+                + "never binds), or default, the default: the server's for the mode (adaptive in the virtual mode, fixed in the pools)"})
         private String admission = "default";
         @Option(names = "--admission-timeout", paramLabel = "MS", description = "how long a request waits for admission before a 503 "
                 + "(default ${DEFAULT-VALUE})")

@@ -78,7 +78,8 @@ public class RequestPathBenchmark {
     /** What {@code /hello} answers, in both servers. */
     static final String HELLO = "hello\n";
 
-    @Param({"virtual", "platform", "bare"})
+    /** The server's defaults in a mode (virtual: with its adaptive admission limit), virtual-unlimited (without it), or bare. */
+    @Param({"virtual", "virtual-unlimited", "platform", "bare"})
     String mode;
 
     private HttpServer server;
@@ -93,11 +94,15 @@ public class RequestPathBenchmark {
             address = new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), bare.port());
             return;
         }
+        boolean unlimited = mode.equals("virtual-unlimited");
         var config = ServerConfig.defaults()
                 .withAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}))
                 .withPort(0)
-                .withThreadMode(ThreadMode.parse(mode))
+                .withThreadMode(ThreadMode.parse(unlimited ? "virtual" : mode))
                 .withPlatformPoolSize(PLATFORM_POOL);
+        if (unlimited) {
+            config = config.withAdaptiveAdmission(false); // what admission costs a request: the difference
+        }
         var router = Router.builder().get("/hello", request -> Response.text(200, HELLO)).build();
         server = HttpServer.start(config, router);
         address = server.address();

@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class RequestPathBenchmarkTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"virtual", "platform", "bare"})
+    @ValueSource(strings = {"virtual", "virtual-unlimited", "platform", "bare"})
     @Timeout(30)
     void testEachModeAnswersPipelinedBatchesOnOneConnection(String mode) throws Exception {
         var bench = new RequestPathBenchmark();

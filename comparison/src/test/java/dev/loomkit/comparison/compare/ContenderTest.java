@@ -39,9 +39,8 @@ class ContenderTest {
             var e = assertThrows(IllegalArgumentException.class, () -> Contender.parse(bad), bad);
             assertTrue(e.getMessage().contains("selector-pool-N"), e.getMessage());
         }
-        assertEquals(List.of("virtual-adaptive", "virtual-unlimited", "selector-pool-200", "platform-200"),
-                ComparisonOptions.parse(List.of()).contenders().stream().map(Contender::name).toList(),
-                "the default run's three models, and the virtual one without its admission limit");
+        assertEquals(List.of("virtual-adaptive", "selector-pool-200", "platform-200"),
+                ComparisonOptions.parse(List.of()).contenders().stream().map(Contender::name).toList(), "the default run's three models");
     }
 
     @Test

@@ -12,19 +12,23 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * iterations of fork/join were still 13-39% slower than the last): t is then 3.7, and a figure whose
  * iterations vary by less than about 14% of their mean gets an error within 10%. Platform threads' start and hand-off
  * vary from one JVM to the next (fork means 259 and 322 µs in one run), so they take three forks.
+ * Every fork runs on a fixed, pre-touched heap ({@code -Xms} = {@code -Xmx}, {@code AlwaysPreTouch}):
+ * on a heap free to grow, the last two or three iterations of the contended-lock benchmark were
+ * 20-30% slower than the rest in every fork, and its errors 10.5% and 15%; on a fixed one, 3.6% and
+ * 2.6% (two forks each).
  */
 enum BenchProfile {
     /** Every benchmark, one fork, three 1 s iterations: a few minutes, and indicative only. */
     QUICK(true, false,
             "quick profile, indicative only: 1 fork, 1 x 1 s warm-up, 3 x 1 s measured; its error bars are wide"),
-    /** The headline figures, as long as each benchmark asks: about five minutes. */
+    /** The headline figures, as long as each benchmark asks: about six minutes. */
     HEADLINE(false, true,
-            "the headline figures: 2 forks (thread start and ping-pong: 3), each 4 x 0.5 s warm-up and 14 x 0.5 s "
-                    + "measured (single shots: 4 and 20)"),
+            "the headline figures: 2 forks (thread start and ping-pong: 3, on one CPU), each 4 x 0.5 s warm-up and "
+                    + "14 x 0.5 s measured (single shots: 4 and 20), on a fixed heap"),
     /** Every benchmark and parameter, as long as each asks. */
     FULL(false, false,
-            "every benchmark: 2 forks (thread start and ping-pong: 3), each 4 x 0.5 s warm-up and 14 x 0.5 s "
-                    + "measured (single shots: 4 and 20)");
+            "every benchmark: 2 forks (thread start and ping-pong: 3, on one CPU), each 4 x 0.5 s warm-up and "
+                    + "14 x 0.5 s measured (single shots: 4 and 20), on a fixed heap");
 
     /**
      * The headline figures, by benchmark method: thread start and a ping-pong hand-off, scope

@@ -28,7 +28,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 4, batchSize = 1)
 @Measurement(iterations = 20, batchSize = 1)
-@Fork(value = 2, jvmArgsAppend = {"--enable-preview", "-Xmx2g", "-Djdk.virtualThreadScheduler.parallelism=1"})
+@Fork(value = 2, jvmArgsAppend = {"--enable-preview", "-Xms2g", "-Xmx2g", "-XX:+AlwaysPreTouch", "-Djdk.virtualThreadScheduler.parallelism=1"})
 public class CancelScopeBenchmark {
     private static final int TASKS = 10_000;
     private Scope<Object, Void> scope;

@@ -31,7 +31,7 @@ import org.openjdk.jmh.annotations.Warmup;
 // One carrier: the hand-offs then follow the lock's queue, and the figure is what a hand-off costs.
 // On two, which waiter's carrier wakes first was luck, and one 0.5 s iteration's mean varied from
 // 5 to 47 ms (fair locks) in one run.
-@Fork(value = 2, jvmArgsAppend = {"--enable-preview", "-Djdk.virtualThreadScheduler.parallelism=1"})
+@Fork(value = 2, jvmArgsAppend = {"--enable-preview", "-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch", "-Djdk.virtualThreadScheduler.parallelism=1"})
 public class ContendedLockBenchmark {
     private static final int THREADS = 1_000;
     private static final int ROUNDS = 20;

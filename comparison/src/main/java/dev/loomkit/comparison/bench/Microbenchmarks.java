@@ -63,7 +63,7 @@ public final class Microbenchmarks {
     /** {@code ./loomkit run bench [options]}. */
     @Command(name = "bench", sortOptions = false,
             description = "JMH microbenchmarks and parked-thread memory: by default the headline figures, with error bars "
-                    + "meant to be within 10%% of the score (about 5 minutes); with --out pointing at a comparison report, "
+                    + "meant to be within 10%% of the score (about 6 minutes); with --out pointing at a comparison report, "
                     + "adds them to it.")
     public static final class BenchCommand implements Callable<Integer> {
         @Mixin

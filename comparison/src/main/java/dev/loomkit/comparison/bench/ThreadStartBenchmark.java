@@ -23,14 +23,17 @@ import org.openjdk.jmh.annotations.Warmup;
  * between threads of the kind measured, in batches of {@value #BATCH} on a {@link Driver}: a
  * virtual thread starts and joins virtual threads, a platform thread platform threads. Virtual
  * threads have one carrier, so a hand-off between two of them is a switch of continuations, not a
- * wake-up of the other core.
+ * wake-up of the other core; and the whole JVM runs on one CPU ({@link OneCpu}), so a hand-off
+ * between two platform threads is a context switch on that core. Left to the OS, the two platform
+ * threads were on one core in one JVM and on two in another: the three forks' mean round trips were
+ * 15, 5 and 20 µs in one run, and the error 27% of the score.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 4, time = 500, timeUnit = TimeUnit.MILLISECONDS)
 @Measurement(iterations = 14, time = 500, timeUnit = TimeUnit.MILLISECONDS)
-@Fork(value = 3, jvmArgsAppend = {"--enable-preview", "-Djdk.virtualThreadScheduler.parallelism=1"})
+@Fork(value = 3, jvmArgsAppend = {"--enable-preview", "-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch", "-Djdk.virtualThreadScheduler.parallelism=1"})
 public class ThreadStartBenchmark {
     static final int BATCH = 100;
 
@@ -45,6 +48,7 @@ public class ThreadStartBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
+        OneCpu.pin();
         builder = kind.equals("virtual") ? Thread.ofVirtual() : Thread.ofPlatform();
         echo = builder.start(() -> {
             try {

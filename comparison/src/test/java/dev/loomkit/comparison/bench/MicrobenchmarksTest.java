@@ -70,4 +70,12 @@ class MicrobenchmarksTest {
                 .anyMatch(i -> java.util.regex.Pattern.compile(i).matcher(b).find())).toList();
         assertEquals(9, headline.size(), "thread start 2, fork/join 3, cancel 1, contended 1, uncontended 2: " + headline);
     }
+
+    @Test
+    void testTheThreadBenchmarksPinToTheLastCpuOfTheirAffinity() {
+        assertEquals(3, OneCpu.lastCpu("pid 123's current affinity list: 0,2-3\n"));
+        assertEquals(0, OneCpu.lastCpu("pid 9's current affinity list: 0"));
+        assertEquals(17, OneCpu.lastCpu("pid 9's current affinity list: 1,5,17"));
+        assertThrows(NumberFormatException.class, () -> OneCpu.lastCpu("taskset: failed to get pid 9's affinity"));
+    }
 }

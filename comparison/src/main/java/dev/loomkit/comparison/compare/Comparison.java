@@ -89,7 +89,7 @@ public final class Comparison {
         out.println("report: " + dir.toAbsolutePath());
         out.println();
         // The server's CPU share is of the CPUs it may use: its own placement, or a target's affinity.
-        var table = new ConsoleTable(out, Report.serverCpus(options, placement));
+        var table = new ConsoleTable(out, Report.serverCpus(options, placement), placement.othersCount());
         List<PointResult> results = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
         var progress = new PointDriver.Progress();

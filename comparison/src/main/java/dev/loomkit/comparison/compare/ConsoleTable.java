@@ -14,10 +14,16 @@ final class ConsoleTable {
     private boolean legendPrinted;
     /** The server's CPUs, for its CPU use in percent of them. */
     private final int serverCpus;
+    /** The load generator's CPUs (shared with the backend where there is one). */
+    private final int loadCpus;
 
-    ConsoleTable(PrintStream out, int serverCpus) {
+    /** A generator that used this share of its CPUs or more in a window is said to have been their limit. */
+    static final double LOAD_SATURATED = 0.9;
+
+    ConsoleTable(PrintStream out, int serverCpus, int loadCpus) {
         this.out = out;
         this.serverCpus = serverCpus;
+        this.loadCpus = loadCpus;
         this.terminal = out == System.out && System.console() != null && System.console().isTerminal();
     }
 
@@ -77,6 +83,14 @@ final class ConsoleTable {
             out.printf(Locale.ROOT, "%14s %,d connection attempts failed (refused, reset or timed out)%s%n", "", r.connectErrors(),
                     nothingCameBack(r) ? ": is the server up, and listening where it was told?" : "");
         }
+        double loadShare = loadShare(r, loadCpus);
+        if (loadShare >= LOAD_SATURATED) {
+            // The generator's own core was the limit: it sends, reads and times out late, and its
+            // figures are the generator's as much as the server's (at the points with thousands of
+            // 503s and timeouts in the 2026-12-02 default run it spent 1.6-6.7 ms of CPU per answer).
+            out.printf(Locale.ROOT, "%14s the load generator used %.0f%% of its %s in the window: this point measured the generator as much as the server%n",
+                    "", 100 * loadShare, loadCpus == 1 ? "CPU" : loadCpus + " CPUs");
+        }
         if (r.stillConnecting() > 0) {
             // The point's load is fewer clients than its connections column says, for a while.
             out.printf(Locale.ROOT, "%14s %,d of the %,d clients had not yet made their first connection attempt when the window opened%n",
@@ -90,6 +104,14 @@ final class ConsoleTable {
                     "", r.abandoned(), r.subtasksCompleted(), r.subtasksCancelled());
         }
         out.flush();
+    }
+
+    /** {@return the load generator's CPU time over the window's, as a share of its CPUs; NaN if unknown} */
+    static double loadShare(PointResult r, int loadCpus) {
+        if (r.loadCpuSeconds() < 0 || !(r.seconds() > 0) || loadCpus < 1) {
+            return Double.NaN;
+        }
+        return r.loadCpuSeconds() / r.seconds() / loadCpus;
     }
 
     /**

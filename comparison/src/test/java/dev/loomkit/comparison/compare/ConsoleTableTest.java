@@ -22,7 +22,7 @@ class ConsoleTableTest {
 
     private static String print(PointResult r) {
         var bytes = new ByteArrayOutputStream();
-        var table = new ConsoleTable(new PrintStream(bytes, true, StandardCharsets.UTF_8), 1);
+        var table = new ConsoleTable(new PrintStream(bytes, true, StandardCharsets.UTF_8), 1, 1);
         table.header("io");
         table.row(r);
         return bytes.toString(StandardCharsets.UTF_8);
@@ -52,5 +52,19 @@ class ConsoleTableTest {
         assertTrue(some.contains("7,444 of the 10,000 clients had not yet made their first connection attempt"), some);
         assertTrue(PointResult.CSV_HEADER.endsWith(",still_connecting"));
         assertFalse(print(base).contains("first connection attempt"), "unknown (-1) says nothing");
+    }
+
+    @Test
+    void testAPointWhoseGeneratorRanOutOfCpuIsSaidSo() {
+        // cpu at 10,000 connections in the 2026-12-02 default run: 2.85 s of the generator's one
+        // CPU in a 3.004 s window.
+        String saturated = print(PointResult.builder("cpu", "virtual-adaptive", 10_000, 0).seconds(3.004).requests(1_683)
+                .throughput(560).p50(1).p90(2).p99(3).max(5).errors(0).rejected(6_471).timeouts(2_083).connectErrors(0)
+                .abandoned(0).loadCpuSeconds(2.85).build());
+        assertTrue(saturated.contains("the load generator used 95% of its CPU in the window"), saturated);
+        assertFalse(print(point(500, 0)).contains("load generator used"), "1 s of 3: a third of its CPU");
+        assertFalse(print(PointResult.builder("io", "virtual", 100, 0).seconds(3).requests(3).throughput(1).p50(1).p90(2)
+                .p99(3).max(5).errors(0).rejected(0).timeouts(0).connectErrors(0).abandoned(0).build())
+                .contains("load generator used"), "unknown (-1) says nothing");
     }
 }

@@ -55,13 +55,20 @@ class ConsoleTableTest {
     }
 
     @Test
-    void testAPointWhoseGeneratorRanOutOfCpuIsSaidSo() {
+    void testAPointWhoseLoadSideRanOutOfCpuIsSaidSo() {
         // cpu at 10,000 connections in the 2026-12-02 default run: 2.85 s of the generator's one
         // CPU in a 3.004 s window.
         String saturated = print(PointResult.builder("cpu", "virtual-adaptive", 10_000, 0).seconds(3.004).requests(1_683)
                 .throughput(560).p50(1).p90(2).p99(3).max(5).errors(0).rejected(6_471).timeouts(2_083).connectErrors(0)
                 .abandoned(0).loadCpuSeconds(2.85).build());
-        assertTrue(saturated.contains("the load generator used 95% of its CPU in the window"), saturated);
+        assertTrue(saturated.contains("the load generator used 95% of its CPU in the window: this point measured the generator"), saturated);
+        // io at 1,000 connections in the same run: 1.73 s of the generator and 1.20 s of the
+        // backend, which share the CPU, in a 3.001 s window.
+        String shared = print(PointResult.builder("io", "virtual-adaptive", 1_000, 0).seconds(3.001).requests(37_574)
+                .throughput(12_520).p50(1).p90(2).p99(3).max(5).errors(0).rejected(0).timeouts(0).connectErrors(0)
+                .abandoned(0).loadCpuSeconds(1.73).backendCpuSeconds(1.20).build());
+        assertTrue(shared.contains("the load generator and the backend used 98% of their CPU in the window: this point measured them"),
+                shared);
         assertFalse(print(point(500, 0)).contains("load generator used"), "1 s of 3: a third of its CPU");
         assertFalse(print(PointResult.builder("io", "virtual", 100, 0).seconds(3).requests(3).throughput(1).p50(1).p90(2)
                 .p99(3).max(5).errors(0).rejected(0).timeouts(0).connectErrors(0).abandoned(0).build())

@@ -23,11 +23,11 @@ enum BenchProfile {
             "quick profile, indicative only: 1 fork, 1 x 1 s warm-up, 3 x 1 s measured; its error bars are wide"),
     /** The headline figures, as long as each benchmark asks: about six minutes. */
     HEADLINE(false, true,
-            "the headline figures: 2 forks (thread start and ping-pong: 3, on one CPU), each 4 x 0.5 s warm-up and "
+            "the headline figures: 2 forks (thread start and ping-pong: 3, on one CPU where taskset can pin them), each 4 x 0.5 s warm-up and "
                     + "14 x 0.5 s measured (single shots: 4 and 20), on a fixed heap"),
     /** Every benchmark and parameter, as long as each asks. */
     FULL(false, false,
-            "every benchmark: 2 forks (thread start and ping-pong: 3, on one CPU), each 4 x 0.5 s warm-up and "
+            "every benchmark: 2 forks (thread start and ping-pong: 3, on one CPU where taskset can pin them), each 4 x 0.5 s warm-up and "
                     + "14 x 0.5 s measured (single shots: 4 and 20), on a fixed heap");
 
     /**

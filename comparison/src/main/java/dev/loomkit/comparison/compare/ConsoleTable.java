@@ -85,10 +85,10 @@ final class ConsoleTable {
         }
         double loadShare = loadShare(r, loadCpus);
         if (loadShare >= LOAD_SATURATED) {
-            // The load side's CPUs were the limit: the generator sends, reads and times out late,
-            // the backend answers late, and the point's figures are theirs as much as the server's.
-            // (In the 2026-12-02 default runs: every I/O-bound point of virtual threads from 1,000
-            // connections on, and the points with thousands of 503s and timeouts.)
+            // The load side's CPUs were a limit: the generator sends, reads and times out late, the
+            // backend answers late, and the point's figures are theirs as much as the server's. (In
+            // the 2026-12-02 default run: virtual threads' io points at 1,000 and 5,000 connections,
+            // io at 5,000 and 10,000 against the thread-per-connection pool, cpu at 10,000.)
             boolean backend = r.backendCpuSeconds() >= 0;
             out.printf(Locale.ROOT, "%14s the load generator%s used %.0f%% of %s %s in the window: this point measured %s as much as the server%n",
                     "", backend ? " and the backend" : "", 100 * loadShare, backend ? "their" : "its",

@@ -175,19 +175,23 @@ final class PointDriver {
 
     /**
      * Reads around a window. The server's /metrics can answer slowly when it is overloaded, so the
-     * slow readings come before the window's {@code /proc} reading ({@code before}) or after it: the
-     * server's CPU, switches and threads are then taken at the window's edges, not seconds outside them.
+     * slow readings come before the window's {@code /proc} readings ({@code before}) or after them:
+     * the server's, the generator's and the backend's CPU are then taken together at the window's
+     * edges, not seconds outside them (the load goes on until the next point: a backend read after
+     * a slow /metrics counted seconds more of its CPU than the window had).
      */
     private static Reading read(Subject s, LoadTicks loadTicks, Supplier<long[]> backend, boolean before) throws IOException {
         ProcStats server = null;
         long load = 0;
+        long[] neighbour = null;
         if (!before) {
             server = s.pid() < 0 ? null : ProcStats.read(s.pid());
             load = loadTicks.read();
+            neighbour = backend == null ? new long[] {-1, -1} : backend.get();
         }
         long[] subtasks = s.meters() ? ServerMeters.read(s.address().getPort()) : ServerMeters.UNKNOWN;
-        long[] neighbour = backend == null ? new long[] {-1, -1} : backend.get();
         if (before) {
+            neighbour = backend == null ? new long[] {-1, -1} : backend.get();
             server = s.pid() < 0 ? null : ProcStats.read(s.pid());
             load = loadTicks.read();
         }

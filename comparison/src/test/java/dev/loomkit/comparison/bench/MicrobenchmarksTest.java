@@ -77,5 +77,12 @@ class MicrobenchmarksTest {
         assertEquals(0, OneCpu.lastCpu("pid 9's current affinity list: 0"));
         assertEquals(17, OneCpu.lastCpu("pid 9's current affinity list: 1,5,17"));
         assertThrows(NumberFormatException.class, () -> OneCpu.lastCpu("taskset: failed to get pid 9's affinity"));
+        assertThrows(NumberFormatException.class, () -> OneCpu.lastCpu("pid 9's current affinity mask: 3"),
+                "a mask (BusyBox) is not a list: 3 would be read as CPU 3");
+    }
+
+    @Test
+    void testWithoutTasksetTheBenchmarkGoesOnUnpinned() {
+        assertEquals(-1, OneCpu.pin("/nonexistent/taskset"), "said on standard error, not thrown");
     }
 }

@@ -21,8 +21,12 @@ class ConsoleTableTest {
     }
 
     private static String print(PointResult r) {
+        return print(r, 1);
+    }
+
+    private static String print(PointResult r, int loadCpus) {
         var bytes = new ByteArrayOutputStream();
-        var table = new ConsoleTable(new PrintStream(bytes, true, StandardCharsets.UTF_8), 1, 1);
+        var table = new ConsoleTable(new PrintStream(bytes, true, StandardCharsets.UTF_8), 1, loadCpus);
         table.header("io");
         table.row(r);
         return bytes.toString(StandardCharsets.UTF_8);
@@ -54,6 +58,12 @@ class ConsoleTableTest {
         assertFalse(print(base).contains("first connection attempt"), "unknown (-1) says nothing");
     }
 
+    /** A cpu point (no backend) whose generator used {@code cpu} seconds in a window of {@code seconds}. */
+    private static PointResult load(double cpu, double seconds) {
+        return PointResult.builder("cpu", "virtual", 100, 0).seconds(seconds).requests(300).throughput(100).p50(1).p90(2)
+                .p99(3).max(5).errors(0).rejected(0).timeouts(0).connectErrors(0).abandoned(0).loadCpuSeconds(cpu).build();
+    }
+
     @Test
     void testAPointWhoseLoadSideRanOutOfCpuIsSaidSo() {
         // cpu at 10,000 connections in the 2026-12-02 default run: 2.85 s of the generator's one
@@ -69,9 +79,16 @@ class ConsoleTableTest {
                 .abandoned(0).loadCpuSeconds(1.73).backendCpuSeconds(1.20).build());
         assertTrue(shared.contains("the load generator and the backend used 98% of their CPU in the window: this point measured them"),
                 shared);
-        assertFalse(print(point(500, 0)).contains("load generator used"), "1 s of 3: a third of its CPU");
+        assertFalse(print(PointResult.builder("io", "virtual-adaptive", 1_000, 0).seconds(3.001).requests(37_574)
+                .throughput(12_520).p50(1).p90(2).p99(3).max(5).errors(0).rejected(0).timeouts(0).connectErrors(0)
+                .abandoned(0).loadCpuSeconds(1.73).backendCpuSeconds(1.20).build(), 2).contains("used"),
+                "the same on two CPUs: half of them");
+        // The threshold: 90% of the CPUs.
+        assertTrue(print(load(2.70, 3.0)).contains("used 90% of its CPU"));
+        assertFalse(print(load(2.67, 3.0)).contains("used"), "89%");
+        assertFalse(print(point(500, 0)).contains("used"), "1 s of 3: a third of its CPU");
         assertFalse(print(PointResult.builder("io", "virtual", 100, 0).seconds(3).requests(3).throughput(1).p50(1).p90(2)
                 .p99(3).max(5).errors(0).rejected(0).timeouts(0).connectErrors(0).abandoned(0).build())
-                .contains("load generator used"), "unknown (-1) says nothing");
+                .contains("used"), "unknown (-1) says nothing");
     }
 }

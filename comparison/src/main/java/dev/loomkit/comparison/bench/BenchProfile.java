@@ -14,8 +14,9 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * vary from one JVM to the next (fork means 259 and 322 µs in one run), so they take three forks.
  * Every fork runs on a fixed, pre-touched heap ({@code -Xms} = {@code -Xmx}, {@code AlwaysPreTouch}):
  * on a heap free to grow, the last two or three iterations of the contended-lock benchmark were
- * 20-30% slower than the rest in every fork, and its errors 10.5% and 15%; on a fixed one, 3.6% and
- * 2.6% (two forks each).
+ * 20-30% slower than the rest in every fork (errors 6.5% and 7.9% with four forks; 10.5% and 15%
+ * with two in an earlier run); on a fixed one, 3.6% and 2.6% with two
+ * ({@code docs/results/2026-12-02-microbenchmarks-forks.txt}).
  */
 enum BenchProfile {
     /** Every benchmark, one fork, three 1 s iterations: a few minutes, and indicative only. */

@@ -86,6 +86,8 @@ class ConsoleTableTest {
         // The threshold: 90% of the CPUs.
         assertTrue(print(load(2.70, 3.0)).contains("used 90% of its CPU"));
         assertFalse(print(load(2.67, 3.0)).contains("used"), "89%");
+        assertTrue(print(load(3.18, 3.0)).contains("the load generator used all of its CPU in the window"),
+                "106% by readings a little wider than the window: all of it");
         assertFalse(print(point(500, 0)).contains("used"), "1 s of 3: a third of its CPU");
         assertFalse(print(PointResult.builder("io", "virtual", 100, 0).seconds(3).requests(3).throughput(1).p50(1).p90(2)
                 .p99(3).max(5).errors(0).rejected(0).timeouts(0).connectErrors(0).abandoned(0).build())

@@ -2,6 +2,8 @@ package dev.loomkit.comparison.bench;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -56,7 +58,7 @@ final class OneCpu {
 
     /** Runs {@code command} with its output in a file, so that the 10 s limit holds however much it prints or hangs. */
     private static String run(String... command) throws IOException, InterruptedException {
-        java.nio.file.Path output = java.nio.file.Files.createTempFile("loomkit-taskset", ".txt");
+        Path output = Files.createTempFile("loomkit-taskset", ".txt");
         Process p = null;
         try {
             var builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
@@ -65,7 +67,7 @@ final class OneCpu {
             if (!p.waitFor(10, TimeUnit.SECONDS)) {
                 throw new IOException(String.join(" ", command) + " did not end within 10 s");
             }
-            String out = java.nio.file.Files.readString(output, StandardCharsets.UTF_8);
+            String out = Files.readString(output, StandardCharsets.UTF_8);
             if (p.exitValue() != 0) {
                 throw new IOException(String.join(" ", command) + " failed (exit " + p.exitValue() + "): " + out.strip());
             }
@@ -74,7 +76,7 @@ final class OneCpu {
             if (p != null) {
                 p.destroyForcibly(); // a no-op once it has ended; on a timeout or an interrupt, it must not outlive us
             }
-            java.nio.file.Files.deleteIfExists(output);
+            Files.deleteIfExists(output);
         }
     }
 }

@@ -181,21 +181,19 @@ final class PointDriver {
      * a slow /metrics counted seconds more of its CPU than the window had).
      */
     private static Reading read(Subject s, LoadTicks loadTicks, Supplier<long[]> backend, boolean before) throws IOException {
-        ProcStats server = null;
-        long load = 0;
-        long[] neighbour = null;
+        long[] subtasks = before ? meters(s) : null;
+        ProcStats server = s.pid() < 0 ? null : ProcStats.read(s.pid());
+        long load = loadTicks.read();
+        long[] neighbour = backend == null ? new long[] {-1, -1} : backend.get();
         if (!before) {
-            server = s.pid() < 0 ? null : ProcStats.read(s.pid());
-            load = loadTicks.read();
-            neighbour = backend == null ? new long[] {-1, -1} : backend.get();
-        }
-        long[] subtasks = s.meters() ? ServerMeters.read(s.address().getPort()) : ServerMeters.UNKNOWN;
-        if (before) {
-            neighbour = backend == null ? new long[] {-1, -1} : backend.get();
-            server = s.pid() < 0 ? null : ProcStats.read(s.pid());
-            load = loadTicks.read();
+            subtasks = meters(s);
         }
         return new Reading(server, subtasks, load, neighbour);
+    }
+
+    /** {@return the server's own meters ({@link ServerMeters#read}), or unknown for a server without them} */
+    private static long[] meters(Subject s) throws IOException {
+        return s.meters() ? ServerMeters.read(s.address().getPort()) : ServerMeters.UNKNOWN;
     }
 
     /** The load generator's CPU ticks so far. */

@@ -1,21 +1,18 @@
 package dev.loomkit.comparison.bench;
 
 import dev.loomkit.comparison.demo.BareServer;
+import dev.loomkit.comparison.http.ResponseReader;
 import dev.loomkit.server.HttpServer;
 import dev.loomkit.server.Response;
 import dev.loomkit.server.Router;
 import dev.loomkit.server.ServerConfig;
 import dev.loomkit.server.ThreadMode;
-import java.io.BufferedInputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -165,7 +162,7 @@ public class RequestPathBenchmark {
             socket.setSoTimeout(10_000); // a server that stops answering fails the run instead of hanging it
             socket.connect(address, 5_000);
             out = socket.getOutputStream();
-            in = new ResponseReader(socket.getInputStream());
+            in = new ResponseReader(socket.getInputStream(), 16 * 1024);
         }
 
         /** Closes the connection. @throws IOException if closing fails */
@@ -187,138 +184,28 @@ public class RequestPathBenchmark {
             out.write(BATCH_BYTES);
             long bodyBytes = 0;
             for (int i = 0; i < BATCH; i++) {
-                bodyBytes += in.readResponse();
+                bodyBytes += readOk(in);
             }
             return bodyBytes;
         }
     }
 
     /**
-     * Reads HTTP/1.1 responses byte by byte in the {@link BufferedInputStream}'s own buffer (its
-     * protected fields), so that reading a response neither allocates nor takes the stream's lock
-     * per byte; only a refill goes through {@link #read()}.
+     * Reads one response that must be a 200 with its length given, and skips its body.
+     *
+     * @return the body's length
+     * @throws IOException if the stream ends or breaks, the response is malformed, its status is
+     *                     not 200, or its body runs to the connection's end
      */
-    static final class ResponseReader extends BufferedInputStream {
-        private static final byte[] HTTP_1 = "HTTP/1.".getBytes(StandardCharsets.US_ASCII);
-        private static final byte[] CONTENT_LENGTH = "content-length:".getBytes(StandardCharsets.US_ASCII);
-        private static final int MAX_LINE = 8 * 1024;
-        /** The current line, for the status and Content-Length checks and an error's message. */
-        private final byte[] line = new byte[MAX_LINE];
-
-        ResponseReader(InputStream in) {
-            super(in, 16 * 1024);
+    static int readOk(ResponseReader in) throws IOException {
+        int r = in.readHead();
+        if (ResponseReader.status(r) != 200) {
+            throw new IOException("expected 200, got " + ResponseReader.status(r));
         }
-
-        /**
-         * Reads one response: status line, header fields, body.
-         *
-         * @return its body's length
-         * @throws IOException if the stream ends or breaks, the response is malformed, or its status is not 200
-         */
-        int readResponse() throws IOException {
-            int n = readLine();
-            if (n < 12 || !startsWith(n, HTTP_1) || line[8] != ' ' || (n > 12 && line[12] != ' ')) {
-                throw new IOException("malformed status line: " + text(n));
-            }
-            if (line[9] != '2' || line[10] != '0' || line[11] != '0') {
-                throw new IOException("expected 200, got: " + text(n));
-            }
-            long length = -1;
-            while ((n = readLine()) > 0) {
-                if (startsWithIgnoringCase(n, CONTENT_LENGTH)) {
-                    length = decimal(CONTENT_LENGTH.length, n);
-                }
-            }
-            if (length < 0) {
-                throw new IOException("a 200 without a valid Content-Length");
-            }
-            skipBody(length);
-            return (int) length;
+        if (ResponseReader.closes(r)) {
+            throw new IOException("a 200 that ends the connection (Connection: close, or no Content-Length): a batch needs it kept");
         }
-
-        /** Reads a line up to CR LF into {@link #line}; {@return its length without the CR LF} */
-        private int readLine() throws IOException {
-            int n = 0;
-            while (true) {
-                int b = next();
-                if (b == '\n') {
-                    if (n == 0 || line[n - 1] != '\r') {
-                        throw new IOException("a line not ended by CR LF: " + text(n));
-                    }
-                    return n - 1;
-                }
-                if (n == MAX_LINE) {
-                    throw new IOException("a response line longer than " + MAX_LINE + " bytes");
-                }
-                line[n++] = (byte) b;
-            }
-        }
-
-        private int next() throws IOException {
-            if (pos < count) {
-                return buf[pos++] & 0xff;
-            }
-            int b = read(); // refills the buffer
-            if (b < 0) {
-                throw new EOFException("the server closed the connection mid-batch");
-            }
-            return b;
-        }
-
-        private void skipBody(long length) throws IOException {
-            for (long left = length; left > 0; ) {
-                int available = count - pos;
-                if (available > 0) {
-                    int take = (int) Math.min(left, available);
-                    pos += take;
-                    left -= take;
-                } else {
-                    next();
-                    left--;
-                }
-            }
-        }
-
-        private boolean startsWith(int n, byte[] prefix) {
-            return n >= prefix.length && Arrays.equals(line, 0, prefix.length, prefix, 0, prefix.length);
-        }
-
-        private boolean startsWithIgnoringCase(int n, byte[] lowerCasePrefix) {
-            if (n < lowerCasePrefix.length) {
-                return false;
-            }
-            for (int i = 0; i < lowerCasePrefix.length; i++) {
-                if ((line[i] | 0x20) != lowerCasePrefix[i]) { // the prefix is lower-case letters, '-' and ':'
-                    return false;
-                }
-            }
-            return true;
-        }
-
-        /** {@return the decimal number in line[from, to), blanks around it allowed, or -1 if there is none} */
-        private long decimal(int from, int to) {
-            while (from < to && (line[from] == ' ' || line[from] == '\t')) {
-                from++;
-            }
-            while (to > from && (line[to - 1] == ' ' || line[to - 1] == '\t')) {
-                to--;
-            }
-            if (from == to || to - from > 18) {
-                return -1;
-            }
-            long value = 0;
-            for (int i = from; i < to; i++) {
-                int d = line[i] - '0';
-                if (d < 0 || d > 9) {
-                    return -1;
-                }
-                value = value * 10 + d;
-            }
-            return value;
-        }
-
-        private String text(int n) {
-            return new String(line, 0, Math.max(0, n), StandardCharsets.ISO_8859_1);
-        }
+        in.skipBody();
+        return (int) in.bodyLength();
     }
 }

@@ -1,10 +1,8 @@
 package dev.loomkit.comparison.demo;
 
-import dev.loomkit.comparison.http.Http1;
-import java.io.BufferedInputStream;
+import dev.loomkit.comparison.http.ResponseReader;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -23,7 +21,10 @@ public final class BackendClient {
     private final Semaphore permits;
     private final ConcurrentLinkedQueue<Conn> idle = new ConcurrentLinkedQueue<>();
 
-    private record Conn(Socket socket, InputStream in, OutputStream out) {
+    /** The longest body kept: the backend answers a couple of bytes; more is a backend gone wrong, not a page to buffer. */
+    static final int MAX_BODY = 64 * 1024;
+
+    private record Conn(Socket socket, ResponseReader in, OutputStream out) {
         void close() {
             try {
                 socket.close();
@@ -61,13 +62,17 @@ public final class BackendClient {
                 var socket = new Socket();
                 socket.connect(address, 5_000);
                 socket.setTcpNoDelay(true);
-                c = new Conn(socket, new BufferedInputStream(socket.getInputStream(), 4096),
+                c = new Conn(socket, new ResponseReader(socket.getInputStream(), 4096),
                         new BufferedOutputStream(socket.getOutputStream(), 512));
             }
             c.out.write(("GET " + pathAndQuery + " HTTP/1.1\r\nHost: backend\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
             c.out.flush();
-            String body = readResponse(c.in);
-            reusable = true;
+            int response = c.in.readHead();
+            if (ResponseReader.status(response) != 200) {
+                throw new IOException("backend answered " + ResponseReader.status(response) + " to GET " + pathAndQuery);
+            }
+            String body = new String(c.in.readBody(MAX_BODY), StandardCharsets.UTF_8);
+            reusable = !ResponseReader.closes(response);
             return body;
         } finally {
             if (c != null) {
@@ -79,22 +84,5 @@ public final class BackendClient {
             }
             permits.release();
         }
-    }
-
-    private static String readResponse(InputStream in) throws IOException {
-        String status = Http1.line(in);
-        if (!status.startsWith("HTTP/1.1 200")) {
-            throw new IOException("backend answered: " + status);
-        }
-        int length = -1;
-        for (String l; !(l = Http1.line(in)).isEmpty(); ) {
-            if (l.regionMatches(true, 0, "Content-Length:", 0, 15)) {
-                length = Integer.parseInt(l.substring(15).strip());
-            }
-        }
-        if (length < 0) {
-            throw new IOException("backend response without Content-Length");
-        }
-        return new String(in.readNBytes(length), StandardCharsets.UTF_8);
     }
 }

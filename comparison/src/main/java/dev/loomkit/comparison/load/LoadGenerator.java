@@ -1,10 +1,7 @@
 package dev.loomkit.comparison.load;
 
-import dev.loomkit.comparison.http.Http1;
-import java.io.BufferedInputStream;
-import java.io.EOFException;
+import dev.loomkit.comparison.http.ResponseReader;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
@@ -319,12 +316,11 @@ public final class LoadGenerator {
 
     private void connectionLoop(InetAddress source, double rate, CountDownLatch started) {
         Socket socket = null;
-        InputStream in = null;
+        ResponseReader in = null;
         OutputStream out = null;
         boolean counted = false;
         long interval = rate > 0 ? (long) (1e9 / rate) : 0;
         long due = System.nanoTime() + (interval > 0 ? (long) (Math.random() * interval) : 0);
-        byte[] buf = new byte[8192];
         try {
             while (!stopping) {
                 if (socket == null) {
@@ -341,7 +337,7 @@ public final class LoadGenerator {
                         }
                         socket.setTcpNoDelay(true);
                         socket.setSoTimeout((int) plan.timeout().toMillis());
-                        in = new BufferedInputStream(socket.getInputStream(), 8192);
+                        in = new ResponseReader(socket.getInputStream(), 8192);
                         out = socket.getOutputStream();
                     } catch (IOException e) {
                         connectErrors.increment();
@@ -383,8 +379,8 @@ public final class LoadGenerator {
                         }
                         continue;
                     }
-                    int response = readResponse(in, buf);
-                    int status = status(response);
+                    int response = in.read();
+                    int status = ResponseReader.status(response);
                     if (plan.idle() && status >= 200 && status < 400) {
                         // Answered once: now hold the connection open, idle, until the point ends.
                         idleHeld.increment();
@@ -407,19 +403,19 @@ public final class LoadGenerator {
                             errors.increment();
                         }
                     }
-                    if ((response & CLOSE) != 0) {
+                    if (ResponseReader.closes(response)) {
                         // As a browser or a client library would: reuse the connection unless the
                         // server closes it. (Closing after every 503 made each admission refusal,
                         // which keeps the connection, cost the server a new connection too.)
                         close(socket);
                         socket = null;
                     }
-                    if (status == 503 && interval == 0 && retryAfter(response) > 0) {
+                    if (status == 503 && interval == 0 && ResponseReader.retryAfter(response) > 0) {
                         // Closed loop: as a client library that honours Retry-After would, this
                         // client waits before its next request. Sent again at once, a refused
                         // request costs the server a refusal per client per admission timeout
                         // and the generator's core its churn (ADR 0007).
-                        backOff(TimeUnit.SECONDS.toNanos(retryAfter(response)));
+                        backOff(TimeUnit.SECONDS.toNanos(ResponseReader.retryAfter(response)));
                     }
                 } catch (SocketTimeoutException e) {
                     if (measuring) {
@@ -445,94 +441,6 @@ public final class LoadGenerator {
                 started.countDown();
             }
             close(socket);
-        }
-    }
-
-    /** Set in {@link #readResponse}'s result when the connection must not be reused. */
-    static final int CLOSE = 1 << 16;
-    /** Where {@link #readResponse}'s result holds a {@code Retry-After} in seconds (0: none). */
-    static final int RETRY_AFTER_SHIFT = 17;
-    /** The longest {@code Retry-After} honoured, in seconds: a point lasts seconds, not hours. */
-    static final int MAX_RETRY_AFTER = 60;
-
-    /** {@return the status in a {@link #readResponse} result} */
-    static int status(int response) {
-        return response & 0xFFFF;
-    }
-
-    /** {@return the {@code Retry-After} seconds in a {@link #readResponse} result, 0 if none} */
-    static int retryAfter(int response) {
-        return response >>> RETRY_AFTER_SHIFT;
-    }
-
-    /**
-     * Reads one response and its body.
-     *
-     * @return the status code ({@link #status}), with {@link #CLOSE} set if the server closes the
-     *         connection after it ({@code Connection: close}, HTTP/1.0 without keep-alive, or a body
-     *         delimited by the connection's end, which is not read), and a {@code Retry-After} given
-     *         in seconds ({@link #retryAfter}; at most {@link #MAX_RETRY_AFTER}; a date is ignored)
-     */
-    static int readResponse(InputStream in, byte[] buf) throws IOException {
-        String status = Http1.line(in);
-        int code = Integer.parseInt(status.substring(9, 12));
-        long length = -1;
-        boolean chunked = false;
-        boolean http10 = status.startsWith("HTTP/1.0");
-        boolean close = http10;
-        int retryAfter = 0;
-        for (String l; !(l = Http1.line(in)).isEmpty(); ) {
-            if (l.regionMatches(true, 0, "Content-Length:", 0, 15)) {
-                length = Long.parseLong(l.substring(15).strip());
-            } else if (l.regionMatches(true, 0, "Transfer-Encoding:", 0, 18)) {
-                chunked = l.toLowerCase(Locale.ROOT).contains("chunked");
-            } else if (l.regionMatches(true, 0, "Retry-After:", 0, 12)) {
-                String v = l.substring(12).strip();
-                if (!v.isEmpty() && v.chars().allMatch(c -> c >= '0' && c <= '9')) {
-                    // however many digits: anything past the longest honoured is the longest
-                    retryAfter = v.length() > 9 ? MAX_RETRY_AFTER : Math.min(MAX_RETRY_AFTER, Integer.parseInt(v));
-                }
-            } else if (l.regionMatches(true, 0, "Connection:", 0, 11)) {
-                for (String token : l.substring(11).split(",")) {
-                    String t = token.strip();
-                    if (t.equalsIgnoreCase("close")) {
-                        close = true;
-                    } else if (t.equalsIgnoreCase("keep-alive") && http10) {
-                        close = false;
-                    }
-                }
-            }
-        }
-        boolean noBody = code == 204 || code == 304 || code / 100 == 1;
-        if (!chunked && length < 0 && !noBody) {
-            close = true; // the body runs to the connection's end
-        }
-        int result = (close ? code | CLOSE : code) | retryAfter << RETRY_AFTER_SHIFT;
-        if (chunked) {
-            while (true) {
-                long size = Long.parseLong(Http1.line(in).split(";")[0].strip(), 16);
-                if (size == 0) {
-                    while (!Http1.line(in).isEmpty()) {
-                        // trailers
-                    }
-                    break;
-                }
-                skip(in, size, buf);
-                Http1.line(in);
-            }
-        } else if (length > 0) {
-            skip(in, length, buf);
-        }
-        return result;
-    }
-
-    private static void skip(InputStream in, long n, byte[] buf) throws IOException {
-        while (n > 0) {
-            int r = in.read(buf, 0, (int) Math.min(buf.length, n));
-            if (r < 0) {
-                throw new EOFException("connection closed inside a body");
-            }
-            n -= r;
         }
     }
 

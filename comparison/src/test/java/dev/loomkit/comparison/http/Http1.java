@@ -4,7 +4,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 
-/** The small piece of HTTP/1.1 reading that the comparison's own clients share. */
+/** Line-at-a-time HTTP/1.1 reading for tests that look at every header field ({@link ResponseReader} is the clients' fast path). */
 public final class Http1 {
     private Http1() {
     }

@@ -183,13 +183,16 @@ public final class Comparison {
         Path log = options.out().resolve("server-" + scenario.id + "-" + contender.name() + ".log");
         try (var server = ChildJvm.start("server " + contender.name(), placement.serverPrefix(), options.serverFlags(),
                 serverArgs(contender, points, backendPort), log)) {
-            // Both servers print "<name> server on http://host:port ..." once they listen.
+            // The demo server prints its admin listener's "admin on http://host:port/metrics" first;
+            // both servers then print "<name> server on http://host:port ..." once they listen.
+            int metricsPort = contender.bare() ? -1
+                    : Integer.parseInt(server.awaitLine("admin on http://").replaceAll("^admin on http://[^:]+:(\\d+)/.*$", "$1"));
             String ready = server.awaitLine(contender.bare() ? "bare server on http://" : "demo server on http://");
             int port = Integer.parseInt(ready.replaceAll("^\\w+ server on http://[^:]+:(\\d+).*$", "$1"));
             server.drainTo(log);
             double baselineMb = ProcStats.read(server.pid()).rssKb() / 1024.0; // the fresh server, before any load
             var subject = new PointDriver.Subject(scenario.id, contender.name(), new InetSocketAddress("127.0.0.1", port),
-                    "127.0.0.1:" + port, scenario.path(unitsPerMs), server.pid(), !contender.bare(), baselineMb);
+                    "127.0.0.1:" + port, scenario.path(unitsPerMs), server.pid(), metricsPort, baselineMb);
             var readBackend = backendPort > 0 ? (java.util.function.Supplier<long[]>) this::readBackend : null;
             if (options.wrk()) {
                 driver.wrk(subject, points, readBackend);
@@ -228,7 +231,7 @@ public final class Comparison {
             }
         }
         var subject = new PointDriver.Subject("target", options.targetName(), new InetSocketAddress(target.getHost(), port),
-                target.getHost() + ":" + port, path, pid > 0 ? pid : -1, false, baselineMb);
+                target.getHost() + ":" + port, path, pid > 0 ? pid : -1, -1, baselineMb);
         if (options.wrk()) {
             driver.wrk(subject, points, null);
         } else if (!points.isEmpty()) {
@@ -245,7 +248,8 @@ public final class Comparison {
         int maxConnections = Math.max(12_000, points.getLast() + 1_000);
         List<String> serveArgs = new ArrayList<>(List.of("serve", "--mode", contender.mode().label(), "--port", "0",
                 "--max-connections", Integer.toString(maxConnections), "--backend-connections", Integer.toString(BACKEND_CONNECTIONS),
-                "--jvm-metrics", "off")); // the JVM binders' JFR stream and GC listener are not what is compared
+                "--jvm-metrics", "off", // the JVM binders' JFR stream and GC listener are not what is compared
+                "--admin-port", "0")); // meters read on threads of their own: an overloaded server answers them too
         if (contender.pool() > 0) {
             serveArgs.addAll(List.of("--pool", Integer.toString(contender.pool())));
         }

@@ -19,10 +19,10 @@ import java.util.function.Supplier;
  * CPU fell from 145 ticks in the first second of load to under 5 from the fourth on. A window
  * opened after a fixed one-second warm-up measured mostly the compiler.
  *
- * <p>The rule: the warm-up load goes on until the compiler threads ({@code C1 CompilerThre...},
- * {@code C2 CompilerThre...} in {@code /proc/<pid>/task/<tid>/comm}) used at most
- * {@link #QUIET_TICKS} ticks (10 ms each) in each of two consecutive half-second readings, or
- * until {@code cap} has passed. The ticks are counted per thread: the JVM stops idle compiler
+ * <p>The rule: the warm-up load goes on for the warm-up's time, and on until the compiler threads
+ * ({@code C1 CompilerThre...}, {@code C2 CompilerThre...} in {@code /proc/<pid>/task/<tid>/comm})
+ * used at most {@link #QUIET_TICKS} ticks (10 ms each) in each of the last two half-second
+ * readings, or until {@code cap} has passed. The ticks are counted per thread: the JVM stops idle compiler
  * threads, and a sum over the threads alive would fall when one ends. Linux only; elsewhere, or
  * for a server whose process is unknown, nothing is held.
  */
@@ -35,35 +35,42 @@ final class JitSettle {
     }
 
     /**
-     * Waits while the server's compilers are busy.
+     * Holds the warm-up: at least {@code atLeast}, and on until the server's compilers are quiet.
      *
-     * @param pid the server's process, or -1 if unknown
-     * @param cap the longest hold
-     * @return how long it held: at least two readings' worth when the process can be read
+     * @param pid     the server's process, or -1 if unknown (then exactly {@code atLeast})
+     * @param atLeast the warm-up: the shortest hold, whatever the compilers do
+     * @param cap     the longest hold (at least {@code atLeast})
+     * @return how long it held
      * @throws InterruptedException if interrupted while holding
      */
-    static Duration await(long pid, Duration cap) throws InterruptedException {
-        return pid < 0 ? Duration.ZERO : await(() -> compilerTicksByThread(pid), cap);
+    static Duration await(long pid, Duration atLeast, Duration cap) throws InterruptedException {
+        return await(pid < 0 ? () -> null : () -> compilerTicksByThread(pid), atLeast, cap);
     }
 
     /**
+     * The readings taken during the warm-up count: the window opens once {@code atLeast} has passed
+     * and the last two readings were quiet. A hold that read the compilers only after a separate
+     * warm-up took a second more per point, 45 s of a default run (timing.csv of run j).
+     *
      * @param reader the compiler threads' ticks by thread id, or null if they cannot be read
      */
-    static Duration await(Supplier<Map<Long, Long>> reader, Duration cap) throws InterruptedException {
+    static Duration await(Supplier<Map<Long, Long>> reader, Duration atLeast, Duration cap) throws InterruptedException {
         long start = System.nanoTime();
+        long least = atLeast.toNanos();
+        long most = Math.max(least, cap.toNanos());
         Map<Long, Long> last = reader.get();
-        if (last == null) {
-            return Duration.ZERO;
-        }
         int quiet = 0;
-        while (quiet < 2 && System.nanoTime() - start < cap.toNanos()) {
+        while (last != null && System.nanoTime() - start < most && (quiet < 2 || System.nanoTime() - start < least)) {
             Thread.sleep(STEP_MILLIS); // a wall-clock pace for /proc readings, not a wait for a condition another thread signals
             Map<Long, Long> now = reader.get();
-            if (now == null) {
-                break;
+            if (now != null) {
+                quiet = compiled(last, now) <= QUIET_TICKS ? quiet + 1 : 0;
             }
-            quiet = compiled(last, now) <= QUIET_TICKS ? quiet + 1 : 0;
             last = now;
+        }
+        long left = least - (System.nanoTime() - start);
+        if (left > 0) {
+            Thread.sleep(Duration.ofNanos(left)); // the warm-up itself: load for a set time, nothing to wait for
         }
         return Duration.ofNanos(System.nanoTime() - start);
     }

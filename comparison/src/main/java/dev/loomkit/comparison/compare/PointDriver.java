@@ -28,10 +28,11 @@ final class PointDriver {
      * @param host       the authority (host:port): the Host header's value, and wrk's URL
      * @param path       the request target
      * @param pid        the server's process, or -1 if unknown (no RSS, threads or CPU then)
-     * @param meters     whether the server serves the demo's /metrics (request subtasks)
+     * @param metricsPort the port of the demo server's admin listener, which serves its /metrics
+     *                   (request subtasks, 503s by kind), or -1 for a server without them
      * @param baselineMb the fresh server's RSS, or -1 if unknown
      */
-    record Subject(String scenario, String contender, InetSocketAddress address, String host, String path, long pid, boolean meters,
+    record Subject(String scenario, String contender, InetSocketAddress address, String host, String path, long pid, int metricsPort,
                    double baselineMb) {
         /** Whether client sockets may be spread over 127.0.0.x source addresses: IPv4 loopback only. */
         boolean loopback() {
@@ -86,7 +87,8 @@ final class PointDriver {
         }
         List<String> loadArgs = new ArrayList<>(List.of("load", "--target", s.address().getHostString() + ":" + s.address().getPort(),
                 "--host", s.host(), "--path", s.path(), "--points", String.join(",", plan),
-                "--warmup", Long.toString(options.warmup().toMillis()), "--duration", Long.toString(options.duration().toMillis()),
+                // The harness holds the warm-up (below), with the JIT's readings inside it.
+                "--warmup", "0", "--duration", Long.toString(options.duration().toMillis()),
                 "--timeout", Long.toString(options.timeout().toMillis()), "--rate", Double.toString(options.rate()),
                 // Spreading sockets over 127.0.0.x source addresses works only towards loopback.
                 "--sources", Integer.toString(s.loopback() ? options.sources() : 0), "--paced"));
@@ -101,12 +103,13 @@ final class PointDriver {
                 // next point until the samples after it are: a slow /metrics answer from an
                 // overloaded server must not shift the samples off the window.
                 long pointStart = System.nanoTime();
-                LoadLine warm = load.awaitLoadLine(i, LoadLine.WARM);
-                // The warm-up load goes on while the window waits: until the server's JIT is quiet.
-                Duration held = JitSettle.await(s.pid(), JIT_CAP);
-                if (held.toMillis() > 3 * JitSettle.STEP_MILLIS) { // more than the two quiet readings it always takes
+                LoadLine warm = load.awaitLoadLine(i, LoadLine.WARM); // connected: the warm-up load is on
+                // The warm-up: at least its time, and on until the server's JIT is quiet.
+                Duration held = JitSettle.await(s.pid(), options.warmup(), options.warmup().plus(JIT_CAP));
+                double heldMore = Math.max(0, held.toMillis() - options.warmup().toMillis()) / 1000.0;
+                if (heldMore > JitSettle.STEP_MILLIS / 1000.0) { // more than a reading's slack
                     table.progress(String.format(Locale.ROOT, "  ... %s, %s, %,d connections: warm-up held %.1f s more for the server's JIT",
-                            s.scenario(), s.contender(), connections, held.toMillis() / 1000.0));
+                            s.scenario(), s.contender(), connections, heldMore));
                 }
                 long readStart = System.nanoTime();
                 Reading before = read(s, () -> ProcStats.read(load.pid()).cpuTicks(), backend, true);
@@ -120,7 +123,7 @@ final class PointDriver {
                 sampler.stop();
                 load.send("next");
                 timing.point(s.scenario(), s.contender(), connections, i % options.repeats(), warm.figureOr("connectSeconds", -1),
-                        options.warmup().toMillis() / 1000.0, held.toMillis() / 1000.0, end.figure("seconds"),
+                        Math.min(held.toMillis(), options.warmup().toMillis()) / 1000.0, heldMore, end.figure("seconds"),
                         (readBefore + readAfter) / 1e9, warm.figureOr("teardownSeconds", -1), (System.nanoTime() - pointStart) / 1e9);
                 add(s, connections, i % options.repeats(), end.figure("seconds"), (long) end.figure("requests"), end.figure("throughput"),
                         new double[] {latency(end, "p50"), latency(end, "p90"), latency(end, "p99"), latency(end, "p999"), latency(end, "max")},
@@ -193,7 +196,7 @@ final class PointDriver {
 
     /** {@return the server's own meters ({@link ServerMeters#read}), or unknown for a server without them} */
     private static long[] meters(Subject s) throws IOException {
-        return s.meters() ? ServerMeters.read(s.address().getPort()) : ServerMeters.UNKNOWN;
+        return s.metricsPort() > 0 ? ServerMeters.read(s.metricsPort()) : ServerMeters.UNKNOWN;
     }
 
     /** The load generator's CPU ticks so far. */

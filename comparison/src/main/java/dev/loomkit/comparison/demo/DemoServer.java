@@ -85,15 +85,39 @@ public final class DemoServer {
                     scope.join(); // fail-fast
                     return Response.text(200, n + " subtasks slept " + ms + " ms\n");
                 })
-                .get("/metrics", r -> {
-                    // OpenMetrics for a scraper that asks for it, the Prometheus text format otherwise.
-                    boolean openMetrics = r.headers().all("Accept").stream().anyMatch(a -> a.contains(OPENMETRICS));
-                    String type = openMetrics ? OPENMETRICS + "; version=1.0.0; charset=utf-8" : "text/plain; version=0.0.4; charset=utf-8";
-                    return Response.bytes(200, type, registry.scrape(type).getBytes(java.nio.charset.StandardCharsets.UTF_8))
-                            .withHeader("Cache-Control", "no-store");
-                })
+                .get("/metrics", r -> scrape(registry, r))
                 .build();
     }
+
+    /** {@return the admin port's routes: {@code /metrics} alone} @param registry where /metrics reads from */
+    static Router adminRouter(PrometheusMeterRegistry registry) {
+        return Router.builder().get("/metrics", r -> scrape(registry, r)).build();
+    }
+
+    /** OpenMetrics for a scraper that asks for it, the Prometheus text format otherwise. */
+    private static Response scrape(PrometheusMeterRegistry registry, Request r) {
+        boolean openMetrics = r.headers().all("Accept").stream().anyMatch(a -> a.contains(OPENMETRICS));
+        String type = openMetrics ? OPENMETRICS + "; version=1.0.0; charset=utf-8" : "text/plain; version=0.0.4; charset=utf-8";
+        return Response.bytes(200, type, registry.scrape(type).getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .withHeader("Cache-Control", "no-store");
+    }
+
+    /**
+     * The admin listener's configuration: {@value #ADMIN_THREADS} platform threads of its own, a
+     * connection each, whatever the served mode; no meters of its own (a scrape must not count as
+     * the load it measures), no adaptive limit. The server under test queues a scrape behind its
+     * load, or refuses it: in a default run, readings around overloaded windows took 3 s each and
+     * ended unknown, 65 s of the run (timing.csv of run j).
+     */
+    static ServerConfig adminConfig(int port) {
+        return ServerConfig.defaults().withPort(port).withThreadMode(ThreadMode.PLATFORM).withPlatformPoolSize(ADMIN_THREADS)
+                .withMaxConnections(ADMIN_CONNECTIONS).withAdaptiveAdmission(false);
+    }
+
+    /** Threads of the admin listener: one scraper at a time, and one more. */
+    static final int ADMIN_THREADS = 2;
+    /** Connections the admin listener holds; past its threads they queue, past this they are turned away. */
+    static final int ADMIN_CONNECTIONS = 8;
 
     private static BackendClient backend(BackendClient backend) {
         if (backend == null) {
@@ -122,7 +146,7 @@ public final class DemoServer {
     /** Options of {@code serve}, parsed strictly. */
     record Options(ThreadMode mode, int port, int pool, int maxConnections, int maxRequests, int admissionTimeoutMs,
                    boolean accessLog, InetSocketAddress backend, int backendConnections, Boolean adaptiveAdmission,
-                   boolean jvmMetrics) {
+                   boolean jvmMetrics, int adminPort) {
         /**
          * {@return the options the command line asks for}
          *
@@ -177,6 +201,10 @@ public final class DemoServer {
         private int backendConnections = 8_000;
         @Option(names = "--jvm-metrics", paramLabel = "on|off", description = "bind the JVM's meters too (default on)")
         private String jvmMetrics = "on";
+        @Option(names = "--admin-port", paramLabel = "N", description = "serve /metrics on this port too, on " + ADMIN_THREADS
+                + " platform threads of its own, so that a scrape is answered while the server is overloaded (0: any free one; "
+                + "default: none)")
+        private Integer adminPort;
 
         @Override
         public Integer call() throws Exception {
@@ -203,6 +231,12 @@ public final class DemoServer {
             if (port < 0 || port > 65_535) {
                 throw new IllegalArgumentException("--port must be in [0, 65535] (0: any free one), got " + port);
             }
+            if (adminPort != null && (adminPort < 0 || adminPort > 65_535)) {
+                throw new IllegalArgumentException("--admin-port must be in [0, 65535] (0: any free one), got " + adminPort);
+            }
+            if (adminPort != null && adminPort != 0 && adminPort == port) {
+                throw new IllegalArgumentException("--admin-port must differ from --port, both are " + port);
+            }
             for (var limit : java.util.Map.of("--pool", pool, "--max-connections", maxConnections, "--max-requests", maxRequests,
                     "--backend-connections", backendConnections).entrySet()) {
                 if (limit.getValue() < 1) {
@@ -213,7 +247,8 @@ public final class DemoServer {
                 throw new IllegalArgumentException("--admission-timeout must be 0 or more milliseconds, got " + admissionTimeoutMs);
             }
             return new Options(ThreadMode.parse(mode), port, pool, maxConnections, maxRequests, admissionTimeoutMs, accessLog,
-                    backend == null ? null : Options.hostPort(backend), backendConnections, adaptive, jvm);
+                    backend == null ? null : Options.hostPort(backend), backendConnections, adaptive, jvm,
+                    adminPort == null ? -1 : adminPort);
         }
     }
 
@@ -260,9 +295,26 @@ public final class DemoServer {
             config = config.withAdaptiveAdmission(o.adaptiveAdmission());
         }
         var backend = o.backend() == null ? null : new BackendClient(o.backend(), o.backendConnections());
-        HttpServer server = HttpServer.start(config, router(registry, backend));
+        HttpServer admin = o.adminPort() < 0 ? null : HttpServer.start(adminConfig(o.adminPort()), adminRouter(registry));
+        HttpServer server;
+        try {
+            server = HttpServer.start(config, router(registry, backend));
+        } catch (java.io.IOException | RuntimeException | Error e) {
+            if (admin != null) {
+                admin.close(); // no listener left behind by a server that did not start
+            }
+            throw e;
+        }
+        if (admin != null) {
+            // Before the server's own line: whoever waits for that one knows the admin port by then.
+            System.out.printf("admin on http://%s:%d/metrics (%d platform threads of its own)%n", admin.address().getHostString(),
+                    admin.address().getPort(), ADMIN_THREADS);
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
+            if (admin != null) {
+                admin.close();
+            }
             try {
                 meters.close();
             } catch (Exception e) {

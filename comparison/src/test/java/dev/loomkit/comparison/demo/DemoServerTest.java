@@ -1,6 +1,7 @@
 package dev.loomkit.comparison.demo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,7 +14,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -83,6 +88,47 @@ class DemoServerTest {
                 .getMessage().contains("Unknown option: '--bogus'"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> DemoServer.Options.parse(List.of("--mode", "green")))
                 .getMessage().contains("expected 'virtual', 'platform' or 'selector-pool'"));
+    }
+
+    @ParameterizedTest
+    @EnumSource(ThreadMode.class)
+    void testTheAdminPortAnswersWhileTheServerHasNoThreadOrPermitLeft(ThreadMode mode) throws Exception {
+        var registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        // One thread, one request in flight: a request that sleeps takes the server whole.
+        var config = ServerConfig.defaults().withPort(0).withThreadMode(mode).withPlatformPoolSize(1).withMaxConcurrentRequests(1)
+                .withAdaptiveAdmission(false).withAdmissionTimeout(Duration.ofSeconds(20)).withMeterRegistry(registry);
+        try (var server = HttpServer.start(config, DemoServer.router(registry, null));
+             var admin = HttpServer.start(DemoServer.adminConfig(0), DemoServer.adminRouter(registry)); var client = HttpClient.newHttpClient()) {
+            String base = "http://127.0.0.1:" + server.address().getPort();
+            var sleeping = client.sendAsync(HttpRequest.newBuilder(URI.create(base + "/sleep?ms=20000")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (registry.get("http.server.requests.active").gauge().value() < 1) {
+                assertTrue(System.nanoTime() < deadline, "the sleeping request never started");
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+            }
+            assertThrows(HttpTimeoutException.class, () -> client.send(HttpRequest.newBuilder(URI.create(base + "/metrics"))
+                    .timeout(Duration.ofMillis(500)).build(), HttpResponse.BodyHandlers.ofString()), "the server itself has nothing to answer with");
+            var scrape = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin.address().getPort() + "/metrics"))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, scrape.statusCode());
+            assertTrue(scrape.body().contains("http_server_requests_active"), scrape.body());
+            assertEquals(404, client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin.address().getPort() + "/hello"))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).statusCode(), "/metrics alone");
+            assertFalse(scrape.body().contains("uri=\"/metrics\""), "the admin port's own scrapes are not counted as the server's requests");
+            sleeping.cancel(true);
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void testTheAdminPortIsOffUnlessAskedAndChecked() {
+        assertEquals(-1, DemoServer.Options.parse(List.of()).adminPort());
+        assertEquals(0, DemoServer.Options.parse(List.of("--admin-port", "0")).adminPort());
+        assertEquals(9091, DemoServer.Options.parse(List.of("--admin-port", "9091")).adminPort());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> DemoServer.Options.parse(List.of("--admin-port", "70000")))
+                .getMessage().contains("--admin-port must be in [0, 65535]"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> DemoServer.Options.parse(List.of("--port", "9090", "--admin-port", "9090")))
+                .getMessage().contains("--admin-port must differ from --port"));
     }
 
     private static HttpResponse<String> get(HttpClient client, String uri) throws Exception {

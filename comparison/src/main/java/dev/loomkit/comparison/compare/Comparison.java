@@ -186,7 +186,7 @@ public final class Comparison {
             // The demo server prints its admin listener's "admin on http://host:port/metrics" first;
             // both servers then print "<name> server on http://host:port ..." once they listen.
             int metricsPort = contender.bare() ? -1
-                    : Integer.parseInt(server.awaitLine("admin on http://").replaceAll("^admin on http://[^:]+:(\\d+)/.*$", "$1"));
+                    : Integer.parseInt(server.awaitLine("admin on http://").replaceAll("^admin on http://.*:(\\d+)/metrics.*$", "$1"));
             String ready = server.awaitLine(contender.bare() ? "bare server on http://" : "demo server on http://");
             int port = Integer.parseInt(ready.replaceAll("^\\w+ server on http://[^:]+:(\\d+).*$", "$1"));
             server.drainTo(log);

@@ -22,9 +22,10 @@ import java.util.function.Supplier;
  * <p>The rule: the warm-up load goes on for the warm-up's time, and on until the compiler threads
  * ({@code C1 CompilerThre...}, {@code C2 CompilerThre...} in {@code /proc/<pid>/task/<tid>/comm})
  * used at most {@link #QUIET_TICKS} ticks (10 ms each) in each of the last two half-second
- * readings, or until {@code cap} has passed. The ticks are counted per thread: the JVM stops idle compiler
+ * readings, or until {@code cap} has passed. Two quiet readings take a second, so with a warm-up
+ * shorter than that the hold is at least that second ({@link #shortestHold}). The ticks are counted per thread: the JVM stops idle compiler
  * threads, and a sum over the threads alive would fall when one ends. Linux only; elsewhere, or
- * for a server whose process is unknown, nothing is held.
+ * for a server whose process is unknown, the warm-up alone is held.
  */
 final class JitSettle {
     /** Compiler CPU per half second that counts as quiet: 20 ms, 4% of a core. */
@@ -32,6 +33,17 @@ final class JitSettle {
     static final long STEP_MILLIS = 500;
 
     private JitSettle() {
+    }
+
+    /**
+     * {@return the shortest hold for a server whose compilers can be read: the warm-up, or the two
+     * quiet readings if they take longer} What a hold takes past it is the time held for the JIT.
+     *
+     * @param atLeast the warm-up
+     */
+    static Duration shortestHold(Duration atLeast) {
+        Duration readings = Duration.ofMillis(2 * STEP_MILLIS);
+        return atLeast.compareTo(readings) >= 0 ? atLeast : readings;
     }
 
     /**

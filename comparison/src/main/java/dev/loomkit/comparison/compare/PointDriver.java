@@ -106,7 +106,9 @@ final class PointDriver {
                 LoadLine warm = load.awaitLoadLine(i, LoadLine.WARM); // connected: the warm-up load is on
                 // The warm-up: at least its time, and on until the server's JIT is quiet.
                 Duration held = JitSettle.await(s.pid(), options.warmup(), options.warmup().plus(JIT_CAP));
-                double heldMore = Math.max(0, held.toMillis() - options.warmup().toMillis()) / 1000.0;
+                // What the hold took past its shortest (the warm-up, or the two quiet readings) is the JIT's.
+                long shortest = (s.pid() < 0 ? options.warmup() : JitSettle.shortestHold(options.warmup())).toMillis();
+                double heldMore = Math.max(0, held.toMillis() - shortest) / 1000.0;
                 if (heldMore > JitSettle.STEP_MILLIS / 1000.0) { // more than a reading's slack
                     table.progress(String.format(Locale.ROOT, "  ... %s, %s, %,d connections: warm-up held %.1f s more for the server's JIT",
                             s.scenario(), s.contender(), connections, heldMore));
@@ -123,7 +125,7 @@ final class PointDriver {
                 sampler.stop();
                 load.send("next");
                 timing.point(s.scenario(), s.contender(), connections, i % options.repeats(), warm.figureOr("connectSeconds", -1),
-                        Math.min(held.toMillis(), options.warmup().toMillis()) / 1000.0, heldMore, end.figure("seconds"),
+                        Math.min(held.toMillis(), shortest) / 1000.0, heldMore, end.figure("seconds"),
                         (readBefore + readAfter) / 1e9, warm.figureOr("teardownSeconds", -1), (System.nanoTime() - pointStart) / 1e9);
                 add(s, connections, i % options.repeats(), end.figure("seconds"), (long) end.figure("requests"), end.figure("throughput"),
                         new double[] {latency(end, "p50"), latency(end, "p90"), latency(end, "p99"), latency(end, "p999"), latency(end, "max")},

@@ -95,7 +95,7 @@ public final class DemoServer {
     }
 
     /** OpenMetrics for a scraper that asks for it, the Prometheus text format otherwise. */
-    private static Response scrape(PrometheusMeterRegistry registry, Request r) {
+    static Response scrape(PrometheusMeterRegistry registry, Request r) {
         boolean openMetrics = r.headers().all("Accept").stream().anyMatch(a -> a.contains(OPENMETRICS));
         String type = openMetrics ? OPENMETRICS + "; version=1.0.0; charset=utf-8" : "text/plain; version=0.0.4; charset=utf-8";
         return Response.bytes(200, type, registry.scrape(type).getBytes(java.nio.charset.StandardCharsets.UTF_8))
@@ -103,8 +103,9 @@ public final class DemoServer {
     }
 
     /**
-     * The admin listener's configuration: {@value #ADMIN_THREADS} platform threads of its own, a
-     * connection each, whatever the served mode; no meters of its own (a scrape must not count as
+     * The admin listener's configuration: {@value #ADMIN_THREADS} platform worker threads of its
+     * own, a connection each, whatever the served mode (with its acceptor, sweeper and client-gone
+     * watcher, five threads more in the process); no meters of its own (a scrape must not count as
      * the load it measures), no adaptive limit. The server under test queues a scrape behind its
      * load, or refuses it: in a default run, readings around overloaded windows took 3 s each and
      * ended unknown, 65 s of the run (timing.csv of run j).
@@ -202,7 +203,7 @@ public final class DemoServer {
         @Option(names = "--jvm-metrics", paramLabel = "on|off", description = "bind the JVM's meters too (default on)")
         private String jvmMetrics = "on";
         @Option(names = "--admin-port", paramLabel = "N", description = "serve /metrics on this port too, on " + ADMIN_THREADS
-                + " platform threads of its own, so that a scrape is answered while the server is overloaded (0: any free one; "
+                + " platform worker threads of its own, so that a scrape is answered while the server is overloaded (0: any free one; "
                 + "default: none)")
         private Integer adminPort;
 
@@ -301,13 +302,17 @@ public final class DemoServer {
             server = HttpServer.start(config, router(registry, backend));
         } catch (java.io.IOException | RuntimeException | Error e) {
             if (admin != null) {
-                admin.close(); // no listener left behind by a server that did not start
+                try {
+                    admin.close(); // no listener left behind by a server that did not start
+                } catch (RuntimeException | Error closing) {
+                    e.addSuppressed(closing);
+                }
             }
             throw e;
         }
         if (admin != null) {
             // Before the server's own line: whoever waits for that one knows the admin port by then.
-            System.out.printf("admin on http://%s:%d/metrics (%d platform threads of its own)%n", admin.address().getHostString(),
+            System.out.printf("admin on http://%s:%d/metrics (%d platform worker threads of its own)%n", admin.address().getHostString(),
                     admin.address().getPort(), ADMIN_THREADS);
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -24,10 +24,11 @@ import java.util.Arrays;
  * if (ResponseReader.closes(r)) socket.close();
  * }</pre>
  *
- * <p>Bounded against a server that lies: a line is at most {@value #MAX_LINE} bytes, a head at most
- * {@value #MAX_HEAD} bytes, and a kept body at most what the caller allows; past them, an
- * {@link IOException}. A lone LF ends a line as CR LF does (RFC 9112, section 2.2, allows a
- * recipient this). Not thread-safe: one connection, one reader, one thread at a time.
+ * <p>Bounded against a server that lies: a line is at most {@value #MAX_LINE} bytes, a head (and
+ * a chunked body's trailer section) at most {@value #MAX_HEAD} bytes, and a kept body at most what
+ * the caller allows; past them, an {@link IOException}. Interim responses (1xx but 101) are read
+ * past. A lone LF ends a line as CR LF does (RFC 9112, section 2.2, allows a recipient this;
+ * {@link #bareLineEnds} tells). Not thread-safe: one connection, one reader, one thread at a time.
  */
 public final class ResponseReader {
     /** Set in a result when the connection ends after the response. */
@@ -54,8 +55,15 @@ public final class ResponseReader {
     private final byte[] buf;
     private int pos;
     private int count;
-    /** The current line, without its line end. */
-    private final byte[] line = new byte[MAX_LINE];
+    /**
+     * The current line, without its line end: grown as needed up to {@link #MAX_LINE}, so that a
+     * reader costs its buffer and a few hundred bytes (the backend client keeps thousands).
+     */
+    private byte[] line = new byte[256];
+    /** The bytes the current head or trailer section has used, against {@link #MAX_HEAD}. */
+    private int sectionBytes;
+    /** Whether a line of the last head ended in a lone LF. */
+    private boolean bareLf;
     /** The body of the head just read: its length, or -1 with {@link #chunked} or to the connection's end. */
     private long length;
     private boolean chunked;
@@ -116,31 +124,40 @@ public final class ResponseReader {
      *                      a line or the head is too long
      */
     public int readHead() throws IOException {
-        int headBytes = 0;
-        int n = readLine();
-        headBytes += n + 2;
+        while (true) {
+            int result = readOneHead();
+            int code = status(result);
+            // An interim response (100 Continue, 103 Early Hints) comes before the final one, on
+            // the same request: taken as the answer, it would put every later answer on the
+            // connection one request behind. 101 ends HTTP on the connection: final, and it closes.
+            if (code < 100 || code >= 200 || code == 101) {
+                return result;
+            }
+        }
+    }
+
+    private int readOneHead() throws IOException {
+        sectionBytes = 0;
+        bareLf = false;
+        int n = readLine("before a response");
         if (n < 12 || !Arrays.equals(line, 0, HTTP_1.length, HTTP_1, 0, HTTP_1.length) || line[8] != ' '
                 || !digit(line[9]) || !digit(line[10]) || !digit(line[11]) || (n > 12 && line[12] != ' ')) {
             throw new IOException("malformed status line: " + text(0, n));
         }
         int code = (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
         boolean http10 = line[7] == '0';
-        boolean close = http10;
+        boolean close = http10 || code == 101;
         int retryAfter = 0;
         length = -1;
         chunked = false;
-        while ((n = readLine()) > 0) {
-            headBytes += n + 2;
-            if (headBytes > MAX_HEAD) {
-                throw new IOException("a response head longer than " + MAX_HEAD + " bytes");
-            }
+        while ((n = readLine("inside a response head")) > 0) {
             if (startsWithIgnoringCase(n, CONTENT_LENGTH)) {
                 length = decimal(CONTENT_LENGTH.length, n, 18);
                 if (length < 0) {
                     throw new IOException("malformed Content-Length: " + text(0, n));
                 }
             } else if (startsWithIgnoringCase(n, TRANSFER_ENCODING)) {
-                chunked = containsIgnoringCase(TRANSFER_ENCODING.length, n, CHUNKED);
+                chunked = hasToken(TRANSFER_ENCODING.length, n, CHUNKED);
             } else if (startsWithIgnoringCase(n, RETRY_AFTER)) {
                 // However many digits: anything past the longest honoured is the longest; a date or a sign is none.
                 long seconds = decimal(RETRY_AFTER.length, n, Integer.MAX_VALUE);
@@ -163,6 +180,16 @@ public final class ResponseReader {
         headRead = true;
         bodyLength = 0;
         return (close ? code | CLOSE : code) | retryAfter << RETRY_AFTER_SHIFT;
+    }
+
+    /** {@return the last head's Content-Length, or -1 if its body is chunked or runs to the connection's end} */
+    public long contentLength() {
+        return chunked ? -1 : length;
+    }
+
+    /** {@return whether a line of the last head ended in a lone LF rather than CR LF} */
+    public boolean bareLineEnds() {
+        return bareLf;
     }
 
     /**
@@ -217,7 +244,7 @@ public final class ResponseReader {
             return;
         }
         while (true) {
-            int n = readLine();
+            int n = readLine("at a chunk's size");
             int end = 0;
             while (end < n && line[end] != ';') {
                 end++;
@@ -227,13 +254,14 @@ public final class ResponseReader {
                 throw new IOException("malformed chunk size: " + text(0, n));
             }
             if (size == 0) {
-                while (readLine() > 0) {
+                sectionBytes = 0; // the trailer section is bounded as a head is
+                while (readLine("inside a trailer") > 0) {
                     // trailer fields, not kept
                 }
                 return;
             }
             take(size, sink, max);
-            if (readLine() != 0) {
+            if (readLine("after a chunk") != 0) {
                 throw new IOException("a chunk not followed by CR LF");
             }
         }
@@ -258,12 +286,17 @@ public final class ResponseReader {
         bodyLength += n;
     }
 
-    /** Reads a line into {@link #line}; {@return its length without CR LF or LF} */
-    private int readLine() throws IOException {
+    /**
+     * Reads a line into {@link #line}, counting it against the section's {@link #MAX_HEAD}.
+     *
+     * @param where what the connection's end here cuts short, for the {@link EOFException}'s message
+     * @return its length without CR LF or LF
+     */
+    private int readLine(String where) throws IOException {
         int n = 0;
         while (true) {
             if (pos == count) {
-                fill(n == 0 ? "before a response" : "inside a response head");
+                fill(where);
             }
             // Scan the buffered bytes for the line's end in one pass, then copy them at once.
             int start = pos;
@@ -275,11 +308,22 @@ public final class ResponseReader {
             if (n + k > MAX_LINE) {
                 throw new IOException("a response line longer than " + MAX_LINE + " bytes");
             }
+            sectionBytes += k + (lf < count ? 1 : 0);
+            if (sectionBytes > MAX_HEAD) {
+                throw new IOException("a response head (or trailer section) longer than " + MAX_HEAD + " bytes");
+            }
+            if (n + k > line.length) {
+                line = Arrays.copyOf(line, Math.min(MAX_LINE, Math.max(n + k, 2 * line.length)));
+            }
             System.arraycopy(buf, start, line, n, k);
             n += k;
             if (lf < count) {
                 pos = lf + 1;
-                return n > 0 && line[n - 1] == '\r' ? n - 1 : n;
+                if (n > 0 && line[n - 1] == '\r') {
+                    return n - 1;
+                }
+                bareLf = true;
+                return n;
             }
             pos = count;
         }

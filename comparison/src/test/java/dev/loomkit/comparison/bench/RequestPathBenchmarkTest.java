@@ -61,6 +61,10 @@ class RequestPathBenchmarkTest {
         assertThrows(IOException.class, () -> read("HTTP/1.1 200 OK\r\n\r\n"), "no Content-Length: the body runs to the end");
         assertThrows(IOException.class, () -> read("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"));
         assertThrows(EOFException.class, () -> read("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nhel"));
+        assertThrows(IOException.class, () -> read("HTTP/1.1 200 OK\nContent-Length: 0\r\n\r\n"), "a lone LF: loomkit sends CR LF");
+        assertThrows(IOException.class, () -> read("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
+                "chunked: loomkit frames /hello by its length");
+        assertThrows(IOException.class, () -> read("HTTP/1.1 2000 OK\r\nContent-Length: 0\r\n\r\n"));
     }
 
     @Test

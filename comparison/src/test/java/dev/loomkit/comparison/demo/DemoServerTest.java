@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.loomkit.server.HttpServer;
+import dev.loomkit.server.Response;
+import dev.loomkit.server.Router;
 import dev.loomkit.server.ServerConfig;
 import dev.loomkit.server.ThreadMode;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -17,8 +19,8 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -94,29 +96,43 @@ class DemoServerTest {
     @EnumSource(ThreadMode.class)
     void testTheAdminPortAnswersWhileTheServerHasNoThreadOrPermitLeft(ThreadMode mode) throws Exception {
         var registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        // One thread, one request in flight: a request that sleeps takes the server whole.
+        // One thread, one request in flight: a request that blocks takes the server whole.
         var config = ServerConfig.defaults().withPort(0).withThreadMode(mode).withPlatformPoolSize(1).withMaxConcurrentRequests(1)
                 .withAdaptiveAdmission(false).withAdmissionTimeout(Duration.ofSeconds(20)).withMeterRegistry(registry);
-        try (var server = HttpServer.start(config, DemoServer.router(registry, null));
-             var admin = HttpServer.start(DemoServer.adminConfig(0), DemoServer.adminRouter(registry)); var client = HttpClient.newHttpClient()) {
+        var blocking = new CountDownLatch(1);
+        var release = new CountDownLatch(1);
+        var router = Router.builder().get("/block", r -> {
+            blocking.countDown();
+            release.await();
+            return Response.text(200, "released\n");
+        }).get("/metrics", r -> DemoServer.scrape(registry, r)).build();
+        // The client closes last: its close waits for every exchange, and the scrape it gave up on ends when the server closes.
+        try (var client = HttpClient.newHttpClient(); var server = HttpServer.start(config, router);
+             var admin = HttpServer.start(DemoServer.adminConfig(0), DemoServer.adminRouter(registry))) {
             String base = "http://127.0.0.1:" + server.address().getPort();
-            var sleeping = client.sendAsync(HttpRequest.newBuilder(URI.create(base + "/sleep?ms=20000")).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (registry.get("http.server.requests.active").gauge().value() < 1) {
-                assertTrue(System.nanoTime() < deadline, "the sleeping request never started");
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-            }
+            String adminBase = "http://127.0.0.1:" + admin.address().getPort();
+            var blocked = client.sendAsync(HttpRequest.newBuilder(URI.create(base + "/block")).build(), HttpResponse.BodyHandlers.ofString());
+            assertTrue(blocking.await(10, TimeUnit.SECONDS), "the blocking request never started");
             assertThrows(HttpTimeoutException.class, () -> client.send(HttpRequest.newBuilder(URI.create(base + "/metrics"))
                     .timeout(Duration.ofMillis(500)).build(), HttpResponse.BodyHandlers.ofString()), "the server itself has nothing to answer with");
-            var scrape = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin.address().getPort() + "/metrics"))
-                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-            assertEquals(200, scrape.statusCode());
-            assertTrue(scrape.body().contains("http_server_requests_active"), scrape.body());
-            assertEquals(404, client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin.address().getPort() + "/hello"))
-                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).statusCode(), "/metrics alone");
-            assertFalse(scrape.body().contains("uri=\"/metrics\""), "the admin port's own scrapes are not counted as the server's requests");
-            sleeping.cancel(true);
+            for (int i = 0; i < 2; i++) {
+                var scrape = client.send(HttpRequest.newBuilder(URI.create(adminBase + "/metrics")).timeout(Duration.ofSeconds(10)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, scrape.statusCode());
+                assertTrue(scrape.body().contains("http_server_requests_active"), scrape.body());
+            }
+            assertEquals(404, client.send(HttpRequest.newBuilder(URI.create(adminBase + "/hello")).timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode(), "/metrics alone");
+            // The admin port's two scrapes and its 404 must not be in the server's meters. (The server's own scrape, given up
+            // by the client, may have ended there by now, as a client that went away.)
+            assertEquals(null, registry.find("http.server.requests").tag("status", "404").timer(), "the admin port's 404 counted as the server's");
+            long scrapes = registry.find("http.server.requests").tag("uri", "/metrics").timers().stream()
+                    .filter(t -> t.getId().getTag("status").equals("200")).mapToLong(t -> t.count()).sum();
+            assertEquals(0, scrapes, "the admin port's scrapes counted as the server's");
+            release.countDown();
+            assertEquals("released\n", blocked.get(10, TimeUnit.SECONDS).body());
+        } finally {
+            release.countDown();
         }
     }
 

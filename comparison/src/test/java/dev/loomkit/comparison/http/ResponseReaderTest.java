@@ -134,7 +134,10 @@ class ResponseReaderTest {
         assertTrue(e.getMessage().contains("line longer than"), e.getMessage());
         String field = "X: " + "a".repeat(1000) + "\r\n";
         e = assertThrows(IOException.class, () -> read("HTTP/1.1 200 OK\r\n" + field.repeat(ResponseReader.MAX_HEAD / field.length() + 1) + "\r\n"));
-        assertTrue(e.getMessage().contains("head longer than"), e.getMessage());
+        assertTrue(e.getMessage().contains("longer than " + ResponseReader.MAX_HEAD), e.getMessage());
+        e = assertThrows(IOException.class, () -> read("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n"
+                + field.repeat(ResponseReader.MAX_HEAD / field.length() + 1) + "\r\n"));
+        assertTrue(e.getMessage().contains("trailer section"), "trailers are bounded as a head is: " + e.getMessage());
         e = assertThrows(IOException.class, () -> {
             var r = reader("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" + "z".repeat(100));
             r.readHead();
@@ -151,6 +154,44 @@ class ResponseReaderTest {
             r.readHead();
             r.readBody(1000);
         }, "a body to the connection's end cannot be kept: it has no end to wait for on a kept connection");
+    }
+
+    @Test
+    void testInterimResponsesAreReadPastToTheFinalOne() throws IOException {
+        var r = reader("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
+                + "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+        assertEquals(200, r.read(), "the answer to the first request is its final response");
+        assertEquals(2, r.bodyLength());
+        assertEquals(404, r.read(), "and the next answer is the next request's: the connection stays in step");
+        assertEquals(101 | ResponseReader.CLOSE, read("HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n"),
+                "101 is final: HTTP ends on the connection");
+    }
+
+    @Test
+    void testTheFramingOfTheLastHeadIsTold() throws IOException {
+        var r = reader("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabcHTTP/1.1 200 OK\nTransfer-Encoding: gzip, Chunked\r\n\r\n0\r\n\r\n");
+        r.readHead();
+        assertEquals(3, r.contentLength());
+        assertFalse(r.bareLineEnds());
+        r.skipBody();
+        r.readHead();
+        assertEquals(-1, r.contentLength(), "chunked, the last coding, in any case");
+        assertTrue(r.bareLineEnds());
+        r.skipBody();
+        assertEquals(0, r.bodyLength());
+    }
+
+    @Test
+    void testTheConnectionsEndIsToldWhereItCutTheResponse() {
+        assertTrue(assertThrows(EOFException.class, () -> read("")).getMessage().contains("before a response"));
+        assertTrue(assertThrows(EOFException.class, () -> read("HTTP/1.1 200 OK\r\nX: y\r\n")).getMessage()
+                .contains("inside a response head"));
+        assertTrue(assertThrows(EOFException.class, () -> read("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab")).getMessage()
+                .contains("inside a body"));
+        assertTrue(assertThrows(EOFException.class, () -> read("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")).getMessage()
+                .contains("chunk"));
+        assertTrue(assertThrows(EOFException.class, () -> read("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nT: 1\r\n"))
+                .getMessage().contains("trailer"));
     }
 
     @Test

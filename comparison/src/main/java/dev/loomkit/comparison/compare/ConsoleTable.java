@@ -90,9 +90,10 @@ final class ConsoleTable {
             // the 2026-12-02 default run: virtual threads' io points at 1,000 and 5,000 connections,
             // io at 5,000 and 10,000 against the thread-per-connection pool, cpu at 10,000.)
             // Over 100%: the /proc readings span the window and the hand-offs at its edges, which a
-            // saturated generator answers late; "all" is what that says.
+            // saturated generator answers late; "all" is what that says, and what a share that
+            // rounds to 100% says too.
             boolean backend = r.backendCpuSeconds() >= 0;
-            String share = loadShare >= 1 ? "all" : String.format(Locale.ROOT, "%.0f%%", 100 * loadShare);
+            String share = loadShare >= 0.995 ? "all" : String.format(Locale.ROOT, "%.0f%%", 100 * loadShare);
             out.printf(Locale.ROOT, "%14s the load generator%s used %s of %s %s in the window: this point measured %s as much as the server%n",
                     "", backend ? " and the backend" : "", share, backend ? "their" : "its",
                     loadCpus == 1 ? "CPU" : loadCpus + " CPUs", backend ? "them" : "the generator");

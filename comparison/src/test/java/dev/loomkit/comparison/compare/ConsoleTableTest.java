@@ -88,6 +88,8 @@ class ConsoleTableTest {
         assertFalse(print(load(2.67, 3.0)).contains("used"), "89%");
         assertTrue(print(load(3.18, 3.0)).contains("the load generator used all of its CPU in the window"),
                 "106% by readings a little wider than the window: all of it");
+        assertTrue(print(load(2.988, 3.0)).contains("used all of its CPU"), "99.6% would print as 100%: all of it");
+        assertTrue(print(load(2.97, 3.0)).contains("used 99% of its CPU"), "99% is not all");
         assertFalse(print(point(500, 0)).contains("used"), "1 s of 3: a third of its CPU");
         assertFalse(print(PointResult.builder("io", "virtual", 100, 0).seconds(3).requests(3).throughput(1).p50(1).p90(2)
                 .p99(3).max(5).errors(0).rejected(0).timeouts(0).connectErrors(0).abandoned(0).build())

@@ -47,6 +47,7 @@ public final class CompareCommand implements Callable<Integer> {
         "virtual (a virtual thread per connection, with the server's default adaptive admission limit), selector-pool-N (N platform threads, a thread per request, idle "
             + "connections on a selector: Tomcat NIO, Jetty) or platform-N (N platform threads, a thread per connection: "
             + "prefork); each optionally with -limit-M: at most M requests in flight, the rest wait up to 1 s, then 503; "
+            + "a pool with -adaptive: the server's adaptive limit on top of the pool (selector-pool-200-adaptive); "
             + "or bare-virtual: the reference, the least a virtual-thread-per-connection server can do (/hello and /sleep "
             + "only, so the hello, sleep and idle scenarios; no /metrics, so no server meters); virtual-unlimited (no "
             + "admission limit at all) and virtual-adaptive (virtual, said outright). "

@@ -12,11 +12,13 @@ import dev.loomkit.server.ThreadMode;
  * @param pool  the pool size (platform and selector-pool only)
  * @param limit the most requests in flight; {@link #UNLIMITED} for none below the connection count;
  *              {@link #ADAPTIVE} for the server's adaptive limit (the virtual mode's default:
- *              {@code virtual}, said outright {@code virtual-adaptive})
+ *              {@code virtual}, said outright {@code virtual-adaptive}; a pool's on request:
+ *              {@code selector-pool-200-adaptive})
  * @param bare  whether this is the bare-virtual reference (virtual threads, no pool, no limit)
  */
 record Contender(ThreadMode mode, int pool, int limit, boolean bare) {
     private static final String LIMIT = "-limit-";
+    private static final String ADAPTIVE_SUFFIX = "-adaptive";
     static final String BARE = "bare-virtual";
     /** No admission limit below the connection count. */
     static final int UNLIMITED = 0;
@@ -35,8 +37,9 @@ record Contender(ThreadMode mode, int pool, int limit, boolean bare) {
         // The virtual server's two admission models are named outright: results named plain
         // "virtual" before the adaptive limit became its default had no limit.
         return limit > 0 ? base + LIMIT + limit
+                : limit == ADAPTIVE ? base + ADAPTIVE_SUFFIX
                 : mode != ThreadMode.VIRTUAL ? base // a pool's limit is its size
-                : limit == ADAPTIVE ? base + "-adaptive" : base + "-unlimited";
+                : base + "-unlimited";
     }
 
     /** {@return the threading model in a few words, for the report} */
@@ -47,10 +50,15 @@ record Contender(ThreadMode mode, int pool, int limit, boolean bare) {
         return switch (mode) {
             case VIRTUAL -> "a virtual thread per connection (loomkit)" + (limit == ADAPTIVE ? ", adaptive admission limit (the default)"
                     : limit == UNLIMITED ? ", no admission limit" : ", at most " + limit + " requests in flight");
-            case PLATFORM -> "a pool of " + pool + " platform threads, a thread per connection while it lasts (prethreaded, Apache prefork)";
+            case PLATFORM -> "a pool of " + pool + " platform threads, a thread per connection while it lasts (prethreaded, Apache prefork)"
+                    + poolLimit();
             case SELECTOR_POOL -> "a pool of " + pool + " platform threads, a thread per request; idle keep-alive connections wait "
-                    + "on a selector (Tomcat NIO, Jetty)";
+                    + "on a selector (Tomcat NIO, Jetty)" + poolLimit();
         };
+    }
+
+    private String poolLimit() {
+        return limit == ADAPTIVE ? ", with the adaptive admission limit" : limit > 0 ? ", at most " + limit + " requests in flight" : "";
     }
 
     /** {@return why this contender cannot run the scenario, or null if it can} */
@@ -63,8 +71,8 @@ record Contender(ThreadMode mode, int pool, int limit, boolean bare) {
     /**
      * Parses {@code virtual} (the server's default: its adaptive admission limit; also {@code virtual-adaptive}),
      * {@code virtual-unlimited} (no admission limit), {@code platform-N} or {@code selector-pool-N}, each of these
-     * three optionally followed by {@code -limit-M} (a fixed limit), or {@code bare-virtual}. A pool has no admission
-     * limit unless given one: its size is its limit.
+     * three optionally followed by {@code -limit-M} (a fixed limit), a pool's by {@code -adaptive} (the adaptive
+     * limit), or {@code bare-virtual}. A pool has no admission limit unless given one: its size is its limit.
      *
      * @throws IllegalArgumentException naming the accepted forms
      */
@@ -88,6 +96,11 @@ record Contender(ThreadMode mode, int pool, int limit, boolean bare) {
         }
         if ((v.equals("virtual-adaptive") || v.equals("virtual-unlimited")) && limit == 0) {
             return new Contender(ThreadMode.VIRTUAL, 0, v.equals("virtual-adaptive") ? ADAPTIVE : UNLIMITED, false);
+        }
+        boolean adaptivePool = limit == 0 && (v.startsWith("platform-") || v.startsWith("selector-pool-")) && v.endsWith(ADAPTIVE_SUFFIX);
+        if (adaptivePool) {
+            v = v.substring(0, v.length() - ADAPTIVE_SUFFIX.length());
+            limit = ADAPTIVE;
         }
         if (v.startsWith("platform-")) {
             return new Contender(ThreadMode.PLATFORM, positive(v.substring(9), s), limit, false);
@@ -114,7 +127,8 @@ record Contender(ThreadMode mode, int pool, int limit, boolean bare) {
         return new IllegalArgumentException("unknown mode '" + s + "'; use virtual (the server's default, its adaptive admission "
                 + "limit; also virtual-adaptive), virtual-unlimited (no admission limit), platform-N (e.g. platform-200: a thread per connection) "
                 + "or selector-pool-N (e.g. selector-pool-200: a thread per request, idle connections on a selector), "
-                + "optionally with -limit-M for at most M requests in flight (e.g. virtual-limit-1000), "
+                + "optionally with -limit-M for at most M requests in flight (e.g. virtual-limit-1000), a pool with -adaptive for the "
+                + "adaptive limit (e.g. selector-pool-200-adaptive), "
                 + "or " + BARE + " (the reference: a bare virtual-thread-per-connection server, /hello and /sleep only)");
     }
 }

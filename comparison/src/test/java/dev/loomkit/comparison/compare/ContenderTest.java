@@ -62,6 +62,23 @@ class ContenderTest {
     }
 
     @Test
+    void testAPoolTakesTheAdaptiveLimitOnlyWhenAsked() {
+        var pool = Contender.parse("selector-pool-200-adaptive");
+        assertEquals(ThreadMode.SELECTOR_POOL, pool.mode());
+        assertEquals(200, pool.pool());
+        assertEquals(Contender.ADAPTIVE, pool.limit());
+        assertEquals("selector-pool-200-adaptive", pool.name());
+        assertTrue(pool.model().endsWith("with the adaptive admission limit"), pool.model());
+        assertEquals("platform-50-adaptive", Contender.parse("platform-50-adaptive").name());
+        assertEquals(Contender.UNLIMITED, Contender.parse("platform-50").limit(), "a pool's own limit is its size");
+        assertTrue(Contender.parse("platform-50-limit-20").model().endsWith("at most 20 requests in flight"));
+        for (String bad : List.of("selector-pool-200-adaptive-limit-10", "platform-adaptive", "selector-pool--adaptive")) {
+            var e = assertThrows(IllegalArgumentException.class, () -> Contender.parse(bad), bad);
+            assertTrue(e.getMessage().contains("selector-pool-200-adaptive"), e.getMessage());
+        }
+    }
+
+    @Test
     void testBareVirtualTakesNoLimitAndUnknownModesNameIt() {
         var limited = assertThrows(IllegalArgumentException.class, () -> Contender.parse("bare-virtual-limit-100"));
         assertTrue(limited.getMessage().contains("no admission control"), limited.getMessage());

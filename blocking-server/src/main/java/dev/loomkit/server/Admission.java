@@ -66,6 +66,7 @@ final class Admission {
     private long belowSince; // the sweeper's, while overloaded: since when nobody waited and the lag stayed under half the target, or 0
     private long lastSweep = System.nanoTime(); // the sweeper's
     private long lastLagNanos; // the sweeper's: the scheduler's lag in the last sweep's window
+    private boolean sawSaturated; // the sweeper's: whether the CPUs ever counted as saturated here
     /** The scheduler's lag above which, held for {@link #LAG_INTERVAL_NANOS}, admission counts it as overloaded. */
     private final long lagTargetNanos;
     /** Requests completed per second in the last adaptive window (the sweeper writes it). */
@@ -181,7 +182,11 @@ final class Admission {
         if (adaptive == null) {
             return;
         }
-        decideOverload(now);
+        sawSaturated |= saturated;
+        // The CPUs have room: the scheduler's queue cannot stand for want of a core. Only where the
+        // process has been seen to fill them: under a fractional CPU quota it never does, and its
+        // share would always read as room.
+        decideOverload(now, sawSaturated && !saturated);
         if (now - windowStart < WINDOW_NANOS) {
             return;
         }
@@ -279,11 +284,17 @@ final class Admission {
     /**
      * CoDel's rule on the scheduler's lag: overloaded once every sample for an interval was above
      * the target (a queue that stands, not a burst); no longer once, for {@link #CALM_NANOS}, nobody
-     * waited for admission at a sweep and every sample stayed under half the target. Not on the lag alone:
-     * overloaded, admission keeps the scheduler's queue short, so a low lag then says that
-     * admission works, not that the load has gone; an empty admission queue says that.
+     * waited for admission at a sweep and every sample stayed under half the target, or the CPUs
+     * had room. Not on the lag alone: overloaded, admission keeps the scheduler's queue short, so a
+     * low lag then says that admission works, not that the load has gone; an empty admission queue
+     * says that. Nor on the queue alone: refused clients that come back as {@code Retry-After} told
+     * them keep it from ever emptying, and a server overloaded while 5,000 clients connected and
+     * its JIT compiled stayed so for good, refusing thousands with its core 40-59% busy (ADR 0007);
+     * CPUs with room say the scheduler's queue no longer stands for want of a core.
+     *
+     * @param room whether the CPUs have room now (not saturated, where they have been seen saturated)
      */
-    private void decideOverload(long now) {
+    private void decideOverload(long now, boolean room) {
         long windowLag = lag.takeWindow(now);
         lastLagNanos = windowLag;
         boolean was = overloaded;
@@ -301,7 +312,7 @@ final class Admission {
                 aboveSince = 0;
             }
             belowSince = 0;
-        } else if (permits.waiting() == 0 && lag.windowMaxNanos() <= lagTargetNanos / 2) {
+        } else if (room || (permits.waiting() == 0 && lag.windowMaxNanos() <= lagTargetNanos / 2)) {
             if (belowSince == 0) {
                 belowSince = lastSweep;
             }

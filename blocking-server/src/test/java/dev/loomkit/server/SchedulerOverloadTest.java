@@ -27,13 +27,17 @@ class SchedulerOverloadTest {
     private final Admission admission = new Admission(10_000, TIMEOUT, 10_000, 64, lag, (outcome, nanos) -> { });
     private long now = System.nanoTime();
 
-    /** One sweep {@code ms} after the last, with the given samples in its window. */
+    /** One sweep {@code ms} after the last, with the given samples in its window, the CPUs saturated. */
     private void sweep(long ms, long... samplesMs) {
+        sweep(true, ms, samplesMs);
+    }
+
+    private void sweep(boolean saturated, long ms, long... samplesMs) {
         for (long s : samplesMs) {
             lag.record(s * MS);
         }
         now += ms * MS;
-        admission.sweep(now, true);
+        admission.sweep(now, saturated);
     }
 
     /** {@code n} requests admitted and let go, each as if it had been served for {@code serviceMs}. */
@@ -95,6 +99,66 @@ class SchedulerOverloadTest {
         assertTrue(admission.overloaded(), "calm for 100 ms less than needed");
         sweep(100, 1);
         assertFalse(admission.overloaded(), "calm for " + calmMs + " ms with nobody waiting");
+    }
+
+    @Test
+    void testOverloadEndsWhenTheCpusHaveRoomThoughRequestsStillWaitAndTheLagStandsHigh() throws InterruptedException {
+        long above = TARGET / MS + 200;
+        sweep(100, above);
+        sweep(100, above);
+        assertTrue(admission.overloaded());
+        // Every permit taken, and one request waiting for admission: the queue never empties.
+        long[] held = new long[admission.limit()];
+        for (int i = 0; i < held.length; i++) {
+            held[i] = admission.enter();
+        }
+        Thread waiter = Thread.ofVirtual().start(() -> {
+            try {
+                long at = admission.enter();
+                if (at != Admission.NOT_ADMITTED) {
+                    admission.exit(at);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (admission.waiting() == 0) {
+                assertTrue(System.nanoTime() < deadline, "the waiter never queued");
+                Thread.onSpinWait();
+            }
+            long calmMs = TimeUnit.NANOSECONDS.toMillis(Admission.CALM_NANOS);
+            for (long t = 0; t < 2 * calmMs; t += 100) {
+                sweep(true, 100, above);
+            }
+            assertTrue(admission.overloaded(), "saturated, lag high, a request waiting: overloaded throughout");
+            for (long t = 100; t < calmMs; t += 100) {
+                sweep(false, 100, above);
+            }
+            assertTrue(admission.overloaded(), "room for 100 ms less than the calm needs");
+            sweep(false, 100, above);
+            assertFalse(admission.overloaded(), "the CPUs had room for " + calmMs + " ms: the queue is not the scheduler's");
+        } finally {
+            for (long at : held) {
+                admission.exit(at);
+            }
+            waiter.join(TimeUnit.SECONDS.toMillis(10));
+        }
+    }
+
+    @Test
+    void testCpusNeverSeenSaturatedAreNoSignOfRoom() {
+        // A fractional CPU quota: the process's share never reaches the threshold, so "not saturated" says nothing.
+        long above = TARGET / MS + 200;
+        sweep(false, 100, above);
+        sweep(false, 100, above);
+        assertTrue(admission.overloaded(), "the lag alone decides");
+        long calmMs = TimeUnit.NANOSECONDS.toMillis(Admission.CALM_NANOS);
+        for (long t = 0; t < 3 * calmMs; t += 100) {
+            sweep(false, 100, above);
+        }
+        assertTrue(admission.overloaded(), "no room ever measured: the lag still stands, so still overloaded");
     }
 
     @Test

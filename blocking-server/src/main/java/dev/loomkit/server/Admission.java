@@ -63,7 +63,7 @@ final class Admission {
      */
     private volatile boolean overloaded;
     private long aboveSince; // the sweeper's: when the lag went above the target, or 0
-    private long belowSince; // the sweeper's, while overloaded: since when nobody waited and the lag stayed under half the target, or 0
+    private long belowSince; // the sweeper's, while overloaded: since when it has been calm (decideOverload), or 0
     private long lastSweep = System.nanoTime(); // the sweeper's
     private long lastLagNanos; // the sweeper's: the scheduler's lag in the last sweep's window
     private boolean sawSaturated; // the sweeper's: whether the CPUs ever counted as saturated here
@@ -183,9 +183,9 @@ final class Admission {
             return;
         }
         sawSaturated |= saturated;
-        // The CPUs have room: the scheduler's queue cannot stand for want of a core. Only where the
-        // process has been seen to fill them: under a fractional CPU quota it never does, and its
-        // share would always read as room.
+        // The CPUs have room. Only where the process has been seen to fill them: under a
+        // fractional CPU quota (1500m: 75% of the two CPUs the JVM counts) it never does, its share
+        // would always read as room, and there only the empty queue ends overload.
         decideOverload(now, sawSaturated && !saturated);
         if (now - windowStart < WINDOW_NANOS) {
             return;
@@ -239,8 +239,9 @@ final class Admission {
     /** How long the lag must stay above its target before admission counts the scheduler as overloaded (CoDel's interval). */
     static final long LAG_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     /**
-     * How long nobody may wait for admission, with the lag under half its target, before admission
-     * stops counting the scheduler as overloaded: longer than the interval that starts it, since
+     * How long it must be calm before admission stops counting the scheduler as overloaded: nobody
+     * waiting for admission with the lag under half its target, or the CPUs with room and the lag
+     * under its target ({@link #decideOverload}). Longer than the interval that starts it, since
      * the clients refused meanwhile come back after their {@code Retry-After}, together.
      */
     static final long CALM_NANOS = TimeUnit.SECONDS.toNanos(1);
@@ -283,14 +284,18 @@ final class Admission {
 
     /**
      * CoDel's rule on the scheduler's lag: overloaded once every sample for an interval was above
-     * the target (a queue that stands, not a burst); no longer once, for {@link #CALM_NANOS}, nobody
-     * waited for admission at a sweep and every sample stayed under half the target, or the CPUs
-     * had room. Not on the lag alone: overloaded, admission keeps the scheduler's queue short, so a
+     * the target (a queue that stands, not a burst); no longer once, for {@link #CALM_NANOS}, either
+     * nobody waited for admission at a sweep and every sample stayed under half the target, or the
+     * CPUs had room and no sample stood above the target. Not on the lag alone: overloaded, admission keeps the scheduler's queue short, so a
      * low lag then says that admission works, not that the load has gone; an empty admission queue
      * says that. Nor on the queue alone: refused clients that come back as {@code Retry-After} told
      * them keep it from ever emptying, and a server overloaded while 5,000 clients connected and
-     * its JIT compiled stayed so for good, refusing thousands with its core 40-59% busy (ADR 0007);
-     * CPUs with room say the scheduler's queue no longer stands for want of a core.
+     * its JIT compiled stayed so for good, refusing thousands with its core 40-54% busy (ADR 0007).
+     * CPUs with room and a lag under the target say the scheduler's queue no longer stands for
+     * want of a core; room with the lag still above it does not end overload (it would start again
+     * at the next sweep, and each end lets the limit grow back and tells refused clients one
+     * second). "Room" is this process's share of its CPUs: neighbours taking the cores, or a
+     * reading that fails, read as room too, which is why the lag must agree.
      *
      * @param room whether the CPUs have room now (not saturated, where they have been seen saturated)
      */
@@ -312,7 +317,7 @@ final class Admission {
                 aboveSince = 0;
             }
             belowSince = 0;
-        } else if (room || (permits.waiting() == 0 && lag.windowMaxNanos() <= lagTargetNanos / 2)) {
+        } else if ((room && lag.windowMaxNanos() <= lagTargetNanos) || (permits.waiting() == 0 && lag.windowMaxNanos() <= lagTargetNanos / 2)) {
             if (belowSince == 0) {
                 belowSince = lastSweep;
             }

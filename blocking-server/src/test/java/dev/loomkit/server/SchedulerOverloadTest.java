@@ -102,21 +102,26 @@ class SchedulerOverloadTest {
     }
 
     @Test
-    void testOverloadEndsWhenTheCpusHaveRoomThoughRequestsStillWaitAndTheLagStandsHigh() throws InterruptedException {
+    void testOverloadEndsWhenTheCpusHaveRoomAndTheLagIsUnderTheTargetThoughRequestsStillWait() throws InterruptedException {
+        // A long admission timeout, so that the waiter stays queued on the sweeps' synthetic clock; the target is still 1 s.
+        var patient = new Admission(10_000, Duration.ofSeconds(60), 10_000, 64, lag, (outcome, nanos) -> { });
         long above = TARGET / MS + 200;
-        sweep(100, above);
-        sweep(100, above);
-        assertTrue(admission.overloaded());
-        // Every permit taken, and one request waiting for admission: the queue never empties.
-        long[] held = new long[admission.limit()];
+        long under = TARGET / MS - 100; // under the target, not under half of it: the old calm would not count it
+        patient.sweep(now += 100 * MS, true);
+        lag.record(above * MS);
+        patient.sweep(now += 100 * MS, true);
+        lag.record(above * MS);
+        patient.sweep(now += 100 * MS, true);
+        assertTrue(patient.overloaded());
+        long[] held = new long[patient.limit()];
         for (int i = 0; i < held.length; i++) {
-            held[i] = admission.enter();
+            held[i] = patient.enter();
         }
         Thread waiter = Thread.ofVirtual().start(() -> {
             try {
-                long at = admission.enter();
+                long at = patient.enter();
                 if (at != Admission.NOT_ADMITTED) {
-                    admission.exit(at);
+                    patient.exit(at);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -124,24 +129,43 @@ class SchedulerOverloadTest {
         });
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (admission.waiting() == 0) {
+            while (patient.waiting() == 0) {
                 assertTrue(System.nanoTime() < deadline, "the waiter never queued");
                 Thread.onSpinWait();
             }
             long calmMs = TimeUnit.NANOSECONDS.toMillis(Admission.CALM_NANOS);
             for (long t = 0; t < 2 * calmMs; t += 100) {
-                sweep(true, 100, above);
+                lag.record(under * MS);
+                patient.sweep(now += 100 * MS, true);
             }
-            assertTrue(admission.overloaded(), "saturated, lag high, a request waiting: overloaded throughout");
+            assertTrue(patient.overloaded(), "saturated, a request waiting, the lag over half the target: still overloaded");
+            for (long t = 0; t < 2 * calmMs; t += 100) {
+                lag.record(above * MS);
+                patient.sweep(now += 100 * MS, false);
+            }
+            assertTrue(patient.overloaded(), "room, but the lag stands above the target: the queue is the scheduler's, still overloaded");
             for (long t = 100; t < calmMs; t += 100) {
-                sweep(false, 100, above);
+                lag.record(under * MS);
+                patient.sweep(now += 100 * MS, false);
             }
-            assertTrue(admission.overloaded(), "room for 100 ms less than the calm needs");
-            sweep(false, 100, above);
-            assertFalse(admission.overloaded(), "the CPUs had room for " + calmMs + " ms: the queue is not the scheduler's");
+            assertTrue(patient.overloaded(), "room and a lag under the target for 100 ms less than the calm needs");
+            lag.record(under * MS);
+            patient.sweep(now += 100 * MS, true);
+            lag.record(under * MS);
+            patient.sweep(now += 100 * MS, false);
+            assertTrue(patient.overloaded(), "a saturated reading in between starts the calm again");
+            for (long t = 200; t < calmMs; t += 100) {
+                lag.record(under * MS);
+                patient.sweep(now += 100 * MS, false);
+            }
+            assertTrue(patient.overloaded(), "calm again for 100 ms less than needed");
+            assertTrue(patient.waiting() > 0, "the request still waits: the empty queue is not what ends it");
+            lag.record(under * MS);
+            patient.sweep(now += 100 * MS, false);
+            assertFalse(patient.overloaded(), "room and the lag under the target for " + calmMs + " ms");
         } finally {
             for (long at : held) {
-                admission.exit(at);
+                patient.exit(at);
             }
             waiter.join(TimeUnit.SECONDS.toMillis(10));
         }

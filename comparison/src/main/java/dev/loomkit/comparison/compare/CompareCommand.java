@@ -33,7 +33,7 @@ public final class CompareCommand implements Callable<Integer> {
     private CommandSpec spec;
     private final PrintStream out;
 
-    @Option(names = "--quick", description = "io and cpu, the default three modes, 10/100/1000 connections (about 2½ minutes: "
+    @Option(names = "--quick", description = "io and cpu, the default three modes, 10/100/1000 connections (about 2¼ minutes: "
             + "each point waits for the server's JIT)")
     private boolean quick;
     @Option(names = "--full", description = "the six scenarios from io to idle, six modes (adding virtual-unlimited, "

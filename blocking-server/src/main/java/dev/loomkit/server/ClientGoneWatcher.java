@@ -78,6 +78,11 @@ final class ClientGoneWatcher implements Runnable {
                     c.register(selector);
                 } catch (IOException e) {
                     LOG.debug("{}: cannot watch: {}", c, e.toString());
+                } catch (RuntimeException e) {
+                    // One connection's trouble must not end the watcher (and with it every watch and
+                    // every handler waiting for its channel back): the watch ends unregistered.
+                    LOG.error("{}: cannot watch", c, e);
+                    c.abandonWatch();
                 }
             }
             for (ConnectionState c; (c = toDisarm.poll()) != null; ) {

@@ -411,6 +411,26 @@ final class ConnectionState implements HttpOutput.WriteTimer {
         }
     }
 
+    /**
+     * Watcher, when {@link #register} failed unexpectedly: the watch ends, and a channel left
+     * non-blocking is closed, so that the connection thread never uses it as if it blocked.
+     */
+    void abandonWatch() {
+        lock.lock();
+        try {
+            if (key != null) {
+                key.cancel();
+                key = null;
+            }
+            if (!channel.isBlocking()) {
+                close.run();
+            }
+            settle();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** What one look at a watched channel found. */
     enum Seen {
         /** Nothing: go on watching. */
@@ -500,6 +520,13 @@ final class ConnectionState implements HttpOutput.WriteTimer {
                 // A channel that cannot block again cannot be served: closed before the connection
                 // thread may go on, so that it never uses a non-blocking channel.
                 LOG.debug("{}: cannot restore blocking mode, closing: {}", owner, e.toString());
+                close.run();
+            } catch (java.nio.channels.IllegalBlockingModeException e) {
+                // Still registered with another selector (seen once, in the selector-pool mode under
+                // a stress test, cause not yet found): the same answer as above, and loud, since
+                // it ends a connection that should have lived. Uncaught, it ended the watcher's thread
+                // and every watch after it.
+                LOG.warn("{}: cannot restore blocking mode, still registered with another selector; closing", owner, e);
                 close.run();
             }
             key = null;

@@ -90,13 +90,17 @@ class ComparisonTest {
             // One backend call per request, counted from just before the window to just after it: a
             // request answered early in the window may have had its call before (at most one per
             // connection: each has one request in flight), and calls at either edge, or for
-            // requests that timed out or failed, may be counted without their request.
+            // requests that timed out or failed, may be counted without their request. The readings
+            // and the hand-off at each edge take tens of milliseconds on a loaded machine, longer
+            // than one 50 ms call: with two busy loops on both cores a 4-connection point counted 9
+            // calls more than its 43 requests. So up to two calls per connection per edge, and a
+            // tenth: a backend read seconds off the window (the bug this guards) counts double.
             long requests = Long.parseLong(f[5]);
             long connections = Long.parseLong(f[2]);
             long answers = Long.parseLong(f[27]);
             long unanswered = Long.parseLong(f[12]) + Long.parseLong(f[14]); // errors, timeouts: their calls may have been answered
-            assertTrue(answers >= requests - connections && answers <= requests + unanswered + 2 * connections,
-                    "backend answers one per request, give or take one per connection at the window's edges, in " + row);
+            assertTrue(answers >= requests - connections && answers <= requests + unanswered + 4 * connections + requests / 10,
+                    "backend answers one per request, give or take a few per connection at the window's edges, in " + row);
         }
         assertTrue(console.contains("CPUs: "), console);
         String html = Files.readString(dir.resolve("report.html"));

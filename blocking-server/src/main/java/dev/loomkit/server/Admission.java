@@ -317,7 +317,7 @@ final class Admission {
                 aboveSince = 0;
             }
             belowSince = 0;
-        } else if ((room && lag.windowMaxNanos() <= lagTargetNanos) || (permits.waiting() == 0 && lag.windowMaxNanos() <= lagTargetNanos / 2)) {
+        } else if (calm(room, lag.windowMaxNanos())) {
             if (belowSince == 0) {
                 belowSince = lastSweep;
             }
@@ -336,6 +336,14 @@ final class Admission {
                 // an event that cannot be recorded changes nothing about admission
             }
         }
+    }
+
+    /**
+     * {@return whether a sweep's window was calm while overloaded} With room on the CPUs, a lag
+     * under the target is enough; without it, nobody may wait and the lag must stay under half.
+     */
+    private boolean calm(boolean room, long windowMaxLag) {
+        return room ? windowMaxLag <= lagTargetNanos : permits.waiting() == 0 && windowMaxLag <= lagTargetNanos / 2;
     }
 
     /** {@return whether admission counts the scheduler as overloaded now} */

@@ -36,14 +36,16 @@ final class JitSettle {
     }
 
     /**
-     * {@return the shortest hold for a server whose compilers can be read: the warm-up, or the two
-     * quiet readings if they take longer} What a hold takes past it is the time held for the JIT.
+     * {@return the shortest hold {@link #await} gives: the warm-up, or for a server whose compilers
+     * are read the two quiet readings if they take longer} What a hold takes past it is the time
+     * held for the JIT.
      *
+     * @param pid     the server's process, or -1 if unknown
      * @param atLeast the warm-up
      */
-    static Duration shortestHold(Duration atLeast) {
+    static Duration shortestHold(long pid, Duration atLeast) {
         Duration readings = Duration.ofMillis(2 * STEP_MILLIS);
-        return atLeast.compareTo(readings) >= 0 ? atLeast : readings;
+        return pid < 0 || atLeast.compareTo(readings) >= 0 ? atLeast : readings;
     }
 
     /**

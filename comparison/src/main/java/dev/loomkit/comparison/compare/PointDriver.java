@@ -107,7 +107,7 @@ final class PointDriver {
                 // The warm-up: at least its time, and on until the server's JIT is quiet.
                 Duration held = JitSettle.await(s.pid(), options.warmup(), options.warmup().plus(JIT_CAP));
                 // What the hold took past its shortest (the warm-up, or the two quiet readings) is the JIT's.
-                long shortest = (s.pid() < 0 ? options.warmup() : JitSettle.shortestHold(options.warmup())).toMillis();
+                long shortest = JitSettle.shortestHold(s.pid(), options.warmup()).toMillis();
                 double heldMore = Math.max(0, held.toMillis() - shortest) / 1000.0;
                 if (heldMore > JitSettle.STEP_MILLIS / 1000.0) { // more than a reading's slack
                     table.progress(String.format(Locale.ROOT, "  ... %s, %s, %,d connections: warm-up held %.1f s more for the server's JIT",

@@ -1,5 +1,6 @@
 package dev.loomkit.comparison.http;
 
+import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -152,16 +153,16 @@ public final class ResponseReader {
         chunked = false;
         while ((n = readLine("inside a response head")) > 0) {
             if (startsWithIgnoringCase(n, CONTENT_LENGTH)) {
-                length = decimal(CONTENT_LENGTH.length, n, 18);
-                if (length < 0) {
+                length = decimal(CONTENT_LENGTH.length, n);
+                if (length < 0 || length == Long.MAX_VALUE) {
                     throw new IOException("malformed Content-Length: " + text(0, n));
                 }
             } else if (startsWithIgnoringCase(n, TRANSFER_ENCODING)) {
                 chunked = hasToken(TRANSFER_ENCODING.length, n, CHUNKED);
             } else if (startsWithIgnoringCase(n, RETRY_AFTER)) {
                 // However many digits: anything past the longest honoured is the longest; a date or a sign is none.
-                long seconds = decimal(RETRY_AFTER.length, n, Integer.MAX_VALUE);
-                retryAfter = seconds < 0 ? (allDigits(RETRY_AFTER.length, n) ? MAX_RETRY_AFTER : 0) : (int) Math.min(MAX_RETRY_AFTER, seconds);
+                long seconds = decimal(RETRY_AFTER.length, n);
+                retryAfter = seconds < 0 ? 0 : (int) Math.min(MAX_RETRY_AFTER, seconds);
             } else if (startsWithIgnoringCase(n, CONNECTION)) {
                 if (hasToken(CONNECTION.length, n, CLOSE_TOKEN)) {
                     close = true;
@@ -222,7 +223,7 @@ public final class ResponseReader {
             headRead = false;
             throw new IOException("a body of " + length + " bytes, more than the " + max + " allowed");
         }
-        var sink = new java.io.ByteArrayOutputStream(chunked ? 256 : (int) length);
+        var sink = new ByteArrayOutputStream(chunked ? 256 : (int) length);
         body(sink, max);
         return sink.toByteArray();
     }
@@ -232,7 +233,7 @@ public final class ResponseReader {
         return bodyLength;
     }
 
-    private void body(java.io.ByteArrayOutputStream sink, int max) throws IOException {
+    private void body(ByteArrayOutputStream sink, int max) throws IOException {
         if (!headRead) {
             throw new IllegalStateException("no response head read: call readHead() first");
         }
@@ -268,7 +269,7 @@ public final class ResponseReader {
     }
 
     /** Takes {@code n} body bytes, into {@code sink} if there is one. */
-    private void take(long n, java.io.ByteArrayOutputStream sink, int max) throws IOException {
+    private void take(long n, ByteArrayOutputStream sink, int max) throws IOException {
         if (sink != null && bodyLength + n > max) {
             throw new IOException("a body of more than the " + max + " bytes allowed");
         }
@@ -387,11 +388,14 @@ public final class ResponseReader {
         return false;
     }
 
-    /** {@return the decimal number in line[from, to), blanks around it allowed, or -1 if none or over {@code maxDigits} digits} */
-    private long decimal(int from, int to, int maxDigits) {
+    /**
+     * {@return the decimal number in line[from, to), blanks around it allowed; -1 if there is none or
+     * anything but digits; {@code Long.MAX_VALUE} if it is larger (saturated, not wrapped)}
+     */
+    private long decimal(int from, int to) {
         int s = skipBlanks(from, to);
         int e = trimBlanks(s, to);
-        if (s == e || e - s > Math.min(maxDigits, 18)) {
+        if (s == e) {
             return -1;
         }
         long value = 0;
@@ -399,20 +403,10 @@ public final class ResponseReader {
             if (!digit(line[i])) {
                 return -1;
             }
-            value = value * 10 + (line[i] - '0');
+            int d = line[i] - '0';
+            value = value > (Long.MAX_VALUE - d) / 10 ? Long.MAX_VALUE : value * 10 + d;
         }
         return value;
-    }
-
-    private boolean allDigits(int from, int to) {
-        int s = skipBlanks(from, to);
-        int e = trimBlanks(s, to);
-        for (int i = s; i < e; i++) {
-            if (!digit(line[i])) {
-                return false;
-            }
-        }
-        return e > s;
     }
 
     /** {@return the hexadecimal number in line[from, to), blanks around it allowed, or -1 if none or too large} */

@@ -89,7 +89,9 @@ public final class Comparison {
         out.println("report: " + dir.toAbsolutePath());
         out.println();
         // The server's CPU share is of the CPUs it may use: its own placement, or a target's affinity.
-        var table = new ConsoleTable(out, Report.serverCpus(options, placement), placement.othersCount());
+        List<String> names = options.target() != null ? List.of(options.targetName())
+                : options.contenders().stream().map(Contender::name).toList();
+        var table = new ConsoleTable(out, Report.serverCpus(options, placement), placement.othersCount(), names);
         List<PointResult> results = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
         var progress = new PointDriver.Progress();

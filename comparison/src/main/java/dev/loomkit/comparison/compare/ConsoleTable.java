@@ -1,11 +1,16 @@
 package dev.loomkit.comparison.compare;
 
 import java.io.PrintStream;
+import java.util.Collection;
 import java.util.Locale;
 
 /** The table printed as the run goes, one row per point, with a progress line that the next row replaces. */
 final class ConsoleTable {
-    private static final String FORMAT = "%-17s %7s %11s %9s %9s %9s %9s %9s %7s %7s %8s %8s %7s %7s %6s %10s %10s %8s %8s%n";
+    /** The columns after the name; the name's width is the longest name's, so a long one does not push the rest out of line. */
+    private static final String COLUMNS = " %7s %11s %9s %9s %9s %9s %9s %7s %7s %8s %8s %7s %7s %6s %10s %10s %8s %8s%n";
+    /** The name column's least width, what {@code selector-pool-200} needs. */
+    static final int NAME_WIDTH = 17;
+    private final String format;
     private final PrintStream out;
     /** Only a terminal can have a line rewritten; piped into a file or CI log, \r would be noise. */
     private final boolean terminal;
@@ -20,11 +25,21 @@ final class ConsoleTable {
     /** A load side (generator and backend) that used this share of its CPUs or more in a window is said to have been their limit. */
     static final double LOAD_SATURATED = 0.9;
 
-    ConsoleTable(PrintStream out, int serverCpus, int loadCpus) {
+    /**
+     * @param names the names the rows will have (contenders, or the target), for the first column's
+     *              width; a longer one still prints, pushing its row's columns out of line
+     */
+    ConsoleTable(PrintStream out, int serverCpus, int loadCpus, Collection<String> names) {
         this.out = out;
+        this.format = "%-" + nameWidth(names) + "s" + COLUMNS;
         this.serverCpus = serverCpus;
         this.loadCpus = loadCpus;
         this.terminal = out == System.out && System.console() != null && System.console().isTerminal();
+    }
+
+    /** {@return the first column's width for these names: the longest, and at least {@link #NAME_WIDTH}} */
+    static int nameWidth(Collection<String> names) {
+        return Math.max(NAME_WIDTH, names.stream().mapToInt(String::length).max().orElse(0));
     }
 
     void header(String title) {
@@ -39,7 +54,7 @@ final class ConsoleTable {
         }
         out.println();
         out.println(title);
-        out.printf(Locale.ROOT, FORMAT, "mode", "conns", "req/s", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms",
+        out.printf(Locale.ROOT, format, "mode", "conns", "req/s", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms",
                 "errors", "503s", "timeouts", "rss MiB", "threads", "cpu s", "cpu %", "vol cs", "invol cs", "gen us/r", "bk ms/10k");
     }
 
@@ -67,7 +82,7 @@ final class ConsoleTable {
 
     void row(PointResult r) {
         clearProgress();
-        out.printf(Locale.ROOT, FORMAT, r.contender(), r.connections(), String.format(Locale.ROOT, "%,.0f", r.throughput()),
+        out.printf(Locale.ROOT, format, r.contender(), r.connections(), String.format(Locale.ROOT, "%,.0f", r.throughput()),
                 fmt(r.p50()), fmt(r.p90()), fmt(r.p99()), fmt(r.p999()), fmt(r.max()), r.errors(), r.rejected(), r.timeouts(),
                 r.peakRssMb() < 0 ? "-" : String.format(Locale.ROOT, "%.0f", r.peakRssMb()), r.threads() < 0 ? "-" : Long.toString(r.threads()),
                 r.cpuSeconds() < 0 ? "-" : String.format(Locale.ROOT, "%.1f", r.cpuSeconds()),

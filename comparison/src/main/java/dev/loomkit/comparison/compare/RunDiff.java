@@ -93,7 +93,11 @@ public final class RunDiff {
         Files.createDirectories(dir);
         out.println("A: " + a.toAbsolutePath());
         out.println("B: " + b.toAbsolutePath());
-        out.printf(Locale.ROOT, "%-10s %-20s %7s %11s %11s %8s %9s %9s %8s %s%n", "scenario", "contender", "conns", "A req/s", "B req/s",
+        // The contender column is as wide as the longest name in either run, so rows stay in line.
+        int width = Math.max(20, java.util.stream.Stream.concat(pa.keySet().stream(), pb.keySet().stream())
+                .mapToInt(k -> k.contender().length()).max().orElse(0));
+        String name = "%-10s %-" + width + "s";
+        out.printf(Locale.ROOT, name + " %7s %11s %11s %8s %9s %9s %8s %s%n", "scenario", "contender", "conns", "A req/s", "B req/s",
                 "change", "A p99", "B p99", "change", "");
         double worst = 0;
         Key worstKey = null;
@@ -109,13 +113,13 @@ public final class RunDiff {
             charts.computeIfAbsent(k.scenario(), s -> new SvgChart(s + ": throughput, A against B", "requests per second", false))
                     .add(k.contender() + " (A)", k.connections(), x.throughput());
             if (y == null) {
-                out.printf(Locale.ROOT, "%-10s %-20s %7d %,11.0f %11s%n", k.scenario(), k.contender(), k.connections(), x.throughput(), "absent");
+                out.printf(Locale.ROOT, name + " %7d %,11.0f %11s%n", k.scenario(), k.contender(), k.connections(), x.throughput(), "absent");
                 continue;
             }
             charts.get(k.scenario()).add(k.contender() + " (B)", k.connections(), y.throughput());
             boolean overloaded = x.failedPercent() > OVERLOADED_PERCENT || y.failedPercent() > OVERLOADED_PERCENT;
             double change = change(x.throughput(), y.throughput());
-            out.printf(Locale.ROOT, "%-10s %-20s %7d %,11.0f %,11.0f %8s %9s %9s %8s %s%n", k.scenario(), k.contender(), k.connections(),
+            out.printf(Locale.ROOT, name + " %7d %,11.0f %,11.0f %8s %9s %9s %8s %s%n", k.scenario(), k.contender(), k.connections(),
                     x.throughput(), y.throughput(), percent(change), ConsoleTable.fmt(x.p99()), ConsoleTable.fmt(y.p99()),
                     percent(change(x.p99(), y.p99())), overloaded ? "overloaded" : "");
             if (!overloaded && !Double.isNaN(change)) {
@@ -128,7 +132,7 @@ public final class RunDiff {
         }
         for (Key k : pb.keySet()) {
             if (!pa.containsKey(k)) {
-                out.printf(Locale.ROOT, "%-10s %-20s %7d %11s %,11.0f%n", k.scenario(), k.contender(), k.connections(), "absent", pb.get(k).throughput());
+                out.printf(Locale.ROOT, name + " %7d %11s %,11.0f%n", k.scenario(), k.contender(), k.connections(), "absent", pb.get(k).throughput());
             }
         }
         String summary = compared == 0 ? "no point that is not overloaded is in both runs"

@@ -1,11 +1,13 @@
 package dev.loomkit.comparison.compare;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ConsoleTableTest {
@@ -26,7 +28,7 @@ class ConsoleTableTest {
 
     private static String print(PointResult r, int loadCpus) {
         var bytes = new ByteArrayOutputStream();
-        var table = new ConsoleTable(new PrintStream(bytes, true, StandardCharsets.UTF_8), 1, loadCpus);
+        var table = new ConsoleTable(new PrintStream(bytes, true, StandardCharsets.UTF_8), 1, loadCpus, List.of(r.contender()));
         table.header("io");
         table.row(r);
         return bytes.toString(StandardCharsets.UTF_8);
@@ -94,5 +96,26 @@ class ConsoleTableTest {
         assertFalse(print(PointResult.builder("io", "virtual", 100, 0).seconds(3).requests(3).throughput(1).p50(1).p90(2)
                 .p99(3).max(5).errors(0).rejected(0).timeouts(0).connectErrors(0).abandoned(0).build())
                 .contains("used"), "unknown (-1) says nothing");
+    }
+
+    @Test
+    void testColumnsLineUpWhateverTheNamesLength() {
+        var bytes = new ByteArrayOutputStream();
+        var names = List.of("virtual-adaptive", "selector-pool-200-adaptive", "platform-200");
+        var table = new ConsoleTable(new PrintStream(bytes, true, StandardCharsets.UTF_8), 1, 1, names);
+        table.header("io");
+        for (String name : names) {
+            table.row(PointResult.builder("io", name, 1_000, 0).seconds(3).requests(3_000).throughput(1_000).p50(1).p90(2)
+                    .p99(3).max(5).errors(0).rejected(0).timeouts(0).connectErrors(0).abandoned(0).build());
+        }
+        var lines = bytes.toString(StandardCharsets.UTF_8).lines().filter(l -> l.contains(" 1000 ") || l.startsWith("mode")).toList();
+        assertEquals(4, lines.size(), String.join("\n", lines));
+        // Each row's connections column ends where the header's does.
+        int end = lines.get(0).indexOf("conns") + "conns".length();
+        for (String line : lines.subList(1, lines.size())) {
+            assertEquals(end, line.indexOf(" 1000 ") + " 1000".length(), line);
+        }
+        assertEquals(ConsoleTable.NAME_WIDTH, ConsoleTable.nameWidth(List.of("virtual")), "short names keep the usual width");
+        assertEquals(26, ConsoleTable.nameWidth(names));
     }
 }

@@ -22,6 +22,8 @@ class SchedulerOverloadTest {
     /** The admission timeout, and so the lag's target. */
     private static final Duration TIMEOUT = Duration.ofSeconds(1);
     private static final long TARGET = Admission.lagTarget(TIMEOUT.toNanos());
+    /** How long the lag must stand above the target. */
+    private static final long INTERVAL = Admission.lagInterval(TARGET);
 
     private final SchedulerLag lag = SchedulerLag.ofVirtualThreads();
     private final Admission admission = new Admission(10_000, TIMEOUT, 10_000, 64, lag, (outcome, nanos) -> { });
@@ -58,17 +60,65 @@ class SchedulerOverloadTest {
     }
 
     @Test
+    void testTheIntervalIsTheTargetWithinBounds() {
+        assertEquals(TimeUnit.SECONDS.toNanos(1), INTERVAL, "a second with the default timeout");
+        assertEquals(TimeUnit.MILLISECONDS.toNanos(300), Admission.lagInterval(TimeUnit.MILLISECONDS.toNanos(300)));
+        assertEquals(TimeUnit.MILLISECONDS.toNanos(100), Admission.lagInterval(TimeUnit.MILLISECONDS.toNanos(5)),
+                "never shorter than CoDel's 100 ms");
+    }
+
+    @Test
     void testOverloadedOnceTheLagStoodAboveTheTargetForAWholeInterval() {
         long above = TARGET / MS + 200;
         sweep(50, above);
         assertFalse(admission.overloaded(), "one window of 50 ms above: a burst");
         sweep(30, above, 3);
         assertFalse(admission.overloaded(), "a short sample in the window: the queue drained once, start again");
-        sweep(50, above);
+        long intervalMs = INTERVAL / MS;
+        for (long t = 50; t < intervalMs; t += 50) {
+            sweep(50, above);
+            assertFalse(admission.overloaded(), t + " ms above");
+        }
         sweep(40, above);
-        assertFalse(admission.overloaded(), "90 ms above");
+        assertFalse(admission.overloaded(), (intervalMs - 10) + " ms above");
+        // The burst the interval was lengthened for: 10,000 connections opened together on one
+        // core, whose lag stood at 0.5-0.7 s, lifted it to 1.06-1.09 s for under a second.
         sweep(20, above, above + 50);
-        assertTrue(admission.overloaded(), "110 ms in which every sample was above the target");
+        assertTrue(admission.overloaded(), (intervalMs + 10) + " ms in which every sample was above the target");
+    }
+
+    @Test
+    void testALagFarAboveTheTargetOverloadsWithoutWaitingOutTheInterval() {
+        long deep = (long) (Admission.DEEP * TARGET / MS) + 50;
+        sweep(50, deep);
+        assertFalse(admission.overloaded(), "50 ms far above: still a burst");
+        sweep(60, deep);
+        assertTrue(admission.overloaded(), "110 ms at " + deep + " ms: a queue that no burst makes");
+    }
+
+    @Test
+    void testALagAboveTheTargetButNotFarNeedsTheWholeInterval() {
+        long above = (long) (Admission.DEEP * TARGET / MS) - 50; // 1.45 s: above the target, not far
+        long intervalMs = INTERVAL / MS;
+        for (long t = 100; t < intervalMs; t += 100) {
+            sweep(100, above);
+            assertFalse(admission.overloaded(), t + " ms at " + above + " ms");
+        }
+        sweep(100, above);
+        assertTrue(admission.overloaded(), "the whole interval above the target");
+    }
+
+    /** Sweeps of 100 ms, every sample above the target, until {@code a} counts the scheduler as overloaded, which must take the interval. */
+    private long overload(Admission a, boolean saturated) {
+        long above = TARGET / MS + 200;
+        long start = now;
+        while (!a.overloaded()) {
+            assertTrue(now - start <= INTERVAL, "above for " + (now - start) / MS + " ms, and not yet overloaded");
+            lag.record(above * MS);
+            a.sweep(now += 100 * MS, saturated);
+        }
+        assertTrue(now - start >= INTERVAL, "overloaded after " + (now - start) / MS + " ms above: sooner than the interval");
+        return above;
     }
 
     @Test
@@ -81,10 +131,7 @@ class SchedulerOverloadTest {
 
     @Test
     void testNoLongerOverloadedOnlyAfterALongCalm() throws InterruptedException {
-        long above = TARGET / MS + 200;
-        sweep(100, above);
-        sweep(100, above);
-        assertTrue(admission.overloaded());
+        overload(admission, true);
         long calm = TARGET / MS / 2 - 10;
         long calmMs = TimeUnit.NANOSECONDS.toMillis(Admission.CALM_NANOS);
         for (long t = 0; t < calmMs - 200; t += 100) {
@@ -105,14 +152,9 @@ class SchedulerOverloadTest {
     void testOverloadEndsWhenTheCpusHaveRoomAndTheLagIsUnderTheTargetThoughRequestsStillWait() throws InterruptedException {
         // A long admission timeout, so that the waiter stays queued on the sweeps' synthetic clock; the target is still 1 s.
         var patient = new Admission(10_000, Duration.ofSeconds(60), 10_000, 64, lag, (outcome, nanos) -> { });
-        long above = TARGET / MS + 200;
         long under = TARGET / MS - 100; // under the target, not under half of it: the old calm would not count it
         patient.sweep(now += 100 * MS, true);
-        lag.record(above * MS);
-        patient.sweep(now += 100 * MS, true);
-        lag.record(above * MS);
-        patient.sweep(now += 100 * MS, true);
-        assertTrue(patient.overloaded());
+        long above = overload(patient, true);
         long[] held = new long[patient.limit()];
         for (int i = 0; i < held.length; i++) {
             held[i] = patient.enter();
@@ -174,10 +216,7 @@ class SchedulerOverloadTest {
     @Test
     void testCpusNeverSeenSaturatedAreNoSignOfRoom() {
         // A fractional CPU quota: the process's share never reaches the threshold, so "not saturated" says nothing.
-        long above = TARGET / MS + 200;
-        sweep(false, 100, above);
-        sweep(false, 100, above);
-        assertTrue(admission.overloaded(), "the lag alone decides");
+        long above = overload(admission, false); // the lag alone decides
         long calmMs = TimeUnit.NANOSECONDS.toMillis(Admission.CALM_NANOS);
         for (long t = 0; t < 3 * calmMs; t += 100) {
             sweep(false, 100, above);

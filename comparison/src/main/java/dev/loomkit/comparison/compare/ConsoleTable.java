@@ -11,6 +11,8 @@ final class ConsoleTable {
     /** The name column's least width, what {@code selector-pool-200} needs. */
     static final int NAME_WIDTH = 17;
     private final String format;
+    /** What starts a row's second line: blanks as wide as the name column, so the text starts under the figures. */
+    private final String indent;
     private final PrintStream out;
     /** Only a terminal can have a line rewritten; piped into a file or CI log, \r would be noise. */
     private final boolean terminal;
@@ -32,6 +34,7 @@ final class ConsoleTable {
     ConsoleTable(PrintStream out, int serverCpus, int loadCpus, Collection<String> names) {
         this.out = out;
         this.format = "%-" + nameWidth(names) + "s" + COLUMNS;
+        this.indent = "%" + nameWidth(names) + "s ";
         this.serverCpus = serverCpus;
         this.loadCpus = loadCpus;
         this.terminal = out == System.out && System.console() != null && System.console().isTerminal();
@@ -89,13 +92,13 @@ final class ConsoleTable {
                 r.cpuSeconds() < 0 ? "-" : String.format(Locale.ROOT, "%.0f", r.serverCpuPercent(serverCpus)), r.voluntarySwitches(), r.involuntarySwitches(),
                 num(r.loadCpuMicrosPerRequest()), num(r.backendCpuMsPer10k()));
         if (r.scenario().equals("idle")) {
-            out.printf(Locale.ROOT, "%14s %,d connections held open and idle; server RSS %.1f KiB per connection above the fresh server's %.0f MiB%n",
+            out.printf(Locale.ROOT, indent + "%,d connections held open and idle; server RSS %.1f KiB per connection above the fresh server's %.0f MiB%n",
                     "", r.requests(), r.rssPerConnectionKb(), r.baselineRssMb());
         }
         if (r.connectErrors() > 0) {
             // Not in the errors column (requests that failed on a connection): a point where no
             // connection could be made would otherwise print as a quiet row of zeros.
-            out.printf(Locale.ROOT, "%14s %,d connection attempts failed (refused, reset or timed out)%s%n", "", r.connectErrors(),
+            out.printf(Locale.ROOT, indent + "%,d connection attempts failed (refused, reset or timed out)%s%n", "", r.connectErrors(),
                     nothingCameBack(r) ? ": is the server up, and listening where it was told?" : "");
         }
         double loadShare = loadShare(r, loadCpus);
@@ -109,20 +112,20 @@ final class ConsoleTable {
             // rounds to 100% says too.
             boolean backend = r.backendCpuSeconds() >= 0;
             String share = loadShare >= 0.995 ? "all" : String.format(Locale.ROOT, "%.0f%%", 100 * loadShare);
-            out.printf(Locale.ROOT, "%14s the load generator%s used %s of %s %s in the window: this point measured %s as much as the server%n",
+            out.printf(Locale.ROOT, indent + "the load generator%s used %s of %s %s in the window: this point measured %s as much as the server%n",
                     "", backend ? " and the backend" : "", share, backend ? "their" : "its",
                     loadCpus == 1 ? "CPU" : loadCpus + " CPUs", backend ? "them" : "the generator");
         }
         if (r.stillConnecting() > 0) {
             // The point's load is fewer clients than its connections column says, for a while.
-            out.printf(Locale.ROOT, "%14s %,d of the %,d clients had not yet made their first connection attempt when the window opened%n",
+            out.printf(Locale.ROOT, indent + "%,d of the %,d clients had not yet made their first connection attempt when the window opened%n",
                     "", r.stillConnecting(), r.connections());
         }
         if (r.rejected() > 0 && (r.admissionRefused() > 0 || r.connectionsRejected() > 0)) {
-            out.printf(Locale.ROOT, "%14s %s%n", "", kinds503(r));
+            out.printf(Locale.ROOT, indent + "%s%n", "", kinds503(r));
         }
         if (r.abandoned() > 0) {
-            out.printf(Locale.ROOT, "%14s %,d requests abandoned by their clients; request subtasks: %,d completed, %,d cancelled%n",
+            out.printf(Locale.ROOT, indent + "%,d requests abandoned by their clients; request subtasks: %,d completed, %,d cancelled%n",
                     "", r.abandoned(), r.subtasksCompleted(), r.subtasksCancelled());
         }
         out.flush();

@@ -115,6 +115,14 @@ class ConsoleTableTest {
         for (String line : lines.subList(1, lines.size())) {
             assertEquals(end, line.indexOf(" 1000 ") + " 1000".length(), line);
         }
+        // A row's second line starts after the name column, under the figures.
+        var more = new ByteArrayOutputStream();
+        var wide = new ConsoleTable(new PrintStream(more, true, StandardCharsets.UTF_8), 1, 1, names);
+        wide.row(PointResult.builder("io", "selector-pool-200-adaptive", 1_000, 0).seconds(3).requests(3_000).throughput(1_000)
+                .p50(1).p90(2).p99(3).max(5).errors(0).rejected(0).timeouts(0).connectErrors(3).abandoned(0).build());
+        String second = more.toString(StandardCharsets.UTF_8).lines().filter(l -> l.contains("connection attempts failed")).findFirst()
+                .orElseThrow();
+        assertEquals(27, second.indexOf('3'), second);
         assertEquals(ConsoleTable.NAME_WIDTH, ConsoleTable.nameWidth(List.of("virtual")), "short names keep the usual width");
         assertEquals(26, ConsoleTable.nameWidth(names));
     }

@@ -63,15 +63,12 @@ final class Admission {
      */
     private volatile boolean overloaded;
     private long aboveSince; // the sweeper's: when the lag went above the target, or 0
-    private long deepSince; // the sweeper's: when the lag went above DEEP times the target, or 0
     private long belowSince; // the sweeper's, while overloaded: since when it has been calm (decideOverload), or 0
     private long lastSweep = System.nanoTime(); // the sweeper's
     private long lastLagNanos; // the sweeper's: the scheduler's lag in the last sweep's window
     private boolean sawSaturated; // the sweeper's: whether the CPUs ever counted as saturated here
-    /** The scheduler's lag above which, held for {@link #lagIntervalNanos}, admission counts it as overloaded. */
+    /** The scheduler's lag above which, held for {@link #LAG_INTERVAL_NANOS}, admission counts it as overloaded. */
     private final long lagTargetNanos;
-    /** How long the lag must stand above its target ({@link #lagInterval}). */
-    private final long lagIntervalNanos;
     /** Requests completed per second in the last adaptive window (the sweeper writes it). */
     private volatile double completedPerSecond;
     private volatile int applied; // written by the sweeper (after the constructor): the limit the permits stand for now
@@ -91,7 +88,6 @@ final class Admission {
         long timeoutNanos = timeout.toNanos();
         this.lag = java.util.Objects.requireNonNull(lag, "lag");
         this.lagTargetNanos = lagTarget(timeoutNanos);
-        this.lagIntervalNanos = lagInterval(lagTargetNanos);
         if (adaptiveInitial > 0) {
             int initial = Math.min(adaptiveInitial, maxConcurrent);
             this.adaptive = new AdaptiveLimit(initial, 1, maxConcurrent);
@@ -240,34 +236,8 @@ final class Admission {
 
     /** The longest {@code Retry-After} admission asks of a refused client, in seconds. */
     static final int MAX_RETRY_AFTER = 30;
-    /** The shortest time the lag must stay above its target before admission counts the scheduler as overloaded (CoDel's interval). */
-    static final long MIN_LAG_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-
-    /**
-     * {@return how long the lag must stay above {@code targetNanos} before admission counts the
-     * scheduler as overloaded: the target itself, and at least {@link #MIN_LAG_INTERVAL_NANOS}}
-     * CoDel's interval tells a standing queue from a burst, so it must be longer than a burst takes
-     * to drain, and a queue that holds the target's worth of work drains in about the target's
-     * time. With 100 ms against the 1 s target, a burst overloaded an I/O-bound server whose lag
-     * stands at 0.5-0.7 s (10,000 connections on one core): 10,000 clients connecting together, with
-     * young-generation pauses of 200-400 ms and thousands of frames deoptimised at once, lifted it
-     * to 1.06-1.09 s in 3 of 5 runs, and the limit then cut to 400 cost that point up to
-     * three-quarters of its goodput (ADR 0007).
-     */
-    static long lagInterval(long targetNanos) {
-        return Math.max(MIN_LAG_INTERVAL_NANOS, targetNanos);
-    }
-
-    /**
-     * A lag this many times the target overloads after {@link #MIN_LAG_INTERVAL_NANOS}, without the
-     * rest of the interval: a lag can grow no faster than time passes, so a queue that is truly
-     * past the cores (2 ms of hashing each for 5,000 requests that arrive together: seconds of
-     * work) would otherwise run unbounded for the target and the whole interval after it, the
-     * requests admitted meanwhile outliving their clients. The bursts the long interval is for
-     * lifted the lag to 1.06-1.09 times the target.
-     */
-    static final double DEEP = 1.5;
-
+    /** How long the lag must stay above its target before admission counts the scheduler as overloaded (CoDel's interval). */
+    static final long LAG_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     /**
      * How long it must be calm before admission stops counting the scheduler as overloaded: nobody
      * waiting for admission with the lag under half its target, or the CPUs with room and the lag
@@ -313,8 +283,8 @@ final class Admission {
     }
 
     /**
-     * CoDel's rule on the scheduler's lag: overloaded once every sample for an interval
-     * ({@link #lagInterval}: as long as the target) was above the target (a queue that stands, not a burst); no longer once, for {@link #CALM_NANOS}, either
+     * CoDel's rule on the scheduler's lag: overloaded once every sample for an interval was above
+     * the target (a queue that stands, not a burst); no longer once, for {@link #CALM_NANOS}, either
      * nobody waited for admission at a sweep and every sample stayed under half the target, or the
      * CPUs had room and no sample stood above the target. Not on the lag alone: overloaded, admission keeps the scheduler's queue short, so a
      * low lag then says that admission works, not that the load has gone; an empty admission queue
@@ -340,21 +310,11 @@ final class Admission {
                 if (aboveSince == 0) {
                     aboveSince = lastSweep; // the whole window was above
                 }
-                if (now - aboveSince >= lagIntervalNanos) {
+                if (now - aboveSince >= LAG_INTERVAL_NANOS) {
                     overloaded = true;
                 }
             } else {
                 aboveSince = 0;
-            }
-            if (windowLag > DEEP * lagTargetNanos) {
-                if (deepSince == 0) {
-                    deepSince = lastSweep;
-                }
-                if (now - deepSince >= MIN_LAG_INTERVAL_NANOS) {
-                    overloaded = true;
-                }
-            } else {
-                deepSince = 0;
             }
             belowSince = 0;
         } else if (calm(room, lag.windowMaxNanos())) {
@@ -364,7 +324,6 @@ final class Admission {
             if (now - belowSince >= CALM_NANOS) {
                 overloaded = false;
                 aboveSince = 0;
-                deepSince = 0;
             }
         } else {
             belowSince = 0;

@@ -217,6 +217,11 @@ final class SchedulerLag {
         pendingSince = 0;
     }
 
+    /** Tests, on a meter not started: a byte written at {@code since} ({@link System#nanoTime()} scale) and not yet read; 0 for none. */
+    void pendingSince(long since) {
+        pendingSince = since;
+    }
+
     /** Tests: breaks the probe as a failed pipe would (its writer's end closes). */
     void breakPipe() throws IOException {
         pipe.sink().close();

@@ -197,7 +197,7 @@ public final class ServerConfig {
         return maxConcurrentRequests;
     }
 
-    /** {@return whether the limit on handlers running at once adapts: learnt from their latency while the server is under pressure, free to grow while it is not, never above {@code maxConcurrentRequests}. Under pressure means, in the virtual mode, that a connection's bytes have waited longer than the admission timeout (within [5 ms, 1 s]) for a carrier, for as long again on end (at least 100 ms), or 1.5 times that for 100 ms; in the platform modes, that the CPUs are saturated. Default: on in the virtual mode, where nothing else bounds the requests running (only the connections); off in the platform modes, whose pool is their limit; unless set, it follows {@code threadMode} (ADR 0007). Off: {@code maxConcurrentRequests} is a fixed limit, which at or above {@code maxConnections} never binds (no limit)} */
+    /** {@return whether the limit on handlers running at once adapts: learnt from their latency while the server is under pressure, free to grow while it is not, never above {@code maxConcurrentRequests}. Under pressure means, in the virtual mode, that a connection's bytes have waited longer than the admission timeout (within [5 ms, 1 s]) for a carrier for 100 ms on end; in the platform modes, that the CPUs are saturated. Default: on in the virtual mode, where nothing else bounds the requests running (only the connections); off in the platform modes, whose pool is their limit; unless set, it follows {@code threadMode} (ADR 0007). Off: {@code maxConcurrentRequests} is a fixed limit, which at or above {@code maxConnections} never binds (no limit)} */
     public boolean adaptiveAdmission() {
         return adaptiveAdmission != null ? adaptiveAdmission : threadMode == ThreadMode.VIRTUAL;
     }
@@ -373,7 +373,7 @@ public final class ServerConfig {
     /**
      * {@return a copy with this adaptiveAdmission}
      *
-     * @param v whether the limit on handlers running at once adapts: learnt from their latency while the server is under pressure, free to grow while it is not, never above {@code maxConcurrentRequests}. Under pressure means, in the virtual mode, that a connection's bytes have waited longer than the admission timeout (within [5 ms, 1 s]) for a carrier, for as long again on end (at least 100 ms), or 1.5 times that for 100 ms; in the platform modes, that the CPUs are saturated. Default: on in the virtual mode, where nothing else bounds the requests running (only the connections); off in the platform modes, whose pool is their limit; unless set, it follows {@code threadMode} (ADR 0007). Off: {@code maxConcurrentRequests} is a fixed limit, which at or above {@code maxConnections} never binds (no limit)
+     * @param v whether the limit on handlers running at once adapts: learnt from their latency while the server is under pressure, free to grow while it is not, never above {@code maxConcurrentRequests}. Under pressure means, in the virtual mode, that a connection's bytes have waited longer than the admission timeout (within [5 ms, 1 s]) for a carrier for 100 ms on end; in the platform modes, that the CPUs are saturated. Default: on in the virtual mode, where nothing else bounds the requests running (only the connections); off in the platform modes, whose pool is their limit; unless set, it follows {@code threadMode} (ADR 0007). Off: {@code maxConcurrentRequests} is a fixed limit, which at or above {@code maxConnections} never binds (no limit)
      */
     public ServerConfig withAdaptiveAdmission(boolean v) {
         return toBuilder().adaptiveAdmission(v).build();
@@ -774,7 +774,7 @@ public final class ServerConfig {
         }
 
         /**
-         * Sets whether the limit on handlers running at once adapts: learnt from their latency while the server is under pressure, free to grow while it is not, never above {@code maxConcurrentRequests}. Under pressure means, in the virtual mode, that a connection's bytes have waited longer than the admission timeout (within [5 ms, 1 s]) for a carrier, for as long again on end (at least 100 ms), or 1.5 times that for 100 ms; in the platform modes, that the CPUs are saturated. Default: on in the virtual mode, where nothing else bounds the requests running (only the connections); off in the platform modes, whose pool is their limit; unless set, it follows {@code threadMode} (ADR 0007). Off: {@code maxConcurrentRequests} is a fixed limit, which at or above {@code maxConnections} never binds (no limit).
+         * Sets whether the limit on handlers running at once adapts: learnt from their latency while the server is under pressure, free to grow while it is not, never above {@code maxConcurrentRequests}. Under pressure means, in the virtual mode, that a connection's bytes have waited longer than the admission timeout (within [5 ms, 1 s]) for a carrier for 100 ms on end; in the platform modes, that the CPUs are saturated. Default: on in the virtual mode, where nothing else bounds the requests running (only the connections); off in the platform modes, whose pool is their limit; unless set, it follows {@code threadMode} (ADR 0007). Off: {@code maxConcurrentRequests} is a fixed limit, which at or above {@code maxConnections} never binds (no limit).
          *
          * @param v the value
          * @return this builder

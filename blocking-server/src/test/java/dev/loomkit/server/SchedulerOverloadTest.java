@@ -179,40 +179,33 @@ class SchedulerOverloadTest {
                 Thread.onSpinWait();
             }
             long calmMs = TimeUnit.NANOSECONDS.toMillis(Admission.CALM_NANOS);
-            for (long t = 0; t < 2 * calmMs; t += 100) {
-                lag.record(under * MS);
-                patient.sweep(now += 100 * MS, true);
-            }
+            sweeps(patient, 2 * calmMs / 100, under, true);
             assertTrue(patient.overloaded(), "saturated, a request waiting, the lag over half the target: still overloaded");
-            for (long t = 0; t < 2 * calmMs; t += 100) {
-                lag.record(above * MS);
-                patient.sweep(now += 100 * MS, false);
-            }
+            sweeps(patient, 2 * calmMs / 100, above, false);
             assertTrue(patient.overloaded(), "room, but the lag stands above the target: the queue is the scheduler's, still overloaded");
-            for (long t = 100; t < calmMs; t += 100) {
-                lag.record(under * MS);
-                patient.sweep(now += 100 * MS, false);
-            }
+            sweeps(patient, calmMs / 100 - 1, under, false);
             assertTrue(patient.overloaded(), "room and a lag under the target for 100 ms less than the calm needs");
-            lag.record(under * MS);
-            patient.sweep(now += 100 * MS, true);
-            lag.record(under * MS);
-            patient.sweep(now += 100 * MS, false);
+            sweeps(patient, 1, under, true);
+            sweeps(patient, 1, under, false);
             assertTrue(patient.overloaded(), "a saturated reading in between starts the calm again");
-            for (long t = 200; t < calmMs; t += 100) {
-                lag.record(under * MS);
-                patient.sweep(now += 100 * MS, false);
-            }
+            sweeps(patient, calmMs / 100 - 2, under, false);
             assertTrue(patient.overloaded(), "calm again for 100 ms less than needed");
             assertTrue(patient.waiting() > 0, "the request still waits: the empty queue is not what ends it");
-            lag.record(under * MS);
-            patient.sweep(now += 100 * MS, false);
+            sweeps(patient, 1, under, false);
             assertFalse(patient.overloaded(), "room and the lag under the target for " + calmMs + " ms");
         } finally {
             for (long at : held) {
                 patient.exit(at);
             }
             waiter.join(TimeUnit.SECONDS.toMillis(10));
+        }
+    }
+
+    /** {@code n} sweeps of {@code a}, 100 ms apart, each window with one sample of {@code lagMs}. */
+    private void sweeps(Admission a, long n, long lagMs, boolean saturated) {
+        for (long i = 0; i < n; i++) {
+            lag.record(lagMs * MS);
+            a.sweep(now += 100 * MS, saturated);
         }
     }
 

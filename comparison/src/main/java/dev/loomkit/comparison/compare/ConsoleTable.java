@@ -33,8 +33,9 @@ final class ConsoleTable {
      */
     ConsoleTable(PrintStream out, int serverCpus, int loadCpus, Collection<String> names) {
         this.out = out;
-        this.format = "%-" + nameWidth(names) + "s" + COLUMNS;
-        this.indent = "%" + nameWidth(names) + "s ";
+        int width = nameWidth(names);
+        this.format = "%-" + width + "s" + COLUMNS;
+        this.indent = "%" + width + "s ";
         this.serverCpus = serverCpus;
         this.loadCpus = loadCpus;
         this.terminal = out == System.out && System.console() != null && System.console().isTerminal();

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -94,7 +95,7 @@ public final class RunDiff {
         out.println("A: " + a.toAbsolutePath());
         out.println("B: " + b.toAbsolutePath());
         // The contender column is as wide as the longest name in either run, so rows stay in line.
-        int width = Math.max(20, java.util.stream.Stream.concat(pa.keySet().stream(), pb.keySet().stream())
+        int width = Math.max(20, Stream.concat(pa.keySet().stream(), pb.keySet().stream())
                 .mapToInt(k -> k.contender().length()).max().orElse(0));
         String name = "%-10s %-" + width + "s";
         out.printf(Locale.ROOT, name + " %7s %11s %11s %8s %9s %9s %8s %s%n", "scenario", "contender", "conns", "A req/s", "B req/s",

@@ -69,6 +69,11 @@ public final class CompareCommand implements Callable<Integer> {
     private Long repeats;
     @Option(names = "--rate", paramLabel = "R", description = "open loop at R requests/s in total (default: closed loop)")
     private Double rate;
+    @Option(names = "--saturation", paramLabel = "N|off", description = {
+        "after the closed-loop window at N connections (one of the points), step the same connections through open-loop "
+            + "rates up to the highest the server sustains, latency counted from when each request was due (default: the most "
+            + "connections up to 1,000; off with --rate, --loadgen wrk, or 'off')"})
+    private String saturation;
     @Option(names = "--sources", paramLabel = "N", converter = Cli.Whole.class,
             description = "loopback source addresses for client sockets, 1 to 250 (default 16)")
     private Long sources;
@@ -208,8 +213,38 @@ public final class CompareCommand implements Callable<Integer> {
             name = targetUri.getHost() + ":" + (targetUri.getPort() > 0 ? targetUri.getPort() : 80);
         }
         Path dir = outDir != null ? outDir : Path.of("reports", LocalDateTime.now().withNano(0).toString().replace(':', '-'));
+        int saturationAt = saturationAt(saturation, points, wrk, openRate);
         return new ComparisonOptions(scenarioList, contenders, points, warmup, duration, timeout, repeatCount, openRate,
-                sourceCount, dir, wrk, pointsGiven, List.copyOf(serverFlags), cpus, List.copyOf(args), targetUri, pid, name);
+                sourceCount, dir, wrk, pointsGiven, List.copyOf(serverFlags), cpus, List.copyOf(args), targetUri, pid, name, saturationAt);
+    }
+
+    /**
+     * {@return the point the open-loop rate ladder follows, or 0 for none}: as given, or else the
+     * most connections up to 1,000 (where the connections are enough for any rate a 2-core server
+     * sustains, and few enough for a thread per connection)
+     */
+    private static int saturationAt(String given, List<Integer> points, boolean wrk, double rate) {
+        if (given == null) {
+            return wrk || rate > 0 ? 0 : points.stream().filter(p -> p <= 1_000).reduce((a, b) -> b).orElse(points.getFirst());
+        }
+        if (given.equals("off")) {
+            return 0;
+        }
+        int n;
+        try {
+            n = Integer.parseInt(given);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--saturation takes a number of connections, one of the points, or off; got '" + given + "'");
+        }
+        if (!points.contains(n)) {
+            throw new IllegalArgumentException("--saturation " + n + " is not one of the points " + points
+                    + ": the ladder runs on a point's connections, after its window");
+        }
+        if (wrk || rate > 0) {
+            throw new IllegalArgumentException("--saturation steps the built-in generator through open-loop rates of its own: "
+                    + "it goes with neither --loadgen wrk nor a fixed --rate");
+        }
+        return n;
     }
 
     /** Rising and once each: the largest point sizes the server's connection limit, and each point's repeats are numbered. */

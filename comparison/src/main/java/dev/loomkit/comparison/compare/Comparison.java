@@ -81,6 +81,11 @@ public final class Comparison {
                         + "longer, up to 3 times, until 1,000 answers for p99.9), timeout %d ms, %d repeat(s); CPU unit: %d hashes = 1 ms here%n",
                 options.wrk() ? "wrk, " : "built-in generator, ", options.rate() > 0 ? "open loop at " + (long) options.rate() + " req/s" : "closed loop",
                 options.warmup().toMillis(), options.duration().toMillis(), options.timeout().toMillis(), options.repeats(), unitsPerMs);
+        if (options.saturationAt() > 0) {
+            out.printf(Locale.ROOT, "saturation: after the window at %,d connections, the same connections paced in the open loop at rising rates "
+                            + "(%d ms each, after %d ms to settle) up to the highest the server sustains (--saturation off: none)%n",
+                    options.saturationAt(), PointDriver.rungWindow(options).toMillis(), PointDriver.rungSettle(options).toMillis());
+        }
         if (options.target() == null) {
             for (Contender c : options.contenders()) {
                 out.println("  " + c.name() + ": " + (c.bare() ? BARE_NOTE : c.model()));
@@ -93,10 +98,11 @@ public final class Comparison {
                 : options.contenders().stream().map(Contender::name).toList();
         var table = new ConsoleTable(out, Report.serverCpus(options, placement), placement.othersCount(), names);
         List<PointResult> results = new ArrayList<>();
+        List<PointResult> rungs = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
         var progress = new PointDriver.Progress();
         var timing = new RunTiming(dir);
-        var driver = new PointDriver(options, placement, table, results, progress, timing);
+        var driver = new PointDriver(options, placement, table, results, rungs, progress, timing);
         try {
             if (options.target() != null) {
                 progress.total = options.points().size() * options.repeats();
@@ -109,7 +115,7 @@ public final class Comparison {
             if (!results.isEmpty()) {
                 skipped.add("the run stopped early, after " + results.size() + " point(s): " + e);
                 try {
-                    Report.write(dir, machine, options, placement, unitsPerMs, results, skipped);
+                    Report.write(dir, machine, options, placement, unitsPerMs, results, rungs, skipped);
                     out.println("the run failed; wrote a partial report of " + results.size() + " point(s) to " + dir.resolve("report.html"));
                 } catch (IOException | RuntimeException reportFailure) {
                     e.addSuppressed(reportFailure);
@@ -118,7 +124,7 @@ public final class Comparison {
             throw e;
         }
         out.println();
-        Report.write(dir, machine, options, placement, unitsPerMs, results, skipped);
+        Report.write(dir, machine, options, placement, unitsPerMs, results, rungs, skipped);
         out.println(timing.summary());
         out.println("wrote " + dir.resolve("report.html") + ", results.csv, results.json, timing.csv and the charts (*.svg)");
         return dir;
@@ -207,7 +213,10 @@ public final class Comparison {
             if (scenario == Scenario.IDLE) {
                 extra.add("--idle");
             }
-            driver.builtin(subject, points, extra, options.out().resolve("load-" + scenario.id + "-" + contender.name() + ".log"), readBackend);
+            // A ladder measures throughput at rising rates: not what an idle or impatient point is for.
+            boolean ladder = scenario != Scenario.IDLE && scenario.abandon() == null;
+            driver.builtin(subject, points, extra, options.out().resolve("load-" + scenario.id + "-" + contender.name() + ".log"), readBackend,
+                    ladder);
         }
     }
 
@@ -237,7 +246,7 @@ public final class Comparison {
         if (options.wrk()) {
             driver.wrk(subject, points, null);
         } else if (!points.isEmpty()) {
-            driver.builtin(subject, points, List.of(), options.out().resolve("load-target.log"), null);
+            driver.builtin(subject, points, List.of(), options.out().resolve("load-target.log"), null, true);
         }
     }
 

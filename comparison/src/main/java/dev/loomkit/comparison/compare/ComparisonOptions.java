@@ -27,11 +27,13 @@ import java.util.List;
  * @param target      a server someone else runs ({@code --target URL}), or null for the scenarios' own servers
  * @param targetPid   that server's process, for its RSS, threads and CPU ({@code --target-pid}), or -1
  * @param targetName  its name in the report ({@code --target-name}, default its host:port)
+ * @param saturationAt the point whose connections an open-loop rate ladder steps up to saturation
+ *                    after its closed-loop window ({@code --saturation}, {@link SaturationSearch}), or 0 for none
  */
 record ComparisonOptions(List<Scenario> scenarios, List<Contender> contenders, List<Integer> points, Duration warmup,
                          Duration duration, Duration timeout, int repeats, double rate, int sources, Path out,
                          boolean wrk, boolean pointsGiven, List<String> extraServerFlags, int serverCpus, List<String> args,
-                         java.net.URI target, long targetPid, String targetName) {
+                         java.net.URI target, long targetPid, String targetName, int saturationAt) {
 
     /** Identical for every server JVM: the comparison measures the thread model, not the flags. */
     static final List<String> SERVER_FLAGS = List.of("-Xms1g", "-Xmx1g", "-XX:+UseG1GC", "-Xss1m");

@@ -86,12 +86,49 @@ final class ConsoleTable {
 
     void row(PointResult r) {
         clearProgress();
-        out.printf(Locale.ROOT, format, r.contender(), r.connections(), String.format(Locale.ROOT, "%,.0f", r.throughput()),
+        figures(r.contender(), r);
+        notes(r);
+        out.flush();
+    }
+
+    /** Before a point's open-loop rate ladder ({@link SaturationSearch}): what its rows are. */
+    void ladderHeader(int connections) {
+        clearProgress();
+        out.printf(Locale.ROOT, indent + "open loop on the same %,d connections, rates stepped up to saturation (latency counted from when"
+                        + " each request was due; a rate is sustained if %.0f%% of it is answered good and at most %.0f%% fails):%n", "",
+                connections, 100 * SaturationSearch.GOODPUT_SHARE, 100 * SaturationSearch.FAILED_SHARE);
+    }
+
+    /** A step of the ladder: its rate in the name column, then the point's columns. */
+    void rung(PointResult r, boolean sustained) {
+        clearProgress();
+        figures(String.format(Locale.ROOT, "  at %,.0f/s", r.offered()), r);
+        if (!sustained) {
+            out.printf(Locale.ROOT, indent + "not sustained: %,.0f good answers/s of %,.0f offered (%.0f%%), %,d failed (503, timeout, error)%n",
+                    "", r.throughput(), r.offered(), 100 * r.throughput() / r.offered(), r.errors() + r.rejected() + r.timeouts());
+        }
+        notes(r);
+        out.flush();
+    }
+
+    /** After a ladder: what it found. */
+    void saturation(String contender, String summary) {
+        clearProgress();
+        out.printf(Locale.ROOT, indent + "%s, open loop: %s%n", "", contender, summary);
+        out.flush();
+    }
+
+    private void figures(String name, PointResult r) {
+        out.printf(Locale.ROOT, format, name, r.connections(), String.format(Locale.ROOT, "%,.0f", r.throughput()),
                 fmt(r.p50()), fmt(r.p90()), fmt(r.p99()), fmt(r.p999()), fmt(r.max()), r.errors(), r.rejected(), r.timeouts(),
                 r.peakRssMb() < 0 ? "-" : String.format(Locale.ROOT, "%.0f", r.peakRssMb()), r.threads() < 0 ? "-" : Long.toString(r.threads()),
                 r.cpuSeconds() < 0 ? "-" : String.format(Locale.ROOT, "%.1f", r.cpuSeconds()),
                 r.cpuSeconds() < 0 ? "-" : String.format(Locale.ROOT, "%.0f", r.serverCpuPercent(serverCpus)), r.voluntarySwitches(), r.involuntarySwitches(),
                 num(r.loadCpuMicrosPerRequest()), num(r.backendCpuMsPer10k()));
+    }
+
+    /** The lines under a row: what its columns cannot say. */
+    private void notes(PointResult r) {
         if (r.scenario().equals("idle")) {
             out.printf(Locale.ROOT, indent + "%,d connections held open and idle; server RSS %.1f KiB per connection above the fresh server's %.0f MiB%n",
                     "", r.requests(), r.rssPerConnectionKb(), r.baselineRssMb());
@@ -129,7 +166,6 @@ final class ConsoleTable {
             out.printf(Locale.ROOT, indent + "%,d requests abandoned by their clients; request subtasks: %,d completed, %,d cancelled%n",
                     "", r.abandoned(), r.subtasksCompleted(), r.subtasksCancelled());
         }
-        out.flush();
     }
 
     /**

@@ -36,7 +36,15 @@ final class HlogCharts {
 
     /** {@return the point's log, or null if there is none (wrk, or the point was skipped)} */
     static Log read(Path reportDir, String scenario, String contender, int connections) {
-        Path file = LoadGenerator.hlogFile(prefix(reportDir, scenario, contender), connections, 0);
+        return read(LoadGenerator.hlogFile(prefix(reportDir, scenario, contender), connections, 0));
+    }
+
+    /** {@return the log of an open-loop ladder's step at {@code rate}, or null if there is none} */
+    static Log readRung(Path reportDir, String scenario, String contender, int connections, double rate) {
+        return read(LoadGenerator.rungHlogFile(prefix(reportDir, scenario, contender), connections, rate));
+    }
+
+    private static Log read(Path file) {
         if (!Files.isRegularFile(file)) {
             return null;
         }
@@ -77,8 +85,12 @@ final class HlogCharts {
 
     /** {@return the spectrum chart of each contender's latency at {@code connections}} */
     static String spectrum(String scenario, int connections, Map<String, Log> logs) {
-        var chart = new SvgChart(scenario + ": latency of answered requests at " + SvgChart.label(connections) + " connections",
-                "ms (log scale)", true)
+        return spectrum(scenario + ": latency of answered requests at " + SvgChart.label(connections) + " connections", logs);
+    }
+
+    /** {@return the spectrum chart of each contender's latency, under {@code title}} */
+    static String spectrum(String title, Map<String, Log> logs) {
+        var chart = new SvgChart(title, "ms (log scale)", true)
                 .xAxis("percentile (log scale of 1 / (1 - p))", true, HlogCharts::percentileLabel);
         for (var e : logs.entrySet()) {
             Histogram h = e.getValue().total();

@@ -59,11 +59,30 @@ final class PointDriver {
     private final CpuPlacement placement;
     private final ConsoleTable table;
     private final List<PointResult> results;
+    /** The open-loop rate ladders' steps, apart from the points (one row per point is what the tables and charts expect). */
+    private final List<PointResult> rungs;
     private final Progress progress;
     private final RunTiming timing;
 
-    PointDriver(ComparisonOptions options, CpuPlacement placement, ConsoleTable table, List<PointResult> results, Progress progress,
-                RunTiming timing) {
+    /**
+     * {@return how long a ladder's step lets the server settle at a new rate before its window
+     * opens: half a second, or the warm-up if shorter}
+     */
+    static Duration rungSettle(ComparisonOptions options) {
+        return options.warmup().compareTo(Duration.ofMillis(500)) < 0 ? options.warmup() : Duration.ofMillis(500);
+    }
+
+    /**
+     * {@return a ladder step's window: two thirds of a point's (2 s by default), since a ladder has
+     * several; the generator runs it on, up to three times, for the answers a p99.9 needs}
+     */
+    static Duration rungWindow(ComparisonOptions options) {
+        return Duration.ofMillis(Math.max(1, options.duration().toMillis() * 2 / 3));
+    }
+
+    PointDriver(ComparisonOptions options, CpuPlacement placement, ConsoleTable table, List<PointResult> results, List<PointResult> rungs,
+                Progress progress, RunTiming timing) {
+        this.rungs = rungs;
         this.timing = timing;
         this.options = options;
         this.placement = placement;
@@ -77,8 +96,11 @@ final class PointDriver {
      * samples before it are taken.
      *
      * @param backend reads the backend's {CPU ticks, delayed answers}, or null for none
+     * @param ladder  whether the point at {@link ComparisonOptions#saturationAt()} connections is
+     *                followed by an open-loop rate ladder ({@link SaturationSearch}) on its connections
      */
-    void builtin(Subject s, List<Integer> points, List<String> extraLoadArgs, Path loadLog, Supplier<long[]> backend) throws Exception {
+    void builtin(Subject s, List<Integer> points, List<String> extraLoadArgs, Path loadLog, Supplier<long[]> backend, boolean ladder)
+            throws Exception {
         List<String> plan = new ArrayList<>();
         for (int p : points) {
             for (int r = 0; r < options.repeats(); r++) {
@@ -123,18 +145,75 @@ final class PointDriver {
                 Reading after = read(s, () -> ProcStats.read(load.pid()).cpuTicks(), backend, false);
                 long readAfter = System.nanoTime() - readStart;
                 sampler.stop();
+                int repeat = i % options.repeats();
+                add(point(s, connections, repeat, end, before, after, sampler));
+                long ladderNanos = 0;
+                if (ladder && repeat == 0 && connections == options.saturationAt()) {
+                    long ladderStart = System.nanoTime();
+                    ladder(s, load, i, connections, end.figure("throughput"), backend);
+                    ladderNanos = System.nanoTime() - ladderStart; // the ladder's time is its own row of timing.csv
+                }
                 load.send("next");
                 timing.point(s.scenario(), s.contender(), connections, i % options.repeats(), warm.figureOr("connectSeconds", -1),
                         Math.min(held.toMillis(), shortest) / 1000.0, heldMore, end.figure("seconds"),
-                        (readBefore + readAfter) / 1e9, warm.figureOr("teardownSeconds", -1), (System.nanoTime() - pointStart) / 1e9);
-                add(s, connections, i % options.repeats(), end.figure("seconds"), (long) end.figure("requests"), end.figure("throughput"),
-                        new double[] {latency(end, "p50"), latency(end, "p90"), latency(end, "p99"), latency(end, "p999"), latency(end, "max")},
-                        new long[] {(long) end.figure("errors"), (long) end.figure("rejected"), (long) end.figure("timeouts"),
-                                (long) end.figure("connectErrors"), (long) end.figure("abandoned"), (long) end.figureOr("stillConnecting", -1)},
-                        before, after, sampler);
+                        (readBefore + readAfter) / 1e9, warm.figureOr("teardownSeconds", -1),
+                        (System.nanoTime() - pointStart - ladderNanos) / 1e9);
             }
             load.waitFor(Duration.ofSeconds(60));
         }
+    }
+
+    /**
+     * Steps the point's connections through open-loop rates up to saturation ({@link
+     * SaturationSearch}), each with a window of its own, read around like a point's; its rows go
+     * to {@link #rungs}, and the table prints them under the point.
+     */
+    private void ladder(Subject s, ChildJvm load, int index, int connections, double closedThroughput, Supplier<long[]> backend)
+            throws Exception {
+        long ladderStart = System.nanoTime();
+        double settle = 0;
+        double windows = 0;
+        double readings = 0;
+        var search = new SaturationSearch(closedThroughput);
+        table.ladderHeader(connections);
+        for (double rate; (rate = search.next()) > 0; ) {
+            table.progress(String.format(Locale.ROOT, "  ... %s, %s, %,d connections, open loop at %,.0f req/s (%s elapsed)",
+                    s.scenario(), s.contender(), connections, rate, progress.elapsed()));
+            load.send(String.format(Locale.ROOT, "rate %.3f %d", rate, rungWindow(options).toMillis()));
+            load.awaitLoadLine(index, LoadLine.WARM);
+            long settleStart = System.nanoTime();
+            // The requests sent at the old rate finish, and those due late at it are not counted
+            // against the new one: the generator starts every connection's schedule afresh.
+            Thread.sleep(rungSettle(options));
+            settle += (System.nanoTime() - settleStart) / 1e9;
+            long readStart = System.nanoTime();
+            Reading before = read(s, () -> ProcStats.read(load.pid()).cpuTicks(), backend, true);
+            readings += (System.nanoTime() - readStart) / 1e9;
+            var sampler = new RssSampler(s.pid());
+            load.send("go");
+            LoadLine end = load.awaitLoadLine(index, LoadLine.END);
+            windows += end.figure("seconds");
+            readStart = System.nanoTime();
+            Reading after = read(s, () -> ProcStats.read(load.pid()).cpuTicks(), backend, false);
+            readings += (System.nanoTime() - readStart) / 1e9;
+            sampler.stop();
+            PointResult r = point(s, connections, 0, end, before, after, sampler).offered(search.next()).build();
+            rungs.add(r);
+            var rung = search.record(r.throughput(), r.errors() + r.rejected() + r.timeouts(), r.seconds());
+            table.rung(r, rung.sustained());
+        }
+        table.saturation(s.contender(), search.summary());
+        timing.ladder(s.scenario(), s.contender(), connections, settle, windows, readings, (System.nanoTime() - ladderStart) / 1e9);
+    }
+
+    /** {@return a point's figures from the generator's end line and the readings around its window} */
+    private PointResult.Builder point(Subject s, int connections, int repeat, LoadLine end, Reading before, Reading after,
+                                      RssSampler sampler) {
+        return builder(s, connections, repeat, end.figure("seconds"), (long) end.figure("requests"), end.figure("throughput"),
+                new double[] {latency(end, "p50"), latency(end, "p90"), latency(end, "p99"), latency(end, "p999"), latency(end, "max")},
+                new long[] {(long) end.figure("errors"), (long) end.figure("rejected"), (long) end.figure("timeouts"),
+                        (long) end.figure("connectErrors"), (long) end.figure("abandoned"), (long) end.figureOr("stillConnecting", -1)},
+                before, after, sampler);
     }
 
     /** Drives each point with wrk: a warm-up run, then the measured one. */
@@ -168,8 +247,8 @@ final class PointDriver {
                 // wrk makes its connections inside its runs: the warm-up runs are the warm-up and the JIT's hold.
                 timing.point(s.scenario(), s.contender(), connections, repeat, -1, (readStart - warmStart) / 1e9 - w.seconds()
                         - readBefore / 1e9, -1, w.seconds(), (readBefore + readAfter) / 1e9, -1, (System.nanoTime() - warmStart) / 1e9);
-                add(s, connections, repeat, w.seconds(), w.ok(), w.throughput(), new double[] {w.p50(), w.p90(), w.p99(), Double.NaN, w.max()},
-                        new long[] {w.errors(), w.non2xx(), w.timeouts(), 0, 0, -1}, before, after, sampler);
+                add(builder(s, connections, repeat, w.seconds(), w.ok(), w.throughput(), new double[] {w.p50(), w.p90(), w.p99(), Double.NaN, w.max()},
+                        new long[] {w.errors(), w.non2xx(), w.timeouts(), 0, 0, -1}, before, after, sampler));
             }
         }
     }
@@ -208,8 +287,8 @@ final class PointDriver {
     }
 
     /** latencies: p50, p90, p99, p99.9, max; counts: errors, 503s, timeouts, connect errors, abandoned, still connecting (-1: unknown). */
-    private void add(Subject s, int connections, int repeat, double seconds, long requests, double throughput, double[] latencies,
-                     long[] counts, Reading before, Reading after, RssSampler sampler) {
+    private static PointResult.Builder builder(Subject s, int connections, int repeat, double seconds, long requests, double throughput,
+                                               double[] latencies, long[] counts, Reading before, Reading after, RssSampler sampler) {
         var r = PointResult.builder(s.scenario(), s.contender(), connections, repeat)
                 .seconds(seconds).requests(requests).throughput(throughput)
                 .p50(latencies[0]).p90(latencies[1]).p99(latencies[2]).p999(latencies[3]).max(latencies[4])
@@ -227,7 +306,12 @@ final class PointDriver {
                     .voluntarySwitches(after.server.voluntary() - before.server.voluntary())
                     .involuntarySwitches(after.server.involuntary() - before.server.involuntary());
         }
-        PointResult point = r.build();
+        return r;
+    }
+
+    /** Adds a point: to the results, to the table, to the progress. */
+    private void add(PointResult.Builder b) {
+        PointResult point = b.build();
         results.add(point);
         table.row(point);
         progress.done++;

@@ -44,6 +44,7 @@ final class PointResult {
     private final long admissionRefused;
     private final long connectionsRejected;
     private final long stillConnecting;
+    private final double offered;
 
     private PointResult(Builder b) {
         this.scenario = b.scenario;
@@ -77,6 +78,7 @@ final class PointResult {
         this.admissionRefused = b.admissionRefused;
         this.connectionsRejected = b.connectionsRejected;
         this.stillConnecting = b.stillConnecting;
+        this.offered = b.offered;
     }
 
     /**
@@ -273,6 +275,11 @@ final class PointResult {
         return stillConnecting;
     }
 
+    /** {@return the open loop's rate offered in the window, requests/s in total; 0 in closed loop} */
+    double offered() {
+        return offered;
+    }
+
     /** {@return the share of requests that got no good answer (503, timeout, error), in percent} */
     double failedPercent() {
         long failed = errors + rejected + timeouts;
@@ -283,15 +290,15 @@ final class PointResult {
     static final String CSV_HEADER = "scenario,contender,connections,repeat,seconds,requests,throughput,p50_ms,p90_ms,p99_ms,"
             + "p999_ms,max_ms,errors,rejected_503,timeouts,connect_errors,peak_rss_mb,threads,cpu_seconds,voluntary_cs,involuntary_cs,"
             + "abandoned,subtasks_completed,subtasks_cancelled,baseline_rss_mb,load_cpu_seconds,backend_cpu_seconds,backend_answers,"
-            + "server_503_admission,server_503_connection,still_connecting";
+            + "server_503_admission,server_503_connection,still_connecting,offered_rps";
 
     String csv() {
-        return String.format(Locale.ROOT, "%s,%s,%d,%d,%.3f,%d,%.1f,%s,%s,%s,%s,%s,%d,%d,%d,%d,%.1f,%d,%.2f,%d,%d,%d,%d,%d,%.1f,%.2f,%.2f,%d,%d,%d,%d",
+        return String.format(Locale.ROOT, "%s,%s,%d,%d,%.3f,%d,%.1f,%s,%s,%s,%s,%s,%d,%d,%d,%d,%.1f,%d,%.2f,%d,%d,%d,%d,%d,%.1f,%.2f,%.2f,%d,%d,%d,%d,%.1f",
                 scenario, contender, connections, repeat, seconds, requests, throughput, num(p50, ""), num(p90, ""), num(p99, ""),
                 num(p999, ""), num(max, ""), errors,
                 rejected, timeouts, connectErrors, peakRssMb, threads, cpuSeconds, voluntarySwitches, involuntarySwitches,
                 abandoned, subtasksCompleted, subtasksCancelled, baselineRssMb, loadCpuSeconds, backendCpuSeconds, backendAnswers,
-                admissionRefused, connectionsRejected, stillConnecting);
+                admissionRefused, connectionsRejected, stillConnecting, offered);
     }
 
     /** Writes JSON with nulls kept: an unknown latency is null, not absent. */
@@ -332,6 +339,7 @@ final class PointResult {
         m.put("server_503_admission", admissionRefused);
         m.put("server_503_connection", connectionsRejected);
         m.put("still_connecting", stillConnecting);
+        m.put("offered_rps", offered);
         return m;
     }
 
@@ -386,6 +394,7 @@ final class PointResult {
         private long admissionRefused = -1;
         private long connectionsRejected = -1;
         private long stillConnecting = -1;
+        private double offered;
 
         private Builder(String scenario, String contender, int connections, int repeat) {
             this.scenario = java.util.Objects.requireNonNull(scenario, "scenario");
@@ -547,6 +556,12 @@ final class PointResult {
         /** @param v clients without a first connection attempt when the window opened; -1 if unknown @return this builder */
         Builder stillConnecting(long v) {
             stillConnecting = v;
+            return this;
+        }
+
+        /** @param v the open loop's rate offered, requests/s in total; 0 (the default) in closed loop @return this builder */
+        Builder offered(double v) {
+            offered = v;
             return this;
         }
 

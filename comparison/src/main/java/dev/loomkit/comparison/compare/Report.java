@@ -34,9 +34,12 @@ final class Report {
     }
 
     static void write(Path dir, Machine machine, ComparisonOptions options, CpuPlacement placement, long unitsPerMs,
-                      List<PointResult> results, List<String> skipped) throws IOException {
+                      List<PointResult> results, List<PointResult> rungs, List<String> skipped) throws IOException {
         Files.writeString(dir.resolve("results.csv"), PointResult.CSV_HEADER + "\n"
                 + results.stream().map(PointResult::csv).collect(Collectors.joining("\n")) + "\n");
+        if (!rungs.isEmpty()) {
+            Files.writeString(dir.resolve("saturation.csv"), SaturationReport.csv(rungs));
+        }
         // What produced the results, so that two reports can be told apart and a result traced to its code.
         var provenance = new LinkedHashMap<String, Object>();
         provenance.put("time", ZonedDateTime.now().withNano(0).toString());
@@ -58,7 +61,9 @@ final class Report {
         cpus.put("description", placement.describe());
         provenance.put("cpuPlacement", cpus);
         provenance.put("hashUnitsPerMs", unitsPerMs);
+        provenance.put("saturationAtConnections", options.saturationAt());
         provenance.put("results", results.stream().map(PointResult::toMap).toList());
+        provenance.put("saturation", SaturationReport.json(rungs));
         Files.writeString(dir.resolve("results.json"), PointResult.JSON_WRITER.asString(provenance) + "\n");
 
         var html = new StringBuilder();
@@ -124,6 +129,7 @@ final class Report {
             }
             html.append("</div>\n");
             html.append(table(e.getValue(), options.repeats() > 1));
+            html.append(SaturationReport.html(dir, scenario, rungs));
         }
         html.append("</body></html>\n");
         Files.writeString(dir.resolve("report.html"), html.toString());

@@ -12,8 +12,9 @@ import java.util.Locale;
  * Where a run's time goes, point by point: making the connections, the warm-up, the hold for the
  * server's JIT, the measured window, reading the server around it, and ending the previous point's
  * connections. A run is mostly not its windows (11 min 33 s for 45 points of 3 s each, at 008ba39);
- * this says what the rest is. Each point is a row of {@code timing.csv} in the report directory;
- * {@link #summary} sums them. Used by the harness's one thread.
+ * this says what the rest is. Each point is a row of {@code timing.csv} in the report directory,
+ * and so is each open-loop rate ladder (repeat -1: its settling in warmup_s, its windows in
+ * window_s); {@link #summary} sums them. Used by the harness's one thread.
  */
 final class RunTiming {
     static final String CSV_HEADER = "scenario,contender,connections,repeat,connect_s,warmup_s,jit_hold_s,window_s,readings_s,"
@@ -29,6 +30,7 @@ final class RunTiming {
     private double teardowns;
     private double points;
     private double other;
+    private double ladders;
 
     /** @param dir the report directory, where {@code timing.csv} goes */
     RunTiming(Path dir) {
@@ -55,6 +57,22 @@ final class RunTiming {
         other += otherS;
         String row = String.format(Locale.ROOT, "%s,%s,%d,%d,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f%n", scenario, contender, connections,
                 repeat, connectS, warmupS, jitS, windowS, readingsS, teardownS, pointS, otherS);
+        append(row);
+    }
+
+    /**
+     * Records an open-loop rate ladder that followed a point on the same connections, in seconds:
+     * the settling after each change of rate, the windows, the readings around them, and all of it.
+     */
+    void ladder(String scenario, String contender, int connections, double settleS, double windowS, double readingsS, double allS) {
+        ladders += allS;
+        double otherS = allS - settleS - windowS - readingsS;
+        String row = String.format(Locale.ROOT, "%s,%s,%d,%d,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f%n", scenario, contender, connections,
+                -1, -1.0, settleS, -1.0, windowS, readingsS, -1.0, allS, otherS);
+        append(row);
+    }
+
+    private void append(String row) {
         try {
             if (!Files.exists(csv)) {
                 Files.writeString(csv, CSV_HEADER + "\n", StandardCharsets.UTF_8);
@@ -69,7 +87,8 @@ final class RunTiming {
     String summary() {
         double all = (System.nanoTime() - started) / 1e9;
         return String.format(Locale.ROOT, "time: %.0f s in all; in the points %.0f s: connecting %.0f, warm-up %.0f, holding for the JIT %.0f, "
-                + "windows %.0f, reading the server %.0f, ending connections %.0f, hand-offs and the rest %.0f; starting servers and the "
-                + "rest %.0f (timing.csv)", all, points, connect, warmup, jit, windows, readings, teardowns, other, all - points);
+                + "windows %.0f, reading the server %.0f, ending connections %.0f, hand-offs and the rest %.0f; open-loop rate ladders "
+                + "%.0f; starting servers and the rest %.0f (timing.csv)", all, points, connect, warmup, jit, windows, readings, teardowns,
+                other, ladders, all - points - ladders);
     }
 }

@@ -46,6 +46,8 @@ public final class LoadGenerator {
      * window short of them runs on (at most twice its length again), else its p99.9 is unknown.
      */
     static final long P999_SAMPLES = 1_000;
+    /** The highest open-loop rate a plan or the harness may ask for, in requests/s in total. */
+    static final double MAX_RATE = 10_000_000;
 
     /** What to run: the same request against the same server, at each point. */
     public record Plan(InetSocketAddress target, String host, String path, List<Integer> points, Duration warmup, Duration duration,
@@ -61,6 +63,15 @@ public final class LoadGenerator {
 
     private volatile boolean measuring;
     private volatile boolean stopping;
+    /**
+     * The open loop's pace: nanoseconds between one connection's requests, 0 for closed loop. Set
+     * by the main thread for each point, and again for each step of a rate ladder ("rate R MS"
+     * from the harness); each connection reads it before every request. {@link #paceGeneration}
+     * changes with it, so that a connection behind its old schedule starts the new one afresh
+     * instead of sending its backlog at once.
+     */
+    private volatile long intervalNanos;
+    private volatile int paceGeneration;
     private final Recorder recorder = new Recorder(MAX_LATENCY_MICROS, 3);
     private final LongAdder errors = new LongAdder();
     private final LongAdder rejected = new LongAdder();
@@ -98,10 +109,10 @@ public final class LoadGenerator {
         long pointStart = System.nanoTime();
         var started = new CountDownLatch(connections);
         List<Thread> threads = new ArrayList<>(connections);
-        double perConnectionRate = plan.rate() > 0 ? plan.rate() / connections : 0;
+        pace(plan.rate(), connections);
         for (int c = 0; c < connections; c++) {
             InetAddress source = sourceAddress(c);
-            threads.add(Thread.ofVirtual().name("conn-" + c).start(() -> connectionLoop(source, perConnectionRate, started)));
+            threads.add(Thread.ofVirtual().name("conn-" + c).start(() -> connectionLoop(source, started)));
         }
         // Every connection's first attempt counts, connected or not; but an attempt can be slow
         // (a full listen backlog, or loopback ports scarce after a point that churned through
@@ -131,6 +142,74 @@ public final class LoadGenerator {
         out.println(new LoadLine(index, connections, LoadLine.WARM, warm).json());
         out.flush();
         awaitControl("go");
+        window(index, connections, started, plan.duration(), hlogFile(index, connections, 0));
+        // After the window, the harness may step the same connections through open-loop rates
+        // (a rate ladder, up to saturation): "rate R MS" paces them at R requests/s in total and
+        // opens a window of MS once it says "go"; "next" ends the point.
+        for (String command = awaitControl(); !command.equals("next"); command = awaitControl()) {
+            double rate;
+            long windowMs;
+            try {
+                String[] words = command.split(" ");
+                if (words.length != 3 || !words[0].equals("rate")) {
+                    throw new IllegalArgumentException();
+                }
+                rate = Double.parseDouble(words[1]);
+                windowMs = Long.parseLong(words[2]);
+            } catch (IllegalArgumentException e) {
+                rate = -1;
+                windowMs = -1;
+            }
+            if (!(rate > 0 && rate <= MAX_RATE) || windowMs < 1) {
+                throw new IllegalStateException("expected 'next' or 'rate R MS' from the harness (R in (0, " + (long) MAX_RATE
+                        + "], MS at least 1), got '" + command + "'");
+            }
+            pace(rate, connections);
+            out.println(new LoadLine(index, connections, LoadLine.WARM, java.util.Map.of("rate", rate)).json());
+            out.flush();
+            awaitControl("go");
+            window(index, connections, started, Duration.ofMillis(windowMs), hlogFile(index, connections, rate));
+        }
+        // The harness reads the server's meters after the last window before it says "next": only
+        // then end the requests still waiting (instead of waiting out their timeouts, up to 3 s per
+        // overloaded point), so that what this teardown cancels is not counted as the point's.
+        // An interrupted virtual thread's blocking socket read closes its socket and returns at once.
+        long teardownStart = System.nanoTime();
+        stopping = true; // before the interrupts: an idle connection holds on until it sees this
+        for (Thread t : threads) {
+            t.interrupt();
+        }
+        long joinUntil = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        for (Thread t : threads) {
+            long left = joinUntil - System.nanoTime();
+            if (left <= 0 || !t.join(Duration.ofNanos(left))) {
+                System.err.println("point " + index + ": connections still ending after 30 s; going on");
+                break;
+            }
+        }
+        lastTeardownNanos = System.nanoTime() - teardownStart;
+    }
+
+    /** Paces every connection at {@code rate} requests/s in total; 0 for closed loop. */
+    private void pace(double rate, int connections) {
+        intervalNanos = rate > 0 ? Math.max(1, (long) (1e9 * connections / rate)) : 0;
+        paceGeneration++; // the main thread's only
+    }
+
+    /** {@return the point's .hlog (a rate ladder's step has its own, named by its rate), or null for none} */
+    private Path hlogFile(int index, int connections, double rate) {
+        if (plan.hlog() == null) {
+            return null;
+        }
+        return rate > 0 ? rungHlogFile(plan.hlog(), connections, rate)
+                : hlogFile(plan.hlog(), connections, (int) plan.points().subList(0, index).stream().filter(p -> p == connections).count());
+    }
+
+    /**
+     * Measures one window and prints its end line: the rate it was paced at ({@code rate}, 0 in
+     * closed loop) with its figures.
+     */
+    private void window(int index, int connections, CountDownLatch started, Duration duration, Path hlog) throws InterruptedException {
         recorder.reset();
         errors.reset();
         rejected.reset();
@@ -144,7 +223,7 @@ public final class LoadGenerator {
         out.flush();
         long start = System.nanoTime();
         measuring = true;
-        Histogram h = measure(start, index, connections);
+        Histogram h = measure(start, connections, duration, hlog);
         measuring = false;
         long elapsed = System.nanoTime() - start;
         // The answers of the window are the ones in its histogram: an answer that came after the
@@ -152,9 +231,9 @@ public final class LoadGenerator {
         // a busy machine) counts in neither, so the requests and the .hlog always agree. For idle
         // points, "requests" are the connections held open at the end.
         long answered = plan.idle() ? idleHeld.sum() : h.getTotalCount();
-        stopping = true;
         var figures = new java.util.LinkedHashMap<String, Double>();
         figures.put("seconds", elapsed / 1e9);
+        figures.put("rate", intervalNanos == 0 ? 0 : 1e9 * connections / intervalNanos);
         figures.put("requests", (double) answered);
         figures.put("throughput", plan.idle() ? 0.0 : answered / (elapsed / 1e9));
         // No answer, no latency: -1 (read as absent), not the 0 an empty histogram would give.
@@ -177,24 +256,6 @@ public final class LoadGenerator {
             System.err.println("point " + index + " (" + connections + " connections): first I/O error: " + firstError);
             firstError = null;
         }
-        // The harness reads the server's meters after the window before it says "next": only then
-        // end the requests still waiting (instead of waiting out their timeouts, up to 3 s per
-        // overloaded point), so that what this teardown cancels is not counted as the point's.
-        // An interrupted virtual thread's blocking socket read closes its socket and returns at once.
-        awaitControl("next");
-        long teardownStart = System.nanoTime();
-        for (Thread t : threads) {
-            t.interrupt();
-        }
-        long joinUntil = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        for (Thread t : threads) {
-            long left = joinUntil - System.nanoTime();
-            if (left <= 0 || !t.join(Duration.ofNanos(left))) {
-                System.err.println("point " + index + ": connections still ending after 30 s; going on");
-                break;
-            }
-        }
-        lastTeardownNanos = System.nanoTime() - teardownStart;
     }
 
     /** {@return a percentile of the window's latencies in ms, or -1 if nothing was answered} */
@@ -212,17 +273,18 @@ public final class LoadGenerator {
      *
      * @return the whole window's histogram
      */
-    private Histogram measure(long start, int index, int connections) throws InterruptedException {
+    private Histogram measure(long start, int connections, Duration duration, Path file) throws InterruptedException {
         Histogram total = new Histogram(MAX_LATENCY_MICROS, 3);
         HistogramLogWriter log = null;
-        if (plan.hlog() != null) {
-            Path file = hlogFile(plan.hlog(), connections, (int) plan.points().subList(0, index).stream().filter(p -> p == connections).count());
+        if (file != null) {
             try {
                 Files.createDirectories(file.getParent());
                 log = new HistogramLogWriter(file.toFile());
                 long startMs = System.currentTimeMillis();
                 log.outputLogFormatVersion();
-                log.outputComment("loomkit load generator: " + connections + " connections, GET " + plan.path() + ", latency in microseconds");
+                log.outputComment("loomkit load generator: " + connections + " connections, GET " + plan.path()
+                        + (intervalNanos > 0 ? String.format(Locale.ROOT, ", open loop at %.0f req/s", 1e9 * connections / intervalNanos) : "")
+                        + ", latency in microseconds");
                 log.outputStartTime(startMs);
                 log.setBaseTime(startMs);
                 log.outputLegend();
@@ -231,7 +293,7 @@ public final class LoadGenerator {
                 log = null;
             }
         }
-        long end = start + plan.duration().toNanos();
+        long end = start + duration.toNanos();
         boolean extended = plan.idle(); // an idle point's answers are connections held, not latencies
         Histogram interval = null;
         try {
@@ -245,7 +307,7 @@ public final class LoadGenerator {
                 now = System.nanoTime();
                 if (!extended && now - end >= 0) {
                     extended = true;
-                    end += extension(total.getTotalCount(), now - start, 2 * plan.duration().toNanos());
+                    end += extension(total.getTotalCount(), now - start, 2 * duration.toNanos());
                 }
             }
         } finally {
@@ -279,18 +341,32 @@ public final class LoadGenerator {
         return Path.of(prefix + "-" + connections + "c-r" + repeat + ".hlog");
     }
 
+    /** {@return the .hlog of a rate ladder's step: {@code <prefix>-<connections>c-<rate>rps.hlog}, the rate rounded} */
+    public static Path rungHlogFile(String prefix, int connections, double rate) {
+        return Path.of(prefix + "-" + connections + "c-" + Math.round(rate) + "rps.hlog");
+    }
+
     private void awaitControl(String word) {
         if (control == null) {
             return;
         }
+        String line = awaitControl();
+        if (!line.equals(word)) {
+            throw new IllegalStateException("expected '" + word + "' from the harness, got '" + line + "'");
+        }
+    }
+
+    /** {@return the harness's next command, stripped; "next" when unpaced (no harness, no ladder)} */
+    private String awaitControl() {
+        if (control == null) {
+            return "next";
+        }
         try {
             String line = control.readLine();
             if (line == null) {
-                throw new IllegalStateException("the harness went away (end of input) while the load generator waited for '" + word + "'");
+                throw new IllegalStateException("the harness went away (end of input) while the load generator waited for its command");
             }
-            if (!line.strip().equals(word)) {
-                throw new IllegalStateException("expected '" + word + "' from the harness, got '" + line + "'");
-            }
+            return line.strip();
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
@@ -314,13 +390,14 @@ public final class LoadGenerator {
         }
     }
 
-    private void connectionLoop(InetAddress source, double rate, CountDownLatch started) {
+    private void connectionLoop(InetAddress source, CountDownLatch started) {
         Socket socket = null;
         ResponseReader in = null;
         OutputStream out = null;
         boolean counted = false;
-        long interval = rate > 0 ? (long) (1e9 / rate) : 0;
-        long due = System.nanoTime() + (interval > 0 ? (long) (Math.random() * interval) : 0);
+        int generation = -1;
+        long interval = 0;
+        long due = 0;
         try {
             while (!stopping) {
                 if (socket == null) {
@@ -351,6 +428,13 @@ public final class LoadGenerator {
                             started.countDown();
                         }
                     }
+                }
+                if (generation != paceGeneration) {
+                    // A new pace: start its schedule at a random phase, so that the connections'
+                    // requests are spread over the interval rather than sent together.
+                    generation = paceGeneration;
+                    interval = intervalNanos;
+                    due = System.nanoTime() + (interval > 0 ? (long) (java.util.concurrent.ThreadLocalRandom.current().nextDouble() * interval) : 0);
                 }
                 long begin;
                 if (interval > 0) {

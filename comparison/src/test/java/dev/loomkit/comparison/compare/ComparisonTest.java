@@ -1,6 +1,7 @@
 package dev.loomkit.comparison.compare;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -23,9 +24,11 @@ class ComparisonTest {
         var text = new ByteArrayOutputStream();
         var out = new PrintStream(text, true, StandardCharsets.UTF_8);
         new Comparison(List.of("--scenarios", "io,cpu,impatient,idle", "--modes", "virtual,platform-20", "--connections", "4,16",
-                "--warmup", "200", "--duration", "600", "--out", dir.toString()), out).run();
+                "--warmup", "200", "--duration", "600", "--saturation", "off", "--out", dir.toString()), out).run();
         String console = text.toString(StandardCharsets.UTF_8);
         assertTrue(console.contains("machine: "), console);
+        assertFalse(console.contains("open loop"), "no ladder with --saturation off: " + console);
+        assertFalse(Files.exists(dir.resolve("saturation.csv")));
         assertTrue(console.contains("io: I/O-bound"), console);
         List<String> csv = Files.readAllLines(dir.resolve("results.csv"));
         assertEquals(PointResult.CSV_HEADER, csv.getFirst());
@@ -128,6 +131,70 @@ class ComparisonTest {
     }
 
     @Test
+    @Timeout(180)
+    void testTheOpenLoopLadderFindsWhereEachServerSaturates(@TempDir Path dir) throws Exception {
+        // 40 clients, 50 ms each: at most 800 answers a second. Virtual threads serve all 40; a
+        // thread per connection with 20 threads serves 20, and the other 20 wait for a thread.
+        // Windows of 2 s: a step's answers are counted whole, one more or fewer per connection,
+        // so its first (about 125/s) needs a few hundred for 95% to be a fair bar.
+        var text = new ByteArrayOutputStream();
+        new Comparison(List.of("--scenarios", "io", "--modes", "virtual,platform-20", "--connections", "40", "--warmup", "200",
+                "--duration", "3000", "--out", dir.toString()), new PrintStream(text, true, StandardCharsets.UTF_8)).run();
+        String console = text.toString(StandardCharsets.UTF_8);
+        assertTrue(console.contains("saturation: after the window at 40 connections"), console);
+        List<String> rungs = Files.readAllLines(dir.resolve("saturation.csv"));
+        assertEquals(PointResult.CSV_HEADER, rungs.getFirst());
+        List<String> virtual = rungs.stream().filter(r -> r.startsWith("io,virtual-adaptive,40,")).toList();
+        List<String> pool = rungs.stream().filter(r -> r.startsWith("io,platform-20,40,")).toList();
+        // Virtual: from a quarter of the closed loop's ~750/s (125 on the grid) up to where 40
+        // connections of 50 ms cannot follow (1,000/s), at most six steps; each rate on the grid.
+        assertTrue(virtual.size() >= 3 && virtual.size() <= SaturationSearch.MAX_RUNGS, String.join("\n", rungs));
+        for (String r : virtual) {
+            double offered = Double.parseDouble(r.substring(r.lastIndexOf(',') + 1));
+            double k = Math.log(offered / 1000) / Math.log(2);
+            assertTrue(Math.abs(k * 2 - Math.rint(k * 2)) < 1e-3, "a rate on the grid (1000 * 2^(k/2)), to the CSV's tenth: " + r);
+            // Each step's figures are its own window's: its log holds the same answers.
+            var log = HlogCharts.readRung(dir, "io", "virtual-adaptive", 40, offered);
+            assertTrue(log != null && log.total().getTotalCount() == Long.parseLong(r.split(",")[5]), "the step's .hlog: " + r);
+        }
+        // The first step (about a quarter of capacity) is sustained; the last one tried is not, and
+        // the capacity lies between: 40 connections at 50 ms and more each answer at most 800/s.
+        String json = Files.readString(dir.resolve("results.json"));
+        var saturation = SaturationReport.json(pointsOf(rungs));
+        var v = saturation.stream().filter(m -> m.get("contender").equals("virtual-adaptive")).findFirst().orElseThrow();
+        double sustained = (double) v.get("sustained_rps");
+        double notSustained = (double) v.get("not_sustained_rps");
+        assertTrue(sustained >= 125 && sustained <= 800 && notSustained > sustained && notSustained <= 2 * sustained,
+                "virtual threads sustain what 40 clients of 50 ms can ask: " + v.get("summary") + "\n" + console);
+        // The 20-thread pool leaves half the clients waiting for a thread at any rate: saturated at the first.
+        assertEquals(1, pool.size(), String.join("\n", rungs));
+        var p = saturation.stream().filter(m -> m.get("contender").equals("platform-20")).findFirst().orElseThrow();
+        assertEquals(0.0, p.get("sustained_rps"), p.get("summary").toString());
+        assertTrue(json.contains("\"saturation\":[") && json.contains("\"sustained_rps\""), json);
+        assertTrue(console.contains("virtual-adaptive, open loop: sustained "), console);
+        assertTrue(console.contains("platform-20, open loop: saturated at every rate tried"), console);
+        // The report compares the two at one rate, and says where each saturated.
+        String html = Files.readString(dir.resolve("report.html"));
+        assertTrue(html.contains("Open loop on 40 connections") && html.contains("saturated at every rate tried"), "the ladder in the report");
+        assertTrue(Files.readString(dir.resolve("io-open-loop-spectrum.svg")).contains("latency in the open loop at"));
+        List<String> timing = Files.readAllLines(dir.resolve("timing.csv"));
+        assertEquals(2, timing.stream().filter(r -> r.split(",")[3].equals("-1")).count(), "a timing row per ladder: " + timing);
+    }
+
+    /** Reads saturation.csv's rows back as points, the fields SaturationReport uses. */
+    private static List<PointResult> pointsOf(List<String> csv) {
+        List<String> header = List.of(csv.getFirst().split(","));
+        return csv.subList(1, csv.size()).stream().map(line -> {
+            String[] f = line.split(",", -1);
+            return PointResult.builder(f[0], f[1], Integer.parseInt(f[2]), 0).seconds(Double.parseDouble(f[header.indexOf("seconds")]))
+                    .requests(Long.parseLong(f[header.indexOf("requests")])).throughput(Double.parseDouble(f[header.indexOf("throughput")]))
+                    .errors(Long.parseLong(f[header.indexOf("errors")])).rejected(Long.parseLong(f[header.indexOf("rejected_503")]))
+                    .timeouts(Long.parseLong(f[header.indexOf("timeouts")])).offered(Double.parseDouble(f[header.indexOf("offered_rps")]))
+                    .build();
+        }).toList();
+    }
+
+    @Test
     void testOptionsAreValidated() {
         assertThrows(IllegalArgumentException.class, () -> ComparisonOptions.parse(List.of("--modes", "green")));
         assertThrows(IllegalArgumentException.class, () -> ComparisonOptions.parse(List.of("--scenarios", "disk")));
@@ -139,6 +206,16 @@ class ComparisonTest {
         assertThrows(IllegalArgumentException.class, () -> ComparisonOptions.parse(List.of("--duration", "NaN")));
         assertThrows(IllegalArgumentException.class, () -> ComparisonOptions.parse(List.of("--rate", "Infinity")));
         assertEquals(1500, ComparisonOptions.parse(List.of("--warmup", "1500")).warmup().toMillis());
+        // The ladder follows the most connections up to 1,000, or the point named; never wrk's or a fixed rate's.
+        assertEquals(1_000, ComparisonOptions.parse(List.of()).saturationAt());
+        assertEquals(10, ComparisonOptions.parse(List.of("--connections", "10,5000")).saturationAt());
+        assertEquals(5_000, ComparisonOptions.parse(List.of("--connections", "10,5000", "--saturation", "5000")).saturationAt());
+        assertEquals(0, ComparisonOptions.parse(List.of("--saturation", "off")).saturationAt());
+        assertEquals(0, ComparisonOptions.parse(List.of("--rate", "100")).saturationAt());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ComparisonOptions.parse(List.of("--saturation", "500")))
+                .getMessage().contains("not one of the points"));
+        assertThrows(IllegalArgumentException.class, () -> ComparisonOptions.parse(List.of("--saturation", "many")));
+        assertThrows(IllegalArgumentException.class, () -> ComparisonOptions.parse(List.of("--saturation", "1000", "--loadgen", "wrk")));
         assertThrows(IllegalArgumentException.class, () -> ComparisonOptions.parse(List.of("--duration")));
         assertThrows(IllegalArgumentException.class, () -> ComparisonOptions.parse(List.of("--loadgen", "ab")));
         assertThrows(IllegalArgumentException.class, () -> ComparisonOptions.parse(List.of("--loadgen", "wrk", "--scenarios", "impatient")));

@@ -1,0 +1,157 @@
+package dev.loomkit.comparison.compare;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Finds, in the open loop, the highest request rate a server sustains at one number of connections:
+ * a ladder of rates stepped up until one is not sustained.
+ *
+ * <p>A rate is <em>sustained</em> if the window's good answers (2xx) reach {@value #GOODPUT_SHARE}
+ * of what was offered, and no more than {@value #FAILED_SHARE} of the offered requests failed (a
+ * 503, a timeout or an error). In the open loop a request's latency counts from when it was due, so
+ * a server that falls behind shows it as latency that grows through the window, and as answers
+ * short of the rate.
+ *
+ * <p>The rungs lie on one grid for every contender, {@code 1000 * 2^k} requests/s (k any whole
+ * number, so 250, 500, 1,000, 2,000 ...), so that contenders can be compared at the same rate. The
+ * first is the highest grid rate at or below a quarter of what the closed loop measured at the same
+ * connections; each sustained rung doubles; after the first that is not, the rate halfway between
+ * (geometrically: {@code sqrt 2} below it) is tried, so the saturation is known within a factor of
+ * {@code sqrt 2}. If the first rung is not sustained, the search ends there: the server is saturated
+ * below anything tried (a pool with a thread per connection and more clients than threads leaves
+ * the clients beyond its size unanswered at any rate).
+ *
+ * <pre>{@code
+ * var search = new SaturationSearch(closedLoopThroughput);
+ * for (double rate; (rate = search.next()) > 0; ) {
+ *     search.record(measure(rate));     // good answers/s, failed requests, window seconds
+ * }
+ * search.sustained();                   // the highest sustained rate, 0 if none
+ * }</pre>
+ *
+ * <p>Not thread-safe: one search belongs to the thread that drives its points.
+ */
+final class SaturationSearch {
+    /** The share of offered requests that must come back good for a rate to count as sustained. */
+    static final double GOODPUT_SHARE = 0.95;
+    /** The most of the offered requests that may fail (503, timeout, error) at a sustained rate. */
+    static final double FAILED_SHARE = 0.01;
+    /** The most rungs one search measures: from a quarter of the closed loop's rate, up and back, with room for a surprise. */
+    static final int MAX_RUNGS = 6;
+    /** The closed-loop throughput below which there is nothing to step up from. */
+    static final double LEAST_THROUGHPUT = 4;
+
+    /** One measured rung: the rate offered, what came back, and whether that is sustaining it. */
+    record Rung(double offered, double goodput, long failed, double seconds, boolean sustained) {
+    }
+
+    private final List<Rung> rungs = new ArrayList<>();
+    /** The next rate to measure, or 0 when the search is over. */
+    private double next;
+
+    /**
+     * @param closedLoopThroughput good answers per second the closed loop measured at the same
+     *                             connections; the ladder starts at about a quarter of it
+     */
+    SaturationSearch(double closedLoopThroughput) {
+        next = closedLoopThroughput >= LEAST_THROUGHPUT ? gridAtOrBelow(closedLoopThroughput / 4) : 0;
+    }
+
+    /** {@return the highest grid rate ({@code 1000 * 2^k}) at or below {@code rate}} */
+    static double gridAtOrBelow(double rate) {
+        if (!(rate > 0) || !Double.isFinite(rate)) {
+            throw new IllegalArgumentException("a rate must be positive and finite, got " + rate);
+        }
+        double k = Math.floor(Math.log(rate / 1000) / Math.log(2) + 1e-9); // 1e-9: 2000 is on the grid, not below it
+        return 1000 * Math.pow(2, k);
+    }
+
+    /** {@return the next rate to measure, in requests/s; 0 when the search is over} */
+    double next() {
+        return next;
+    }
+
+    /**
+     * Records what the rate {@link #next()} gave, and chooses the next.
+     *
+     * @param goodput good answers per second in the window
+     * @param failed  requests that failed in the window: 503s, timeouts, errors
+     * @param seconds the window's length
+     * @throws IllegalStateException if the search is over
+     */
+    Rung record(double goodput, long failed, double seconds) {
+        if (next == 0) {
+            throw new IllegalStateException("the search is over: nothing more to record");
+        }
+        double offered = next;
+        var rung = new Rung(offered, goodput, failed, seconds, sustains(offered, goodput, failed, seconds));
+        rungs.add(rung);
+        double lowestFailed = failedAt();
+        if (rungs.size() >= MAX_RUNGS) {
+            next = 0;
+        } else if (rung.sustained()) {
+            // Climbing: double. Bisecting (a higher rate failed already): the bracket is as narrow as it gets.
+            next = lowestFailed > 0 ? 0 : offered * 2;
+        } else if (sustained() > 0 && Math.abs(sustained() * 2 - offered) < 1e-6 * offered) {
+            next = offered / Math.sqrt(2); // between the last sustained rung and this one
+        } else {
+            next = 0; // the first rung failed, or the bisection did: saturated below what was tried, or bracketed
+        }
+        return rung;
+    }
+
+    /** {@return whether a window at {@code offered} requests/s sustained it: good answers and failures within bounds} */
+    static boolean sustains(double offered, double goodput, long failed, double seconds) {
+        return goodput >= GOODPUT_SHARE * offered && failed <= FAILED_SHARE * offered * seconds;
+    }
+
+    /** {@return a ladder's step as the harness recorded it} */
+    static Rung rung(PointResult r) {
+        long failed = r.errors() + r.rejected() + r.timeouts();
+        return new Rung(r.offered(), r.throughput(), failed, r.seconds(), sustains(r.offered(), r.throughput(), failed, r.seconds()));
+    }
+
+    /** {@return every rung measured, in order} */
+    List<Rung> rungs() {
+        return List.copyOf(rungs);
+    }
+
+    /** {@return the highest rate sustained; 0 if none was} */
+    double sustained() {
+        return sustained(rungs);
+    }
+
+    /** {@return the lowest rate not sustained; 0 if every rate tried was} */
+    double failedAt() {
+        return failedAt(rungs);
+    }
+
+    static double sustained(List<Rung> rungs) {
+        return rungs.stream().filter(Rung::sustained).mapToDouble(Rung::offered).max().orElse(0);
+    }
+
+    static double failedAt(List<Rung> rungs) {
+        return rungs.stream().filter(r -> !r.sustained()).mapToDouble(Rung::offered).min().orElse(0);
+    }
+
+    /** {@return the outcome in words, e.g. "sustained 11,314 req/s; not 16,000"} */
+    String summary() {
+        return summary(rungs);
+    }
+
+    /** {@return what a ladder's rungs found, in words} */
+    static String summary(List<Rung> rungs) {
+        double s = sustained(rungs);
+        double f = failedAt(rungs);
+        if (rungs.isEmpty()) {
+            return "no rate tried: the closed loop answered fewer than " + (long) LEAST_THROUGHPUT + " requests/s";
+        }
+        if (s == 0) {
+            return String.format(Locale.ROOT, "saturated at every rate tried: not even %,.0f req/s", f);
+        }
+        return f == 0 ? String.format(Locale.ROOT, "sustained %,.0f req/s, the highest rate tried", s)
+                : String.format(Locale.ROOT, "sustained %,.0f req/s; not %,.0f", s, f);
+    }
+}

@@ -104,8 +104,9 @@ final class ConsoleTable {
         clearProgress();
         figures(String.format(Locale.ROOT, "  at %,.0f/s", r.offered()), r);
         if (!sustained) {
-            out.printf(Locale.ROOT, indent + "not sustained: %,.0f good answers/s of %,.0f offered (%.0f%%), %,d failed (503, timeout, error)%n",
-                    "", r.throughput(), r.offered(), 100 * r.throughput() / r.offered(), r.errors() + r.rejected() + r.timeouts());
+            long asked = r.due() >= 0 ? r.due() : Math.round(r.offered() * r.seconds());
+            out.printf(Locale.ROOT, indent + "not sustained: %,d good answers of %,d requests due in the window (%.0f%%), %,d failed (503, timeout, error)%n",
+                    "", r.requests(), asked, asked == 0 ? 0 : 100.0 * r.requests() / asked, r.errors() + r.rejected() + r.timeouts());
         }
         notes(r);
         out.flush();

@@ -150,7 +150,11 @@ final class PointDriver {
                 long ladderNanos = 0;
                 if (ladder && repeat == 0 && connections == options.saturationAt()) {
                     long ladderStart = System.nanoTime();
-                    ladder(s, load, i, connections, end.figure("throughput"), backend);
+                    // Where the closed loop collapsed here (every client waiting past its timeout),
+                    // the open loop still has a rate the server sustains: start from its best point.
+                    double best = results.stream().filter(r -> r.scenario().equals(s.scenario()) && r.contender().equals(s.contender()))
+                            .mapToDouble(PointResult::throughput).max().orElse(0);
+                    ladder(s, load, i, connections, best, backend);
                     ladderNanos = System.nanoTime() - ladderStart; // the ladder's time is its own row of timing.csv
                 }
                 load.send("next");
@@ -170,6 +174,7 @@ final class PointDriver {
      */
     private void ladder(Subject s, ChildJvm load, int index, int connections, double closedThroughput, Supplier<long[]> backend)
             throws Exception {
+        // closedThroughput: the most the closed loop answered at this point or a smaller one
         long ladderStart = System.nanoTime();
         double settle = 0;
         double windows = 0;
@@ -180,12 +185,13 @@ final class PointDriver {
             table.progress(String.format(Locale.ROOT, "  ... %s, %s, %,d connections, open loop at %,.0f req/s (%s elapsed)",
                     s.scenario(), s.contender(), connections, rate, progress.elapsed()));
             load.send(String.format(Locale.ROOT, "rate %.3f %d", rate, rungWindow(options).toMillis()));
-            load.awaitLoadLine(index, LoadLine.WARM);
+            // The generator has waited for the requests sent at the old rate (or in the closed
+            // loop) to finish, and starts every connection's schedule afresh: a backlog of the old
+            // rate is neither answered nor sent in the new window. Then the new rate settles.
+            LoadLine warm = load.awaitLoadLine(index, LoadLine.WARM);
             long settleStart = System.nanoTime();
-            // The requests sent at the old rate finish, and those due late at it are not counted
-            // against the new one: the generator starts every connection's schedule afresh.
             Thread.sleep(rungSettle(options));
-            settle += (System.nanoTime() - settleStart) / 1e9;
+            settle += (System.nanoTime() - settleStart) / 1e9 + warm.figureOr("drainSeconds", 0);
             long readStart = System.nanoTime();
             Reading before = read(s, () -> ProcStats.read(load.pid()).cpuTicks(), backend, true);
             readings += (System.nanoTime() - readStart) / 1e9;
@@ -197,9 +203,10 @@ final class PointDriver {
             Reading after = read(s, () -> ProcStats.read(load.pid()).cpuTicks(), backend, false);
             readings += (System.nanoTime() - readStart) / 1e9;
             sampler.stop();
-            PointResult r = point(s, connections, 0, end, before, after, sampler).offered(search.next()).build();
+            PointResult r = point(s, connections, 0, end, before, after, sampler).offered(search.next())
+                    .due((long) end.figureOr("due", -1)).build();
             rungs.add(r);
-            var rung = search.record(r.throughput(), r.errors() + r.rejected() + r.timeouts(), r.seconds());
+            var rung = search.record(r.throughput(), r.due(), r.errors() + r.rejected() + r.timeouts(), r.seconds());
             table.rung(r, rung.sustained());
         }
         table.saturation(s.contender(), search.summary());

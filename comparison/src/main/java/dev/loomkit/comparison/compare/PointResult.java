@@ -45,6 +45,7 @@ final class PointResult {
     private final long connectionsRejected;
     private final long stillConnecting;
     private final double offered;
+    private final long due;
 
     private PointResult(Builder b) {
         this.scenario = b.scenario;
@@ -79,6 +80,7 @@ final class PointResult {
         this.connectionsRejected = b.connectionsRejected;
         this.stillConnecting = b.stillConnecting;
         this.offered = b.offered;
+        this.due = b.due;
     }
 
     /**
@@ -280,6 +282,11 @@ final class PointResult {
         return offered;
     }
 
+    /** {@return in the open loop, the requests that fell due in the window; -1 in closed loop, or if not counted} */
+    long due() {
+        return due;
+    }
+
     /** {@return the share of requests that got no good answer (503, timeout, error), in percent} */
     double failedPercent() {
         long failed = errors + rejected + timeouts;
@@ -290,15 +297,15 @@ final class PointResult {
     static final String CSV_HEADER = "scenario,contender,connections,repeat,seconds,requests,throughput,p50_ms,p90_ms,p99_ms,"
             + "p999_ms,max_ms,errors,rejected_503,timeouts,connect_errors,peak_rss_mb,threads,cpu_seconds,voluntary_cs,involuntary_cs,"
             + "abandoned,subtasks_completed,subtasks_cancelled,baseline_rss_mb,load_cpu_seconds,backend_cpu_seconds,backend_answers,"
-            + "server_503_admission,server_503_connection,still_connecting,offered_rps";
+            + "server_503_admission,server_503_connection,still_connecting,offered_rps,due_requests";
 
     String csv() {
-        return String.format(Locale.ROOT, "%s,%s,%d,%d,%.3f,%d,%.1f,%s,%s,%s,%s,%s,%d,%d,%d,%d,%.1f,%d,%.2f,%d,%d,%d,%d,%d,%.1f,%.2f,%.2f,%d,%d,%d,%d,%.1f",
+        return String.format(Locale.ROOT, "%s,%s,%d,%d,%.3f,%d,%.1f,%s,%s,%s,%s,%s,%d,%d,%d,%d,%.1f,%d,%.2f,%d,%d,%d,%d,%d,%.1f,%.2f,%.2f,%d,%d,%d,%d,%.1f,%d",
                 scenario, contender, connections, repeat, seconds, requests, throughput, num(p50, ""), num(p90, ""), num(p99, ""),
                 num(p999, ""), num(max, ""), errors,
                 rejected, timeouts, connectErrors, peakRssMb, threads, cpuSeconds, voluntarySwitches, involuntarySwitches,
                 abandoned, subtasksCompleted, subtasksCancelled, baselineRssMb, loadCpuSeconds, backendCpuSeconds, backendAnswers,
-                admissionRefused, connectionsRejected, stillConnecting, offered);
+                admissionRefused, connectionsRejected, stillConnecting, offered, due);
     }
 
     /** Writes JSON with nulls kept: an unknown latency is null, not absent. */
@@ -340,6 +347,7 @@ final class PointResult {
         m.put("server_503_connection", connectionsRejected);
         m.put("still_connecting", stillConnecting);
         m.put("offered_rps", offered);
+        m.put("due_requests", due);
         return m;
     }
 
@@ -395,6 +403,7 @@ final class PointResult {
         private long connectionsRejected = -1;
         private long stillConnecting = -1;
         private double offered;
+        private long due = -1;
 
         private Builder(String scenario, String contender, int connections, int repeat) {
             this.scenario = java.util.Objects.requireNonNull(scenario, "scenario");
@@ -562,6 +571,12 @@ final class PointResult {
         /** @param v the open loop's rate offered, requests/s in total; 0 (the default) in closed loop @return this builder */
         Builder offered(double v) {
             offered = v;
+            return this;
+        }
+
+        /** @param v in the open loop, the requests that fell due in the window; -1 (the default) if not counted @return this builder */
+        Builder due(long v) {
+            due = v;
             return this;
         }
 

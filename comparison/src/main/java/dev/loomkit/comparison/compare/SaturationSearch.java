@@ -9,15 +9,18 @@ import java.util.Locale;
  * a ladder of rates stepped up until one is not sustained.
  *
  * <p>A rate is <em>sustained</em> if the window's good answers (2xx) reach {@value #GOODPUT_SHARE}
- * of what was offered, and no more than {@value #FAILED_SHARE} of the offered requests failed (a
- * 503, a timeout or an error). In the open loop a request's latency counts from when it was due, so
+ * of the requests that fell due in it, and no more than {@value #FAILED_SHARE} of them failed (a
+ * 503, a timeout or an error). The generator counts the requests due from each connection's
+ * schedule: at a low rate most connections have one request in a window or none, and the rate
+ * times the window's length would be off by more than the 5% allowed. In the open loop a request's latency counts from when it was due, so
  * a server that falls behind shows it as latency that grows through the window, and as answers
  * short of the rate.
  *
  * <p>The rungs lie on one grid for every contender, {@code 1000 * 2^k} requests/s (k any whole
  * number, so 250, 500, 1,000, 2,000 ...), so that contenders can be compared at the same rate. The
- * first is the highest grid rate at or below a quarter of what the closed loop measured at the same
- * connections; each sustained rung doubles; after the first that is not, the rate halfway between
+ * first is the highest grid rate at or below a quarter of the most the closed loop answered at
+ * these connections or fewer (where a server's closed loop collapsed at these, every client
+ * waiting past its timeout, the open loop may still find a rate it sustains); each sustained rung doubles; after the first that is not, the rate halfway between
  * (geometrically: {@code sqrt 2} below it) is tried, so the saturation is known within a factor of
  * {@code sqrt 2}. If the first rung is not sustained, the search ends there: the server is saturated
  * below anything tried (a pool with a thread per connection and more clients than threads leaves
@@ -26,7 +29,7 @@ import java.util.Locale;
  * <pre>{@code
  * var search = new SaturationSearch(closedLoopThroughput);
  * for (double rate; (rate = search.next()) > 0; ) {
- *     search.record(measure(rate));     // good answers/s, failed requests, window seconds
+ *     search.record(measure(rate));     // good answers/s, requests due, failed requests, window seconds
  * }
  * search.sustained();                   // the highest sustained rate, 0 if none
  * }</pre>
@@ -43,8 +46,11 @@ final class SaturationSearch {
     /** The closed-loop throughput below which there is nothing to step up from. */
     static final double LEAST_THROUGHPUT = 4;
 
-    /** One measured rung: the rate offered, what came back, and whether that is sustaining it. */
-    record Rung(double offered, double goodput, long failed, double seconds, boolean sustained) {
+    /**
+     * One measured rung: the rate offered, the requests that fell due in its window (-1 if not
+     * counted), what came back, and whether that is sustaining it.
+     */
+    record Rung(double offered, long due, double goodput, long failed, double seconds, boolean sustained) {
     }
 
     private final List<Rung> rungs = new ArrayList<>();
@@ -52,8 +58,8 @@ final class SaturationSearch {
     private double next;
 
     /**
-     * @param closedLoopThroughput good answers per second the closed loop measured at the same
-     *                             connections; the ladder starts at about a quarter of it
+     * @param closedLoopThroughput good answers per second the closed loop measured at these
+     *                             connections or fewer, the most; the ladder starts at about a quarter of it
      */
     SaturationSearch(double closedLoopThroughput) {
         next = closedLoopThroughput >= LEAST_THROUGHPUT ? gridAtOrBelow(closedLoopThroughput / 4) : 0;
@@ -77,16 +83,18 @@ final class SaturationSearch {
      * Records what the rate {@link #next()} gave, and chooses the next.
      *
      * @param goodput good answers per second in the window
+     * @param due     requests that fell due in the window, or -1 if not counted (then the rate
+     *                times the window's length)
      * @param failed  requests that failed in the window: 503s, timeouts, errors
      * @param seconds the window's length
      * @throws IllegalStateException if the search is over
      */
-    Rung record(double goodput, long failed, double seconds) {
+    Rung record(double goodput, long due, long failed, double seconds) {
         if (next == 0) {
             throw new IllegalStateException("the search is over: nothing more to record");
         }
         double offered = next;
-        var rung = new Rung(offered, goodput, failed, seconds, sustains(offered, goodput, failed, seconds));
+        var rung = new Rung(offered, due, goodput, failed, seconds, sustains(offered, due, goodput, failed, seconds));
         rungs.add(rung);
         double lowestFailed = failedAt();
         if (rungs.size() >= MAX_RUNGS) {
@@ -102,15 +110,21 @@ final class SaturationSearch {
         return rung;
     }
 
-    /** {@return whether a window at {@code offered} requests/s sustained it: good answers and failures within bounds} */
-    static boolean sustains(double offered, double goodput, long failed, double seconds) {
-        return goodput >= GOODPUT_SHARE * offered && failed <= FAILED_SHARE * offered * seconds;
+    /**
+     * {@return whether a window at {@code offered} requests/s sustained it: good answers and
+     * failures within bounds of the requests that fell due in it ({@code due}; or, not counted, the
+     * rate times the window)}
+     */
+    static boolean sustains(double offered, long due, double goodput, long failed, double seconds) {
+        double asked = due >= 0 ? due : offered * seconds;
+        return goodput * seconds >= GOODPUT_SHARE * asked && failed <= FAILED_SHARE * asked;
     }
 
     /** {@return a ladder's step as the harness recorded it} */
     static Rung rung(PointResult r) {
         long failed = r.errors() + r.rejected() + r.timeouts();
-        return new Rung(r.offered(), r.throughput(), failed, r.seconds(), sustains(r.offered(), r.throughput(), failed, r.seconds()));
+        return new Rung(r.offered(), r.due(), r.throughput(), failed, r.seconds(),
+                sustains(r.offered(), r.due(), r.throughput(), failed, r.seconds()));
     }
 
     /** {@return every rung measured, in order} */
@@ -136,7 +150,7 @@ final class SaturationSearch {
         return rungs.stream().filter(r -> !r.sustained()).mapToDouble(Rung::offered).min().orElse(0);
     }
 
-    /** {@return the outcome in words, e.g. "sustained 11,314 req/s; not 16,000"} */
+    /** {@return the outcome in words, e.g. "sustained 11,314 req/s (11,229 answered good a second); not 16,000"} */
     String summary() {
         return summary(rungs);
     }
@@ -151,7 +165,9 @@ final class SaturationSearch {
         if (s == 0) {
             return String.format(Locale.ROOT, "saturated at every rate tried: not even %,.0f req/s", f);
         }
-        return f == 0 ? String.format(Locale.ROOT, "sustained %,.0f req/s, the highest rate tried", s)
-                : String.format(Locale.ROOT, "sustained %,.0f req/s; not %,.0f", s, f);
+        // What came back at the rate sustained, beside it: a step may pass with up to 5% short.
+        double answered = rungs.stream().filter(r -> r.sustained() && r.offered() == s).mapToDouble(Rung::goodput).findFirst().orElse(0);
+        return f == 0 ? String.format(Locale.ROOT, "sustained %,.0f req/s (%,.0f answered good a second), the highest rate tried", s, answered)
+                : String.format(Locale.ROOT, "sustained %,.0f req/s (%,.0f answered good a second); not %,.0f", s, answered, f);
     }
 }

@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.nio.file.Files;
@@ -72,6 +74,16 @@ public final class LoadGenerator {
      */
     private volatile long intervalNanos;
     private volatile int paceGeneration;
+    /** Requests sent and not yet answered, timed out or failed: a change of pace waits for them (see {@link #pace}). */
+    private final AtomicInteger inFlight = new AtomicInteger();
+    /** {@link #intervalNanos} while a change of pace waits for the old pace's requests: nothing is sent. */
+    private static final long PAUSED = -1;
+    /**
+     * Each connection's first due time at the current pace (its schedule is that plus whole
+     * intervals), or {@link Long#MIN_VALUE} before it has one: from these a window knows exactly how
+     * many requests fell due in it. Written by the connections, read by the main thread.
+     */
+    private volatile AtomicLongArray phases = new AtomicLongArray(0);
     private final Recorder recorder = new Recorder(MAX_LATENCY_MICROS, 3);
     private final LongAdder errors = new LongAdder();
     private final LongAdder rejected = new LongAdder();
@@ -109,10 +121,16 @@ public final class LoadGenerator {
         long pointStart = System.nanoTime();
         var started = new CountDownLatch(connections);
         List<Thread> threads = new ArrayList<>(connections);
-        pace(plan.rate(), connections);
+        var phaseArray = new AtomicLongArray(connections);
+        for (int c = 0; c < connections; c++) {
+            phaseArray.set(c, Long.MIN_VALUE);
+        }
+        phases = phaseArray;
+        pace(plan.rate(), connections, threads);
         for (int c = 0; c < connections; c++) {
             InetAddress source = sourceAddress(c);
-            threads.add(Thread.ofVirtual().name("conn-" + c).start(() -> connectionLoop(source, started)));
+            int connection = c;
+            threads.add(Thread.ofVirtual().name("conn-" + c).start(() -> connectionLoop(connection, source, started)));
         }
         // Every connection's first attempt counts, connected or not; but an attempt can be slow
         // (a full listen backlog, or loopback ports scarce after a point that churned through
@@ -164,8 +182,21 @@ public final class LoadGenerator {
                 throw new IllegalStateException("expected 'next' or 'rate R MS' from the harness (R in (0, " + (long) MAX_RATE
                         + "], MS at least 1), got '" + command + "'");
             }
-            pace(rate, connections);
-            out.println(new LoadLine(index, connections, LoadLine.WARM, java.util.Map.of("rate", rate)).json());
+            // What the server still holds from the old pace (a closed loop's queue, a rate it could
+            // not keep up with) would be answered in the new window, and requests of the new pace
+            // queued behind it would be answered late: so nothing is sent until the old pace's
+            // requests have finished, for as long as a request may take.
+            pace(PAUSED, connections, threads);
+            long drainStart = System.nanoTime();
+            long drainUntil = drainStart + plan.timeout().toNanos() + TimeUnit.SECONDS.toNanos(1);
+            while (inFlight.get() > 0 && System.nanoTime() - drainUntil < 0) {
+                Thread.sleep(10);
+            }
+            double drainSeconds = (System.nanoTime() - drainStart) / 1e9;
+            int stillInFlight = inFlight.get();
+            pace(rate, connections, threads);
+            out.println(new LoadLine(index, connections, LoadLine.WARM, java.util.Map.of("rate", rate,
+                    "drainSeconds", drainSeconds, "stillInFlight", (double) stillInFlight)).json());
             out.flush();
             awaitControl("go");
             window(index, connections, started, Duration.ofMillis(windowMs), hlogFile(index, connections, rate));
@@ -190,10 +221,17 @@ public final class LoadGenerator {
         lastTeardownNanos = System.nanoTime() - teardownStart;
     }
 
-    /** Paces every connection at {@code rate} requests/s in total; 0 for closed loop. */
-    private void pace(double rate, int connections) {
-        intervalNanos = rate > 0 ? Math.max(1, (long) (1e9 * connections / rate)) : 0;
+    /**
+     * Paces every connection at {@code rate} requests/s in total; 0 for closed loop. A connection
+     * waiting for its next request's time is woken to start the new schedule at once: at a low
+     * rate it may wait seconds, longer than a window.
+     */
+    private void pace(double rate, int connections, List<Thread> threads) {
+        intervalNanos = rate == PAUSED ? PAUSED : rate > 0 ? Math.max(1, (long) (1e9 * connections / rate)) : 0;
         paceGeneration++; // the main thread's only
+        for (Thread t : threads) {
+            LockSupport.unpark(t);
+        }
     }
 
     /** {@return the point's .hlog (a rate ladder's step has its own, named by its rate), or null for none} */
@@ -233,7 +271,12 @@ public final class LoadGenerator {
         long answered = plan.idle() ? idleHeld.sum() : h.getTotalCount();
         var figures = new java.util.LinkedHashMap<String, Double>();
         figures.put("seconds", elapsed / 1e9);
-        figures.put("rate", intervalNanos == 0 ? 0 : 1e9 * connections / intervalNanos);
+        figures.put("rate", intervalNanos <= 0 ? 0 : 1e9 * connections / intervalNanos);
+        // In the open loop, the requests that fell due in the window, counted exactly from each
+        // connection's schedule: what the window's answers are measured against (a rate times the
+        // window's length is not a whole number of requests per connection: at a low rate, most
+        // connections have one request in a window or none).
+        figures.put("due", intervalNanos <= 0 ? -1.0 : (double) dueBetween(phases, intervalNanos, start, start + elapsed));
         figures.put("requests", (double) answered);
         figures.put("throughput", plan.idle() ? 0.0 : answered / (elapsed / 1e9));
         // No answer, no latency: -1 (read as absent), not the 0 an empty histogram would give.
@@ -256,6 +299,28 @@ public final class LoadGenerator {
             System.err.println("point " + index + " (" + connections + " connections): first I/O error: " + firstError);
             firstError = null;
         }
+    }
+
+    /**
+     * {@return how many requests fell due in {@code [from, to)}} Each connection's requests are due
+     * at its phase plus whole intervals; a connection without a phase (not yet connected at this
+     * pace) has none.
+     */
+    static long dueBetween(AtomicLongArray phases, long interval, long from, long to) {
+        long due = 0;
+        for (int c = 0; c < phases.length(); c++) {
+            long phase = phases.get(c);
+            if (phase != Long.MIN_VALUE) {
+                due += scheduled(phase, interval, to) - scheduled(phase, interval, from);
+            }
+        }
+        return due;
+    }
+
+    /** {@return how many of the times {@code phase + k * interval}, k >= 0, lie before {@code t}} */
+    private static long scheduled(long phase, long interval, long t) {
+        long since = t - phase;
+        return since <= 0 ? 0 : (since + interval - 1) / interval;
     }
 
     /** {@return a percentile of the window's latencies in ms, or -1 if nothing was answered} */
@@ -390,7 +455,7 @@ public final class LoadGenerator {
         }
     }
 
-    private void connectionLoop(InetAddress source, CountDownLatch started) {
+    private void connectionLoop(int connection, InetAddress source, CountDownLatch started) {
         Socket socket = null;
         ResponseReader in = null;
         OutputStream out = null;
@@ -435,12 +500,20 @@ public final class LoadGenerator {
                     generation = paceGeneration;
                     interval = intervalNanos;
                     due = System.nanoTime() + (interval > 0 ? (long) (java.util.concurrent.ThreadLocalRandom.current().nextDouble() * interval) : 0);
+                    phases.set(connection, interval > 0 ? due : Long.MIN_VALUE);
+                }
+                if (interval == PAUSED) {
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100)); // until the new pace unparks it
+                    continue;
                 }
                 long begin;
                 if (interval > 0) {
-                    long now = System.nanoTime();
-                    if (due - now > 0) {
-                        LockSupport.parkNanos(due - now);
+                    long wait = due - System.nanoTime();
+                    if (wait > 0) {
+                        // Woken on time, early by a new pace (see pace), or spuriously: look again
+                        // from the top, so that a request due at the old pace is not sent at the new.
+                        LockSupport.parkNanos(wait);
+                        continue;
                     }
                     begin = due; // latency from when the request was due
                     due += interval;
@@ -450,6 +523,11 @@ public final class LoadGenerator {
                 // An outcome counts if it is observed inside the measurement window, whenever the
                 // request was sent: a request sent during warm-up that times out in the window is
                 // a timeout of the window (dropping it would hide a server that has stopped answering).
+                // In flight from here until its answer, its timeout or its failure: a change of pace
+                // waits for the requests in flight to finish.
+                AtomicInteger flight = inFlight;
+                flight.incrementAndGet();
+                boolean landed = false;
                 try {
                     out.write(request);
                     out.flush();
@@ -464,6 +542,8 @@ public final class LoadGenerator {
                         continue;
                     }
                     int response = in.read();
+                    flight.decrementAndGet();
+                    landed = true;
                     int status = ResponseReader.status(response);
                     if (plan.idle() && status >= 200 && status < 400) {
                         // Answered once: now hold the connection open, idle, until the point ends.
@@ -499,7 +579,7 @@ public final class LoadGenerator {
                         // client waits before its next request. Sent again at once, a refused
                         // request costs the server a refusal per client per admission timeout
                         // and the generator's core its churn (ADR 0007).
-                        backOff(TimeUnit.SECONDS.toNanos(ResponseReader.retryAfter(response)));
+                        backOff(TimeUnit.SECONDS.toNanos(ResponseReader.retryAfter(response)), generation);
                     }
                 } catch (SocketTimeoutException e) {
                     if (measuring) {
@@ -516,6 +596,10 @@ public final class LoadGenerator {
                     }
                     close(socket);
                     socket = null;
+                } finally {
+                    if (!landed) {
+                        flight.decrementAndGet();
+                    }
                 }
             }
         } catch (InterruptedException e) {
@@ -538,10 +622,13 @@ public final class LoadGenerator {
         }
     }
 
-    /** Waits {@code nanos}, or until the run stops, whichever comes first. */
-    private void backOff(long nanos) {
+    /**
+     * Waits {@code nanos}, or until the run stops or the pace changes (a ladder's open loop does not
+     * honour Retry-After: its requests are due when they are due), whichever comes first.
+     */
+    private void backOff(long nanos, int generation) {
         long end = System.nanoTime() + nanos;
-        for (long left = nanos; left > 0 && !stopping; left = end - System.nanoTime()) {
+        for (long left = nanos; left > 0 && !stopping && generation == paceGeneration; left = end - System.nanoTime()) {
             LockSupport.parkNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
         }
     }

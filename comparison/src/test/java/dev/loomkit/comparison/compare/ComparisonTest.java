@@ -150,7 +150,11 @@ class ComparisonTest {
         // connections of 50 ms cannot follow (1,000/s), at most six steps; each rate on the grid.
         assertTrue(virtual.size() >= 3 && virtual.size() <= SaturationSearch.MAX_RUNGS, String.join("\n", rungs));
         for (String r : virtual) {
-            double offered = Double.parseDouble(r.substring(r.lastIndexOf(',') + 1));
+            String[] f = r.split(",", -1);
+            double offered = Double.parseDouble(f[List.of(PointResult.CSV_HEADER.split(",")).indexOf("offered_rps")]);
+            long due = Long.parseLong(f[List.of(PointResult.CSV_HEADER.split(",")).indexOf("due_requests")]);
+            // The requests due in a window are counted, and are about the rate times the window.
+            assertTrue(Math.abs(due - offered * Double.parseDouble(f[4])) <= 40, "due requests, about the rate times the window: " + r);
             double k = Math.log(offered / 1000) / Math.log(2);
             assertTrue(Math.abs(k * 2 - Math.rint(k * 2)) < 1e-3, "a rate on the grid (1000 * 2^(k/2)), to the CSV's tenth: " + r);
             // Each step's figures are its own window's: its log holds the same answers.
@@ -190,7 +194,7 @@ class ComparisonTest {
                     .requests(Long.parseLong(f[header.indexOf("requests")])).throughput(Double.parseDouble(f[header.indexOf("throughput")]))
                     .errors(Long.parseLong(f[header.indexOf("errors")])).rejected(Long.parseLong(f[header.indexOf("rejected_503")]))
                     .timeouts(Long.parseLong(f[header.indexOf("timeouts")])).offered(Double.parseDouble(f[header.indexOf("offered_rps")]))
-                    .build();
+                    .due(Long.parseLong(f[header.indexOf("due_requests")])).build();
         }).toList();
     }
 

@@ -19,7 +19,7 @@ class SaturationSearchTest {
         for (double rate; (rate = search.next()) > 0; ) {
             tried.add(rate);
             double good = goodput.applyAsDouble(rate);
-            search.record(good, Math.round((rate - good) * 2), 2);
+            search.record(good, Math.round(rate * 2), Math.round((rate - good) * 2), 2);
         }
         return tried;
     }
@@ -48,7 +48,7 @@ class SaturationSearchTest {
         assertEquals(List.of(2_000.0, 4_000.0, 8_000.0, 16_000.0, 16_000 / Math.sqrt(2)), tried);
         assertEquals(16_000 / Math.sqrt(2), search.sustained(), 1e-9, "11,314 is within 12,500");
         assertEquals(16_000, search.failedAt());
-        assertEquals("sustained 11,314 req/s; not 16,000", search.summary());
+        assertEquals("sustained 11,314 req/s (11,314 answered good a second); not 16,000", search.summary());
     }
 
     @Test
@@ -72,9 +72,13 @@ class SaturationSearchTest {
 
     @Test
     void testFailuresCountAgainstARateEvenWhenEnoughIsAnswered() {
-        assertTrue(SaturationSearch.sustains(1_000, 990, 20, 2), "1% of 2,000 offered may fail");
-        assertFalse(SaturationSearch.sustains(1_000, 990, 21, 2));
-        assertFalse(SaturationSearch.sustains(1_000, 949, 0, 2), "95% must come back good");
+        assertTrue(SaturationSearch.sustains(1_000, 2_000, 990, 20, 2), "1% of 2,000 due may fail");
+        assertFalse(SaturationSearch.sustains(1_000, 2_000, 990, 21, 2));
+        assertFalse(SaturationSearch.sustains(1_000, 2_000, 949, 0, 2), "95% must come back good");
+        // What fell due is the bar, not the rate times the window: 1,000 connections at 63/s have
+        // one request each every 16 s, and a 2 s window held 112 of them, not 126.
+        assertTrue(SaturationSearch.sustains(63, 112, 56, 0, 2));
+        assertFalse(SaturationSearch.sustains(63, -1, 56, 0, 2), "not counted: the rate times the window");
     }
 
     @Test
@@ -85,7 +89,7 @@ class SaturationSearchTest {
         assertEquals(250 * Math.pow(2, SaturationSearch.MAX_RUNGS - 1), search.sustained());
         assertEquals(0, search.failedAt());
         assertTrue(search.summary().contains("the highest rate tried"), search.summary());
-        assertThrows(IllegalStateException.class, () -> search.record(1, 0, 1));
+        assertThrows(IllegalStateException.class, () -> search.record(1, 1, 0, 1));
     }
 
     @Test

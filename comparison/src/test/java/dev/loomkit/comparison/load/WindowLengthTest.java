@@ -21,4 +21,15 @@ class WindowLengthTest {
         assertEquals(0, LoadGenerator.extension(0, 3 * SECOND, 6 * SECOND), "nothing answered: no rate to go by");
         assertEquals(0, LoadGenerator.extension(100, 3 * SECOND, 6 * SECOND), "27 s more than allowed: p99.9 is left unknown");
     }
+
+    @Test
+    void testTheRequestsDueInAWindowAreCountedFromEachConnectionsSchedule() {
+        // Three connections paced at one request a second: due at 0, 1, 2 s...; at 0.5, 1.5...;
+        // and one without a schedule yet (still connecting), which has none.
+        var phases = new java.util.concurrent.atomic.AtomicLongArray(new long[] {0, SECOND / 2, Long.MIN_VALUE});
+        assertEquals(4, LoadGenerator.dueBetween(phases, SECOND, 0, 2 * SECOND), "0 and 1; 0.5 and 1.5");
+        assertEquals(2, LoadGenerator.dueBetween(phases, SECOND, SECOND / 10, SECOND + SECOND / 10), "1; 0.5");
+        assertEquals(0, LoadGenerator.dueBetween(phases, SECOND, -3 * SECOND, 0), "nothing is due before its schedule starts");
+        assertEquals(1, LoadGenerator.dueBetween(phases, SECOND, SECOND / 2, SECOND), "from is in, to is out");
+    }
 }

@@ -112,11 +112,16 @@ final class ConsoleTable {
         out.flush();
     }
 
+    /** A line of its own under the rows, for what happened between them. */
+    void note(String text) {
+        clearProgress();
+        out.printf(Locale.ROOT, indent + "%s%n", "", text);
+        out.flush();
+    }
+
     /** After a ladder: what it found. */
     void saturation(String contender, String summary) {
-        clearProgress();
-        out.printf(Locale.ROOT, indent + "%s, open loop: %s%n", "", contender, summary);
-        out.flush();
+        note(contender + ", open loop: " + summary);
     }
 
     private void figures(String name, PointResult r) {

@@ -135,18 +135,10 @@ final class PointDriver {
                     table.progress(String.format(Locale.ROOT, "  ... %s, %s, %,d connections: warm-up held %.1f s more for the server's JIT",
                             s.scenario(), s.contender(), connections, heldMore));
                 }
-                long readStart = System.nanoTime();
-                Reading before = read(s, () -> ProcStats.read(load.pid()).cpuTicks(), backend, true);
-                long readBefore = System.nanoTime() - readStart;
-                var sampler = new RssSampler(s.pid());
-                load.send("go");
-                LoadLine end = load.awaitLoadLine(i, LoadLine.END);
-                readStart = System.nanoTime();
-                Reading after = read(s, () -> ProcStats.read(load.pid()).cpuTicks(), backend, false);
-                long readAfter = System.nanoTime() - readStart;
-                sampler.stop();
+                Window w = window(s, load, i, backend);
+                LoadLine end = w.end();
                 int repeat = i % options.repeats();
-                add(point(s, connections, repeat, end, before, after, sampler));
+                add(w.point(s, connections, repeat));
                 long ladderNanos = 0;
                 if (ladder && repeat == 0 && connections == options.saturationAt()) {
                     long ladderStart = System.nanoTime();
@@ -160,7 +152,7 @@ final class PointDriver {
                 load.send("next");
                 timing.point(s.scenario(), s.contender(), connections, i % options.repeats(), warm.figureOr("connectSeconds", -1),
                         Math.min(held.toMillis(), shortest) / 1000.0, heldMore, end.figure("seconds"),
-                        (readBefore + readAfter) / 1e9, warm.figureOr("teardownSeconds", -1),
+                        w.readingSeconds(), warm.figureOr("teardownSeconds", -1),
                         (System.nanoTime() - pointStart - ladderNanos) / 1e9);
             }
             load.waitFor(Duration.ofSeconds(60));
@@ -179,7 +171,7 @@ final class PointDriver {
         double settle = 0;
         double windows = 0;
         double readings = 0;
-        var search = new SaturationSearch(closedThroughput);
+        var search = new SaturationSearch(closedThroughput, rungWindow(options).toMillis() / 1000.0);
         table.ladderHeader(connections);
         for (double rate; (rate = search.next()) > 0; ) {
             table.progress(String.format(Locale.ROOT, "  ... %s, %s, %,d connections, open loop at %,.0f req/s (%s elapsed)",
@@ -189,22 +181,18 @@ final class PointDriver {
             // loop) to finish, and starts every connection's schedule afresh: a backlog of the old
             // rate is neither answered nor sent in the new window. Then the new rate settles.
             LoadLine warm = load.awaitLoadLine(index, LoadLine.WARM);
+            if (warm.figureOr("stillInFlight", 0) > 0) {
+                // The drain gave up after a timeout and a second: what is left may end in this window.
+                table.note(String.format(Locale.ROOT, "%,.0f requests of the step before were still in flight after %.1f s: "
+                        + "the next window may count their endings", warm.figure("stillInFlight"), warm.figureOr("drainSeconds", 0)));
+            }
             long settleStart = System.nanoTime();
             Thread.sleep(rungSettle(options));
             settle += (System.nanoTime() - settleStart) / 1e9 + warm.figureOr("drainSeconds", 0);
-            long readStart = System.nanoTime();
-            Reading before = read(s, () -> ProcStats.read(load.pid()).cpuTicks(), backend, true);
-            readings += (System.nanoTime() - readStart) / 1e9;
-            var sampler = new RssSampler(s.pid());
-            load.send("go");
-            LoadLine end = load.awaitLoadLine(index, LoadLine.END);
-            windows += end.figure("seconds");
-            readStart = System.nanoTime();
-            Reading after = read(s, () -> ProcStats.read(load.pid()).cpuTicks(), backend, false);
-            readings += (System.nanoTime() - readStart) / 1e9;
-            sampler.stop();
-            PointResult r = point(s, connections, 0, end, before, after, sampler).offered(search.next())
-                    .due((long) end.figureOr("due", -1)).build();
+            Window w = window(s, load, index, backend);
+            windows += w.end().figure("seconds");
+            readings += w.readingSeconds();
+            PointResult r = w.point(s, connections, 0).offered(search.next()).due((long) w.end().figureOr("due", -1)).build();
             rungs.add(r);
             var rung = search.record(r.throughput(), r.due(), r.errors() + r.rejected() + r.timeouts(), r.seconds());
             table.rung(r, rung.sustained());
@@ -213,14 +201,34 @@ final class PointDriver {
         timing.ladder(s.scenario(), s.contender(), connections, settle, windows, readings, (System.nanoTime() - ladderStart) / 1e9);
     }
 
-    /** {@return a point's figures from the generator's end line and the readings around its window} */
-    private PointResult.Builder point(Subject s, int connections, int repeat, LoadLine end, Reading before, Reading after,
-                                      RssSampler sampler) {
-        return builder(s, connections, repeat, end.figure("seconds"), (long) end.figure("requests"), end.figure("throughput"),
-                new double[] {latency(end, "p50"), latency(end, "p90"), latency(end, "p99"), latency(end, "p999"), latency(end, "max")},
-                new long[] {(long) end.figure("errors"), (long) end.figure("rejected"), (long) end.figure("timeouts"),
-                        (long) end.figure("connectErrors"), (long) end.figure("abandoned"), (long) end.figureOr("stillConnecting", -1)},
-                before, after, sampler);
+    /** One window of the built-in generator: its end line, the readings around it, and how long they took. */
+    private record Window(LoadLine end, Reading before, Reading after, RssSampler sampler, double readingSeconds) {
+        /** {@return a point's figures from the generator's end line and the readings around its window} */
+        PointResult.Builder point(Subject s, int connections, int repeat) {
+            return builder(s, connections, repeat, end.figure("seconds"), (long) end.figure("requests"), end.figure("throughput"),
+                    new double[] {latency(end, "p50"), latency(end, "p90"), latency(end, "p99"), latency(end, "p999"), latency(end, "max")},
+                    new long[] {(long) end.figure("errors"), (long) end.figure("rejected"), (long) end.figure("timeouts"),
+                            (long) end.figure("connectErrors"), (long) end.figure("abandoned"), (long) end.figureOr("stillConnecting", -1)},
+                    before, after, sampler);
+        }
+    }
+
+    /**
+     * Opens the generator's window (it waits, warmed up, for "go"), and reads the server, the
+     * generator and the backend before and after it, the peak RSS and threads between.
+     */
+    private Window window(Subject s, ChildJvm load, int index, Supplier<long[]> backend) throws Exception {
+        long readStart = System.nanoTime();
+        Reading before = read(s, () -> ProcStats.read(load.pid()).cpuTicks(), backend, true);
+        long reading = System.nanoTime() - readStart;
+        var sampler = new RssSampler(s.pid());
+        load.send("go");
+        LoadLine end = load.awaitLoadLine(index, LoadLine.END);
+        readStart = System.nanoTime();
+        Reading after = read(s, () -> ProcStats.read(load.pid()).cpuTicks(), backend, false);
+        reading += System.nanoTime() - readStart;
+        sampler.stop();
+        return new Window(end, before, after, sampler, reading / 1e9);
     }
 
     /** Drives each point with wrk: a warm-up run, then the measured one. */

@@ -1,5 +1,6 @@
 package dev.loomkit.comparison.compare;
 
+import dev.loomkit.comparison.load.LoadGenerator;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -111,18 +112,18 @@ final class SaturationReport {
      * ladders measured, then the one the most sustained, then the highest; 0 if none}
      */
     static double sameLoad(Map<String, List<PointResult>> ladders) {
-        Map<Long, int[]> counts = new LinkedHashMap<>(); // rounded rate -> {measured, sustained}
+        // By the rate's label (the .hlog's name): the same rate, whoever measured it.
+        Map<String, double[]> counts = new LinkedHashMap<>(); // label -> {measured, sustained, rate}
         for (List<PointResult> steps : ladders.values()) {
             for (PointResult r : steps) {
-                int[] c = counts.computeIfAbsent(Math.round(r.offered()), k -> new int[2]);
+                double[] c = counts.computeIfAbsent(LoadGenerator.rateLabel(r.offered()), k -> new double[] {0, 0, r.offered()});
                 c[0]++;
                 c[1] += SaturationSearch.rung(r).sustained() ? 1 : 0;
             }
         }
-        return counts.entrySet().stream()
-                .max(Comparator.comparingInt((Map.Entry<Long, int[]> e) -> e.getValue()[0])
-                        .thenComparingInt(e -> e.getValue()[1]).thenComparingLong(Map.Entry::getKey))
-                .map(Map.Entry::getKey).orElse(0L);
+        return counts.values().stream()
+                .max(Comparator.comparingDouble((double[] c) -> c[0]).thenComparingDouble(c -> c[1]).thenComparingDouble(c -> c[2]))
+                .map(c -> c[2]).orElse(0.0);
     }
 
     /** {@return the rungs by scenario, then contender, in the order they were measured} */

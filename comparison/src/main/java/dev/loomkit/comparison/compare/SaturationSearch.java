@@ -20,14 +20,15 @@ import java.util.Locale;
  * number, so 250, 500, 1,000, 2,000 ...), so that contenders can be compared at the same rate. The
  * first is the highest grid rate at or below a quarter of the most the closed loop answered at
  * these connections or fewer (where a server's closed loop collapsed at these, every client
- * waiting past its timeout, the open loop may still find a rate it sustains); each sustained rung doubles; after the first that is not, the rate halfway between
+ * waiting past its timeout, the open loop may still find a rate it sustains), doubled until a
+ * window holds {@value #LEAST_DUE} requests; each sustained rung doubles; after the first that is not, the rate halfway between
  * (geometrically: {@code sqrt 2} below it) is tried, so the saturation is known within a factor of
  * {@code sqrt 2}. If the first rung is not sustained, the search ends there: the server is saturated
  * below anything tried (a pool with a thread per connection and more clients than threads leaves
  * the clients beyond its size unanswered at any rate).
  *
  * <pre>{@code
- * var search = new SaturationSearch(closedLoopThroughput);
+ * var search = new SaturationSearch(closedLoopThroughput, 2.0);
  * for (double rate; (rate = search.next()) > 0; ) {
  *     search.record(measure(rate));     // good answers/s, requests due, failed requests, window seconds
  * }
@@ -41,10 +42,13 @@ final class SaturationSearch {
     static final double GOODPUT_SHARE = 0.95;
     /** The most of the offered requests that may fail (503, timeout, error) at a sustained rate. */
     static final double FAILED_SHARE = 0.01;
-    /** The most rungs one search measures: from a quarter of the closed loop's rate, up and back, with room for a surprise. */
-    static final int MAX_RUNGS = 6;
-    /** The closed-loop throughput below which there is nothing to step up from. */
-    static final double LEAST_THROUGHPUT = 4;
+    /**
+     * The most rungs one search measures: from a quarter of the closed loop's rate, doubling up to
+     * eight times it, and one more for the rate between the last sustained and the first not.
+     */
+    static final int MAX_RUNGS = 7;
+    /** The fewest requests due in a step's window for its verdict to mean something: the first step is at least this. */
+    static final long LEAST_DUE = 50;
 
     /**
      * One measured rung: the rate offered, the requests that fell due in its window (-1 if not
@@ -59,10 +63,20 @@ final class SaturationSearch {
 
     /**
      * @param closedLoopThroughput good answers per second the closed loop measured at these
-     *                             connections or fewer, the most; the ladder starts at about a quarter of it
+     *                             connections or fewer, the most; the ladder starts at about a
+     *                             quarter of it, or higher for {@link #LEAST_DUE} requests in a window
+     * @param windowSeconds        each step's window
      */
-    SaturationSearch(double closedLoopThroughput) {
-        next = closedLoopThroughput >= LEAST_THROUGHPUT ? gridAtOrBelow(closedLoopThroughput / 4) : 0;
+    SaturationSearch(double closedLoopThroughput, double windowSeconds) {
+        double start = 0;
+        if (closedLoopThroughput > 0 && windowSeconds > 0) {
+            start = gridAtOrBelow(closedLoopThroughput / 4);
+            while (start * windowSeconds < LEAST_DUE) {
+                start *= 2;
+            }
+        }
+        // Above what the closed loop answered, the first step would only say what it said: nothing.
+        next = start > 0 && start <= closedLoopThroughput ? start : 0;
     }
 
     /** {@return the highest grid rate ({@code 1000 * 2^k}) at or below {@code rate}} */
@@ -100,8 +114,9 @@ final class SaturationSearch {
         if (rungs.size() >= MAX_RUNGS) {
             next = 0;
         } else if (rung.sustained()) {
-            // Climbing: double. Bisecting (a higher rate failed already): the bracket is as narrow as it gets.
-            next = lowestFailed > 0 ? 0 : offered * 2;
+            // Climbing: double, keeping the last rung for the rate between. Bisecting (a higher
+            // rate failed already): the bracket is as narrow as it gets.
+            next = lowestFailed > 0 || rungs.size() >= MAX_RUNGS - 1 ? 0 : offered * 2;
         } else if (sustained() > 0 && Math.abs(sustained() * 2 - offered) < 1e-6 * offered) {
             next = offered / Math.sqrt(2); // between the last sustained rung and this one
         } else {
@@ -117,7 +132,8 @@ final class SaturationSearch {
      */
     static boolean sustains(double offered, long due, double goodput, long failed, double seconds) {
         double asked = due >= 0 ? due : offered * seconds;
-        return goodput * seconds >= GOODPUT_SHARE * asked && failed <= FAILED_SHARE * asked;
+        // Nothing due, nothing shown: a window without requests sustains nothing.
+        return asked > 0 && goodput * seconds >= GOODPUT_SHARE * asked && failed <= FAILED_SHARE * asked;
     }
 
     /** {@return a ladder's step as the harness recorded it} */
@@ -160,7 +176,7 @@ final class SaturationSearch {
         double s = sustained(rungs);
         double f = failedAt(rungs);
         if (rungs.isEmpty()) {
-            return "no rate tried: the closed loop answered fewer than " + (long) LEAST_THROUGHPUT + " requests/s";
+            return "no rate tried: the closed loop answered too few requests to step up from";
         }
         if (s == 0) {
             return String.format(Locale.ROOT, "saturated at every rate tried: not even %,.0f req/s", f);

@@ -79,8 +79,8 @@ public final class LoadCommand implements Callable<Integer> {
         if (points.isEmpty() || points.stream().anyMatch(p -> p < 1 || p > 60_000)) {
             throw new IllegalArgumentException("--points must be in [1, 60000], got " + points);
         }
-        if (rate < 0 || !Double.isFinite(rate)) {
-            throw new IllegalArgumentException("--rate needs a non-negative number, got " + rate);
+        if (rate < 0 || !Double.isFinite(rate) || rate > LoadGenerator.MAX_RATE) {
+            throw new IllegalArgumentException("--rate needs a number in [0, " + (long) LoadGenerator.MAX_RATE + "], got " + rate);
         }
         double abandonShare = 0;
         Duration abandonAfter = Duration.ZERO;

@@ -132,93 +132,102 @@ public final class LoadGenerator {
             int connection = c;
             threads.add(Thread.ofVirtual().name("conn-" + c).start(() -> connectionLoop(connection, source, started)));
         }
-        // Every connection's first attempt counts, connected or not; but an attempt can be slow
-        // (a full listen backlog, or loopback ports scarce after a point that churned through
-        // connections: bind then searches a crowded port range). Bounded: the point goes on with
-        // the connections it has, and the ones still trying join it as they connect (at most 256
-        // attempts at a time, see connecting: the rest wait their turn here). As long as a
-        // request may take, and two seconds more: a server that has not taken its connections by
-        // then is one whose clients wait to connect, and that is what the window should see (it
-        // was 30 s, and a default run spent 159 s of its 12½ minutes here, mostly on the
-        // thread-per-connection pools at 5,000 and 10,000 connections). How many had not made
-        // their first attempt is in the generator's log (load-*.log in the report).
-        long budget = plan.timeout().toMillis() + 2_000;
-        if (!started.await(budget, TimeUnit.MILLISECONDS)) {
-            System.err.printf(Locale.ROOT, "point %d: %d of %d connections had not made their first attempt after %d ms; going on%n",
-                    index, started.getCount(), connections, budget);
-        }
-        long connected = System.nanoTime();
-        sleep(plan.warmup());
-        // The harness samples the server before the window opens; its sampling can be slow (an
-        // overloaded server answers its /metrics late), so the window waits for it rather than
-        // leaving part of the window outside its samples. The warm-up load goes on meanwhile.
-        // Where the time goes, for the harness's timing.csv: making the connections, and ending the
-        // previous point's (the run's length is mostly what is not a window).
-        var warm = new java.util.LinkedHashMap<String, Double>();
-        warm.put("connectSeconds", (connected - pointStart) / 1e9);
-        warm.put("teardownSeconds", lastTeardownNanos / 1e9);
-        out.println(new LoadLine(index, connections, LoadLine.WARM, warm).json());
-        out.flush();
-        awaitControl("go");
-        window(index, connections, started, plan.duration(), hlogFile(index, connections, 0));
-        // After the window, the harness may step the same connections through open-loop rates
-        // (a rate ladder, up to saturation): "rate R MS" paces them at R requests/s in total and
-        // opens a window of MS once it says "go"; "next" ends the point.
-        for (String command = awaitControl(); !command.equals("next"); command = awaitControl()) {
-            double rate;
-            long windowMs;
-            try {
-                String[] words = command.split(" ");
-                if (words.length != 3 || !words[0].equals("rate")) {
-                    throw new IllegalArgumentException();
-                }
-                rate = Double.parseDouble(words[1]);
-                windowMs = Long.parseLong(words[2]);
-            } catch (IllegalArgumentException e) {
-                rate = -1;
-                windowMs = -1;
+        try {
+            // Every connection's first attempt counts, connected or not; but an attempt can be slow
+            // (a full listen backlog, or loopback ports scarce after a point that churned through
+            // connections: bind then searches a crowded port range). Bounded: the point goes on with
+            // the connections it has, and the ones still trying join it as they connect (at most 256
+            // attempts at a time, see connecting: the rest wait their turn here). As long as a
+            // request may take, and two seconds more: a server that has not taken its connections by
+            // then is one whose clients wait to connect, and that is what the window should see (it
+            // was 30 s, and a default run spent 159 s of its 12½ minutes here, mostly on the
+            // thread-per-connection pools at 5,000 and 10,000 connections). How many had not made
+            // their first attempt is in the generator's log (load-*.log in the report).
+            long budget = plan.timeout().toMillis() + 2_000;
+            if (!started.await(budget, TimeUnit.MILLISECONDS)) {
+                System.err.printf(Locale.ROOT, "point %d: %d of %d connections had not made their first attempt after %d ms; going on%n",
+                        index, started.getCount(), connections, budget);
             }
-            if (!(rate > 0 && rate <= MAX_RATE) || windowMs < 1) {
-                throw new IllegalStateException("expected 'next' or 'rate R MS' from the harness (R in (0, " + (long) MAX_RATE
-                        + "], MS at least 1), got '" + command + "'");
-            }
-            // What the server still holds from the old pace (a closed loop's queue, a rate it could
-            // not keep up with) would be answered in the new window, and requests of the new pace
-            // queued behind it would be answered late: so nothing is sent until the old pace's
-            // requests have finished, for as long as a request may take.
-            pace(PAUSED, connections, threads);
-            long drainStart = System.nanoTime();
-            long drainUntil = drainStart + plan.timeout().toNanos() + TimeUnit.SECONDS.toNanos(1);
-            while (inFlight.get() > 0 && System.nanoTime() - drainUntil < 0) {
-                Thread.sleep(10);
-            }
-            double drainSeconds = (System.nanoTime() - drainStart) / 1e9;
-            int stillInFlight = inFlight.get();
-            pace(rate, connections, threads);
-            out.println(new LoadLine(index, connections, LoadLine.WARM, java.util.Map.of("rate", rate,
-                    "drainSeconds", drainSeconds, "stillInFlight", (double) stillInFlight)).json());
+            long connected = System.nanoTime();
+            sleep(plan.warmup());
+            // The harness samples the server before the window opens; its sampling can be slow (an
+            // overloaded server answers its /metrics late), so the window waits for it rather than
+            // leaving part of the window outside its samples. The warm-up load goes on meanwhile.
+            // Where the time goes, for the harness's timing.csv: making the connections, and ending the
+            // previous point's (the run's length is mostly what is not a window).
+            var warm = new java.util.LinkedHashMap<String, Double>();
+            warm.put("connectSeconds", (connected - pointStart) / 1e9);
+            warm.put("teardownSeconds", lastTeardownNanos / 1e9);
+            out.println(new LoadLine(index, connections, LoadLine.WARM, warm).json());
             out.flush();
             awaitControl("go");
-            window(index, connections, started, Duration.ofMillis(windowMs), hlogFile(index, connections, rate));
-        }
-        // The harness reads the server's meters after the last window before it says "next": only
-        // then end the requests still waiting (instead of waiting out their timeouts, up to 3 s per
-        // overloaded point), so that what this teardown cancels is not counted as the point's.
-        // An interrupted virtual thread's blocking socket read closes its socket and returns at once.
-        long teardownStart = System.nanoTime();
-        stopping = true; // before the interrupts: an idle connection holds on until it sees this
-        for (Thread t : threads) {
-            t.interrupt();
-        }
-        long joinUntil = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        for (Thread t : threads) {
-            long left = joinUntil - System.nanoTime();
-            if (left <= 0 || !t.join(Duration.ofNanos(left))) {
-                System.err.println("point " + index + ": connections still ending after 30 s; going on");
-                break;
+            window(index, connections, started, threads, plan.duration(), hlogFile(index, connections, 0));
+            // After the window, the harness may step the same connections through open-loop rates
+            // (a rate ladder, up to saturation): "rate R MS" paces them at R requests/s in total and
+            // opens a window of MS once it says "go"; "next" ends the point.
+            for (String command = awaitControl(); !command.equals("next"); command = awaitControl()) {
+                double rate;
+                long windowMs;
+                try {
+                    String[] words = command.split(" ");
+                    if (words.length != 3 || !words[0].equals("rate")) {
+                        throw new IllegalArgumentException();
+                    }
+                    rate = Double.parseDouble(words[1]);
+                    windowMs = Long.parseLong(words[2]);
+                } catch (IllegalArgumentException e) {
+                    rate = -1;
+                    windowMs = -1;
+                }
+                if (!(rate > 0 && rate <= MAX_RATE) || windowMs < 1) {
+                    throw new IllegalStateException("expected 'next' or 'rate R MS' from the harness (R in (0, " + (long) MAX_RATE
+                            + "], MS at least 1), got '" + command + "'");
+                }
+                if (plan.idle() || plan.abandonShare() > 0) {
+                    throw new IllegalStateException("'" + command + "': a rate ladder paces requests, and this plan's connections "
+                            + (plan.idle() ? "sit idle" : "walk away from theirs"));
+                }
+                // What the server still holds from the old pace (a closed loop's queue, a rate it could
+                // not keep up with) would be answered in the new window, and requests of the new pace
+                // queued behind it would be answered late: so nothing is sent until the old pace's
+                // requests have finished, for as long as a request may take.
+                pace(PAUSED, connections, threads);
+                long drainStart = System.nanoTime();
+                long drainUntil = drainStart + plan.timeout().toNanos() + TimeUnit.SECONDS.toNanos(1);
+                while (inFlight.get() > 0 && System.nanoTime() - drainUntil < 0) {
+                    Thread.sleep(10);
+                }
+                double drainSeconds = (System.nanoTime() - drainStart) / 1e9;
+                int stillInFlight = inFlight.get();
+                pace(rate, connections, threads);
+                out.println(new LoadLine(index, connections, LoadLine.WARM, java.util.Map.of("rate", rate,
+                        "drainSeconds", drainSeconds, "stillInFlight", (double) stillInFlight)).json());
+                out.flush();
+                awaitControl("go");
+                window(index, connections, started, threads, Duration.ofMillis(windowMs), hlogFile(index, connections, rate));
             }
+        } finally {
+            // However the point ends (a harness that went away, a command it did not understand),
+            // its connections end with it.
+            // The harness reads the server's meters after the last window before it says "next": only
+            // then end the requests still waiting (instead of waiting out their timeouts, up to 3 s per
+            // overloaded point), so that what this teardown cancels is not counted as the point's.
+            // An interrupted virtual thread's blocking socket read closes its socket and returns at once.
+            long teardownStart = System.nanoTime();
+            stopping = true; // before the interrupts: an idle connection holds on until it sees this
+            for (Thread t : threads) {
+                t.interrupt();
+            }
+            long joinUntil = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            for (Thread t : threads) {
+                long left = joinUntil - System.nanoTime();
+                if (left <= 0 || !t.join(Duration.ofNanos(left))) {
+                    System.err.println("point " + index + ": connections still ending after 30 s; going on");
+                    break;
+                }
+            }
+            lastTeardownNanos = System.nanoTime() - teardownStart;
         }
-        lastTeardownNanos = System.nanoTime() - teardownStart;
     }
 
     /**
@@ -227,11 +236,26 @@ public final class LoadGenerator {
      * rate it may wait seconds, longer than a window.
      */
     private void pace(double rate, int connections, List<Thread> threads) {
-        intervalNanos = rate == PAUSED ? PAUSED : rate > 0 ? Math.max(1, (long) (1e9 * connections / rate)) : 0;
-        paceGeneration++; // the main thread's only
+        long interval = rate == PAUSED ? PAUSED : rate > 0 ? Math.max(1, (long) (1e9 * connections / rate)) : 0;
+        // Each connection's schedule at a random phase, set here rather than when the connection
+        // next looks: one still finishing a request starts behind it, and the window counts the
+        // requests due from when the pace began (see dueBetween).
+        long now = System.nanoTime();
+        var random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int c = 0; c < phases.length(); c++) {
+            phases.set(c, interval > 0 ? now + (long) (random.nextDouble() * interval) : Long.MIN_VALUE);
+        }
+        intervalNanos = interval;
+        paceGeneration++; // the main thread's only; after the phases, which a connection reads once it sees this change
         for (Thread t : threads) {
             LockSupport.unpark(t);
         }
+    }
+
+    /** {@return the open loop's rate in requests/s in total, 0 in closed loop or paused} */
+    private double rate(int connections) {
+        long interval = intervalNanos;
+        return interval <= 0 ? 0 : 1e9 * connections / interval;
     }
 
     /** {@return the point's .hlog (a rate ladder's step has its own, named by its rate), or null for none} */
@@ -247,7 +271,8 @@ public final class LoadGenerator {
      * Measures one window and prints its end line: the rate it was paced at ({@code rate}, 0 in
      * closed loop) with its figures.
      */
-    private void window(int index, int connections, CountDownLatch started, Duration duration, Path hlog) throws InterruptedException {
+    private void window(int index, int connections, CountDownLatch started, List<Thread> threads, Duration duration, Path hlog)
+            throws InterruptedException {
         recorder.reset();
         errors.reset();
         rejected.reset();
@@ -269,14 +294,25 @@ public final class LoadGenerator {
         // a busy machine) counts in neither, so the requests and the .hlog always agree. For idle
         // points, "requests" are the connections held open at the end.
         long answered = plan.idle() ? idleHeld.sum() : h.getTotalCount();
+        double rate = rate(connections);
+        long due = intervalNanos <= 0 ? -1 : dueBetween(phases, intervalNanos, start, start + elapsed);
+        // Nothing more is sent while the harness reads the server after the window (its meters
+        // must count the window's requests, not the next ones); the requests in flight finish.
+        // Idle connections are let go, as before the point's teardown; others wait, paused, for
+        // a ladder's next rate or the teardown.
+        if (plan.idle()) {
+            stopping = true;
+        } else {
+            pace(PAUSED, connections, threads);
+        }
         var figures = new java.util.LinkedHashMap<String, Double>();
         figures.put("seconds", elapsed / 1e9);
-        figures.put("rate", intervalNanos <= 0 ? 0 : 1e9 * connections / intervalNanos);
+        figures.put("rate", rate);
         // In the open loop, the requests that fell due in the window, counted exactly from each
         // connection's schedule: what the window's answers are measured against (a rate times the
         // window's length is not a whole number of requests per connection: at a low rate, most
         // connections have one request in a window or none).
-        figures.put("due", intervalNanos <= 0 ? -1.0 : (double) dueBetween(phases, intervalNanos, start, start + elapsed));
+        figures.put("due", (double) due);
         figures.put("requests", (double) answered);
         figures.put("throughput", plan.idle() ? 0.0 : answered / (elapsed / 1e9));
         // No answer, no latency: -1 (read as absent), not the 0 an empty histogram would give.
@@ -348,7 +384,7 @@ public final class LoadGenerator {
                 long startMs = System.currentTimeMillis();
                 log.outputLogFormatVersion();
                 log.outputComment("loomkit load generator: " + connections + " connections, GET " + plan.path()
-                        + (intervalNanos > 0 ? String.format(Locale.ROOT, ", open loop at %.0f req/s", 1e9 * connections / intervalNanos) : "")
+                        + (intervalNanos > 0 ? String.format(Locale.ROOT, ", open loop at %.0f req/s", rate(connections)) : "")
                         + ", latency in microseconds");
                 log.outputStartTime(startMs);
                 log.setBaseTime(startMs);
@@ -406,9 +442,17 @@ public final class LoadGenerator {
         return Path.of(prefix + "-" + connections + "c-r" + repeat + ".hlog");
     }
 
-    /** {@return the .hlog of a rate ladder's step: {@code <prefix>-<connections>c-<rate>rps.hlog}, the rate rounded} */
+    /** {@return the .hlog of a rate ladder's step: {@code <prefix>-<connections>c-<rate>rps.hlog}, see {@link #rateLabel}} */
     public static Path rungHlogFile(String prefix, int connections, double rate) {
-        return Path.of(prefix + "-" + connections + "c-" + Math.round(rate) + "rps.hlog");
+        return Path.of(prefix + "-" + connections + "c-" + rateLabel(rate) + "rps.hlog");
+    }
+
+    /**
+     * {@return a rate to three significant digits, without an exponent (11313.7 is 11300, 707.107
+     * is 707, 0.977 is 0.977)}: enough to tell apart any two rates of a ladder, which differ by sqrt 2 or more
+     */
+    public static String rateLabel(double rate) {
+        return new java.math.BigDecimal(rate).round(new java.math.MathContext(3)).stripTrailingZeros().toPlainString();
     }
 
     private void awaitControl(String word) {
@@ -499,8 +543,10 @@ public final class LoadGenerator {
                     // requests are spread over the interval rather than sent together.
                     generation = paceGeneration;
                     interval = intervalNanos;
-                    due = System.nanoTime() + (interval > 0 ? (long) (java.util.concurrent.ThreadLocalRandom.current().nextDouble() * interval) : 0);
-                    phases.set(connection, interval > 0 ? due : Long.MIN_VALUE);
+                    // Its schedule, set by pace (a straggler of an earlier point, left running after
+                    // its teardown gave up, has no place in this point's: it starts now).
+                    AtomicLongArray schedule = phases;
+                    due = interval <= 0 ? 0 : connection < schedule.length() ? schedule.get(connection) : System.nanoTime();
                 }
                 if (interval == PAUSED) {
                     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100)); // until the new pace unparks it
@@ -525,8 +571,15 @@ public final class LoadGenerator {
                 // a timeout of the window (dropping it would hide a server that has stopped answering).
                 // In flight from here until its answer, its timeout or its failure: a change of pace
                 // waits for the requests in flight to finish.
+                // Counted first, then the pace looked at again: a change of pace (the main thread
+                // writes the generation, then reads this count) either sees this request in flight
+                // and waits for it, or this connection sees the change and sends nothing.
                 AtomicInteger flight = inFlight;
                 flight.incrementAndGet();
+                if (generation != paceGeneration) {
+                    flight.decrementAndGet();
+                    continue;
+                }
                 boolean landed = false;
                 try {
                     out.write(request);

@@ -43,7 +43,7 @@ class SaturationSearchTest {
     @Test
     void testItClimbsFromAQuarterOfTheClosedLoopThenBisectsOnce() {
         // io at 1,000 connections: the closed loop answered 15,000 a second, the server sustains 12,500.
-        var search = new SaturationSearch(15_000);
+        var search = new SaturationSearch(15_000, 2);
         List<Double> tried = run(search, capacity(12_500));
         assertEquals(List.of(2_000.0, 4_000.0, 8_000.0, 16_000.0, 16_000 / Math.sqrt(2)), tried);
         assertEquals(16_000 / Math.sqrt(2), search.sustained(), 1e-9, "11,314 is within 12,500");
@@ -53,7 +53,7 @@ class SaturationSearchTest {
 
     @Test
     void testABisectionThatFailsLeavesTheLastDoubling() {
-        var search = new SaturationSearch(15_000);
+        var search = new SaturationSearch(15_000, 2);
         run(search, capacity(10_000));
         assertEquals(8_000, search.sustained());
         assertEquals(16_000 / Math.sqrt(2), search.failedAt(), 1e-9);
@@ -63,7 +63,7 @@ class SaturationSearchTest {
     @Test
     void testAServerSaturatedAtTheFirstRateStopsThere() {
         // A thread per connection, 200 threads, 1,000 clients: a fifth answered at any rate.
-        var search = new SaturationSearch(3_200);
+        var search = new SaturationSearch(3_200, 2);
         List<Double> tried = run(search, rate -> rate / 5);
         assertEquals(List.of(500.0), tried);
         assertEquals(0, search.sustained());
@@ -83,19 +83,36 @@ class SaturationSearchTest {
 
     @Test
     void testTheLadderIsBoundedAndEndsOnANeverSaturatedServer() {
-        var search = new SaturationSearch(1_000);
+        var search = new SaturationSearch(1_000, 2);
         List<Double> tried = run(search, rate -> rate);
-        assertEquals(SaturationSearch.MAX_RUNGS, tried.size());
-        assertEquals(250 * Math.pow(2, SaturationSearch.MAX_RUNGS - 1), search.sustained());
+        // Climbing stops a rung short of the bound: the last is kept for the rate between.
+        assertEquals(SaturationSearch.MAX_RUNGS - 1, tried.size());
+        assertEquals(250 * Math.pow(2, SaturationSearch.MAX_RUNGS - 2), search.sustained());
         assertEquals(0, search.failedAt());
         assertTrue(search.summary().contains("the highest rate tried"), search.summary());
         assertThrows(IllegalStateException.class, () -> search.record(1, 1, 0, 1));
     }
 
     @Test
-    void testNothingToStepUpFromWithoutClosedLoopAnswers() {
-        var search = new SaturationSearch(0);
-        assertEquals(0, search.next());
-        assertTrue(search.summary().startsWith("no rate tried"), search.summary());
+    void testAFailureAtTheLastClimbStillGetsItsBisection() {
+        // From 250 to 4,000 sustained, 8,000 not: the bracket is narrowed within the bound.
+        var search = new SaturationSearch(1_000, 2);
+        List<Double> tried = run(search, capacity(6_000));
+        assertEquals(SaturationSearch.MAX_RUNGS, tried.size());
+        assertEquals(8_000 / Math.sqrt(2), search.sustained(), 1e-9);
+        assertEquals(8_000, search.failedAt());
+    }
+
+    @Test
+    void testNothingToStepUpFromWithoutEnoughRequestsInAWindow() {
+        var none = new SaturationSearch(0, 2);
+        assertEquals(0, none.next());
+        assertTrue(none.summary().startsWith("no rate tried"), none.summary());
+        // 200 answers a second, 1 s windows: a quarter (31.25 on the grid) would have 31 requests
+        // due in a window; 62.5 has the 50 a verdict needs.
+        assertEquals(62.5, new SaturationSearch(200, 1).next());
+        // 40 a second: 62.5 is more than the closed loop answered, and 50 requests would not fit.
+        assertEquals(0, new SaturationSearch(40, 1).next());
+        assertFalse(SaturationSearch.sustains(10, 0, 0, 0, 2), "a window with nothing due sustains nothing");
     }
 }

@@ -70,9 +70,9 @@ public final class CompareCommand implements Callable<Integer> {
     @Option(names = "--rate", paramLabel = "R", description = "open loop at R requests/s in total (default: closed loop)")
     private Double rate;
     @Option(names = "--saturation", paramLabel = "N|off", description = {
-        "after the closed-loop window at N connections (one of the points), step the same connections through open-loop "
-            + "rates up to the highest the server sustains, latency counted from when each request was due (default: the most "
-            + "connections up to 1,000; off with --rate, --loadgen wrk, or 'off')"})
+        "after each server's points, step N connections (one of the points) through open-loop rates up to the highest the "
+            + "server sustains, latency counted from when each request was due (default: the most connections up to 1,000; "
+            + "off with --rate, --loadgen wrk, or 'off')"})
     private String saturation;
     @Option(names = "--sources", paramLabel = "N", converter = Cli.Whole.class,
             description = "loopback source addresses for client sockets, 1 to 250 (default 16)")
@@ -239,7 +239,7 @@ public final class CompareCommand implements Callable<Integer> {
         }
         if (!points.contains(n)) {
             throw new IllegalArgumentException("--saturation " + n + " is not one of the points " + points
-                    + ": the ladder runs on a point's connections, after its window");
+                    + ": the ladder's rates start from what the closed loop answered there");
         }
         if (wrk || rate > 0) {
             throw new IllegalArgumentException("--saturation steps the built-in generator through open-loop rates of its own: "

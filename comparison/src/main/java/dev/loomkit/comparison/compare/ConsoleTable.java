@@ -91,12 +91,12 @@ final class ConsoleTable {
         out.flush();
     }
 
-    /** Before a point's open-loop rate ladder ({@link SaturationSearch}): what its rows are. */
+    /** Before an open-loop rate ladder ({@link SaturationSearch}), after a contender's points: what its rows are. */
     void ladderHeader(int connections) {
         clearProgress();
-        out.printf(Locale.ROOT, indent + "open loop on the same %,d connections, rates stepped up to saturation (latency counted from when"
-                        + " each request was due; a rate is sustained if %.0f%% of it is answered good and at most %.0f%% fails):%n", "",
-                connections, 100 * SaturationSearch.GOODPUT_SHARE, 100 * SaturationSearch.FAILED_SHARE);
+        out.printf(Locale.ROOT, indent + "open loop on %,d connections of its own, rates stepped up to saturation (latency counted from"
+                        + " when each request was due; a rate is sustained if %.0f%% of the requests due are answered good and at most %.0f%%"
+                        + " fail):%n", "", connections, 100 * SaturationSearch.GOODPUT_SHARE, 100 * SaturationSearch.FAILED_SHARE);
     }
 
     /** A step of the ladder: its rate in the name column, then the point's columns. */

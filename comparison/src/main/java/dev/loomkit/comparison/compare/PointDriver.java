@@ -96,8 +96,8 @@ final class PointDriver {
      * samples before it are taken.
      *
      * @param backend reads the backend's {CPU ticks, delayed answers}, or null for none
-     * @param ladder  whether the point at {@link ComparisonOptions#saturationAt()} connections is
-     *                followed by an open-loop rate ladder ({@link SaturationSearch}) on its connections
+     * @param ladder  whether an open-loop rate ladder ({@link SaturationSearch}) at {@link
+     *                ComparisonOptions#saturationAt()} connections follows the points, on connections of its own
      */
     void builtin(Subject s, List<Integer> points, List<String> extraLoadArgs, Path loadLog, Supplier<long[]> backend, boolean ladder)
             throws Exception {
@@ -106,6 +106,13 @@ final class PointDriver {
             for (int r = 0; r < options.repeats(); r++) {
                 plan.add(Integer.toString(p));
             }
+        }
+        // The ladder comes after the closed-loop points, on connections of its own: what it does to
+        // the server (its limit learning from rates far below the closed loop's, its queues) must
+        // not reach a closed-loop point measured after it.
+        int ladderIndex = ladder && points.contains(options.saturationAt()) ? plan.size() : -1;
+        if (ladderIndex >= 0) {
+            plan.add(Integer.toString(options.saturationAt()));
         }
         List<String> loadArgs = new ArrayList<>(List.of("load", "--target", s.address().getHostString() + ":" + s.address().getPort(),
                 "--host", s.host(), "--path", s.path(), "--points", String.join(",", plan),
@@ -119,6 +126,18 @@ final class PointDriver {
         try (var load = ChildJvm.start("load generator", placement.othersPrefix(), ComparisonOptions.CLIENT_FLAGS, loadArgs, loadLog)) {
             for (int i = 0; i < plan.size(); i++) {
                 int connections = Integer.parseInt(plan.get(i));
+                if (i == ladderIndex) {
+                    long ladderStart = System.nanoTime();
+                    double connect = load.awaitLoadLine(i, LoadLine.WARM).figureOr("connectSeconds", -1);
+                    // From the most the closed loop answered at these connections or fewer: where it
+                    // collapsed at these (every client waiting past its timeout), the open loop may
+                    // still find a rate the server sustains.
+                    double best = results.stream().filter(r -> r.scenario().equals(s.scenario()) && r.contender().equals(s.contender())
+                            && r.connections() <= connections).mapToDouble(PointResult::throughput).max().orElse(0);
+                    ladder(s, load, i, connections, best, backend, ladderStart, connect);
+                    load.send("next");
+                    continue;
+                }
                 table.progress(String.format(Locale.ROOT, "  ... %s, %s, %,d connections (point %d of %d, %s elapsed)",
                         s.scenario(), s.contender(), connections, progress.done + 1, progress.total, progress.elapsed()));
                 // The generator holds each window until the samples before it are taken, and the
@@ -139,35 +158,26 @@ final class PointDriver {
                 LoadLine end = w.end();
                 int repeat = i % options.repeats();
                 add(w.point(s, connections, repeat));
-                long ladderNanos = 0;
-                if (ladder && repeat == 0 && connections == options.saturationAt()) {
-                    long ladderStart = System.nanoTime();
-                    // Where the closed loop collapsed here (every client waiting past its timeout),
-                    // the open loop still has a rate the server sustains: start from its best point.
-                    double best = results.stream().filter(r -> r.scenario().equals(s.scenario()) && r.contender().equals(s.contender()))
-                            .mapToDouble(PointResult::throughput).max().orElse(0);
-                    ladder(s, load, i, connections, best, backend);
-                    ladderNanos = System.nanoTime() - ladderStart; // the ladder's time is its own row of timing.csv
-                }
                 load.send("next");
                 timing.point(s.scenario(), s.contender(), connections, i % options.repeats(), warm.figureOr("connectSeconds", -1),
                         Math.min(held.toMillis(), shortest) / 1000.0, heldMore, end.figure("seconds"),
-                        w.readingSeconds(), warm.figureOr("teardownSeconds", -1),
-                        (System.nanoTime() - pointStart - ladderNanos) / 1e9);
+                        w.readingSeconds(), warm.figureOr("teardownSeconds", -1), (System.nanoTime() - pointStart) / 1e9);
             }
             load.waitFor(Duration.ofSeconds(60));
         }
     }
 
     /**
-     * Steps the point's connections through open-loop rates up to saturation ({@link
+     * Steps a point's connections, made for it, through open-loop rates up to saturation ({@link
      * SaturationSearch}), each with a window of its own, read around like a point's; its rows go
-     * to {@link #rungs}, and the table prints them under the point.
+     * to {@link #rungs}, and the table prints them.
+     *
+     * @param closedThroughput the most the closed loop answered at these connections or fewer
+     * @param ladderStart      when the ladder's point began, making its connections
+     * @param connectSeconds   how long that took, as the generator says (-1 if not)
      */
-    private void ladder(Subject s, ChildJvm load, int index, int connections, double closedThroughput, Supplier<long[]> backend)
-            throws Exception {
-        // closedThroughput: the most the closed loop answered at this point or a smaller one
-        long ladderStart = System.nanoTime();
+    private void ladder(Subject s, ChildJvm load, int index, int connections, double closedThroughput, Supplier<long[]> backend,
+                        long ladderStart, double connectSeconds) throws Exception {
         double settle = 0;
         double windows = 0;
         double readings = 0;
@@ -198,7 +208,8 @@ final class PointDriver {
             table.rung(r, rung.sustained());
         }
         table.saturation(s.contender(), search.summary());
-        timing.ladder(s.scenario(), s.contender(), connections, settle, windows, readings, (System.nanoTime() - ladderStart) / 1e9);
+        timing.ladder(s.scenario(), s.contender(), connections, connectSeconds, settle, windows, readings,
+                (System.nanoTime() - ladderStart) / 1e9);
     }
 
     /** One window of the built-in generator: its end line, the readings around it, and how long they took. */

@@ -13,8 +13,8 @@ import java.util.Locale;
  * server's JIT, the measured window, reading the server around it, and ending the previous point's
  * connections. A run is mostly not its windows (11 min 33 s for 45 points of 3 s each, at 008ba39);
  * this says what the rest is. Each point is a row of {@code timing.csv} in the report directory,
- * and so is each open-loop rate ladder (repeat -1: its settling in warmup_s, its windows in
- * window_s); {@link #summary} sums them. Used by the harness's one thread.
+ * and so is each open-loop rate ladder (repeat -1: its connections in connect_s, its settling in
+ * warmup_s, its windows in window_s); {@link #summary} sums them. Used by the harness's one thread.
  */
 final class RunTiming {
     static final String CSV_HEADER = "scenario,contender,connections,repeat,connect_s,warmup_s,jit_hold_s,window_s,readings_s,"
@@ -61,14 +61,15 @@ final class RunTiming {
     }
 
     /**
-     * Records an open-loop rate ladder that followed a point on the same connections, in seconds:
-     * the settling after each change of rate, the windows, the readings around them, and all of it.
+     * Records an open-loop rate ladder, on connections of its own, in seconds: making them, the
+     * settling after each change of rate, the windows, the readings around them, and all of it.
      */
-    void ladder(String scenario, String contender, int connections, double settleS, double windowS, double readingsS, double allS) {
+    void ladder(String scenario, String contender, int connections, double connectS, double settleS, double windowS, double readingsS,
+                double allS) {
         ladders += allS;
-        double otherS = allS - settleS - windowS - readingsS;
+        double otherS = allS - Math.max(0, connectS) - settleS - windowS - readingsS;
         String row = String.format(Locale.ROOT, "%s,%s,%d,%d,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f%n", scenario, contender, connections,
-                -1, -1.0, settleS, -1.0, windowS, readingsS, -1.0, allS, otherS);
+                -1, connectS, settleS, -1.0, windowS, readingsS, -1.0, allS, otherS);
         append(row);
     }
 

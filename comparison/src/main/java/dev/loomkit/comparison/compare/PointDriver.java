@@ -123,18 +123,28 @@ final class PointDriver {
                 "--sources", Integer.toString(s.loopback() ? options.sources() : 0), "--paced"));
         loadArgs.addAll(List.of("--hlog", HlogCharts.prefix(options.out(), s.scenario(), s.contender())));
         loadArgs.addAll(extraLoadArgs);
+        if (ladderIndex >= 0) {
+            loadArgs.add("--ladder-last");
+        }
         try (var load = ChildJvm.start("load generator", placement.othersPrefix(), ComparisonOptions.CLIENT_FLAGS, loadArgs, loadLog)) {
             for (int i = 0; i < plan.size(); i++) {
                 int connections = Integer.parseInt(plan.get(i));
                 if (i == ladderIndex) {
                     long ladderStart = System.nanoTime();
                     double connect = load.awaitLoadLine(i, LoadLine.WARM).figureOr("connectSeconds", -1);
+                    // Connected, sending nothing: first the server finishes what the points before
+                    // left it (a pool's queue of 10,000 requests whose clients have gone, say).
+                    Duration idle = ServerIdle.await(s.pid());
+                    if (idle.compareTo(ServerIdle.STEP.multipliedBy(3)) > 0) {
+                        table.note(String.format(Locale.ROOT, "%s: waited %.1f s for the server to finish the work its points left it%s",
+                                s.contender(), idle.toMillis() / 1000.0, idle.compareTo(ServerIdle.CAP) >= 0 ? " (it had not, at the cap)" : ""));
+                    }
                     // From the most the closed loop answered at these connections or fewer: where it
                     // collapsed at these (every client waiting past its timeout), the open loop may
                     // still find a rate the server sustains.
                     double best = results.stream().filter(r -> r.scenario().equals(s.scenario()) && r.contender().equals(s.contender())
                             && r.connections() <= connections).mapToDouble(PointResult::throughput).max().orElse(0);
-                    ladder(s, load, i, connections, best, backend, ladderStart, connect);
+                    ladder(s, load, i, connections, best, backend, ladderStart, connect, idle.toMillis() / 1000.0);
                     load.send("next");
                     continue;
                 }
@@ -175,10 +185,11 @@ final class PointDriver {
      * @param closedThroughput the most the closed loop answered at these connections or fewer
      * @param ladderStart      when the ladder's point began, making its connections
      * @param connectSeconds   how long that took, as the generator says (-1 if not)
+     * @param idleSeconds      how long the server then took to be idle, counted as the ladder's settling
      */
     private void ladder(Subject s, ChildJvm load, int index, int connections, double closedThroughput, Supplier<long[]> backend,
-                        long ladderStart, double connectSeconds) throws Exception {
-        double settle = 0;
+                        long ladderStart, double connectSeconds, double idleSeconds) throws Exception {
+        double settle = idleSeconds;
         double windows = 0;
         double readings = 0;
         var search = new SaturationSearch(closedThroughput, rungWindow(options).toMillis() / 1000.0);

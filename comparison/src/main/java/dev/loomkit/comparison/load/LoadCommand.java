@@ -49,6 +49,8 @@ public final class LoadCommand implements Callable<Integer> {
     private boolean paced;
     @Option(names = "--hlog", paramLabel = "PREFIX", description = "write each window's latency histogram to PREFIX-<connections>.hlog")
     private String hlog;
+    @Option(names = "--ladder-last", description = "the last point is a rate ladder's: its connections wait for the harness's first rate")
+    private boolean ladderLast;
     private final PrintStream out;
 
     /** @param out where the result lines go */
@@ -99,6 +101,6 @@ public final class LoadCommand implements Callable<Integer> {
         }
         return new LoadGenerator.Plan(address, host, path, points.stream().map(Long::intValue).toList(),
                 Duration.ofMillis(warmupMs), Duration.ofMillis(durationMs), Duration.ofMillis(timeoutMs), rate,
-                (int) Math.min(250, sources), abandonShare, abandonAfter, idle, hlog);
+                (int) Math.min(250, sources), abandonShare, abandonAfter, idle, hlog, ladderLast);
     }
 }

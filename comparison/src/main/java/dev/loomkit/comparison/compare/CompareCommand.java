@@ -70,8 +70,8 @@ public final class CompareCommand implements Callable<Integer> {
     @Option(names = "--rate", paramLabel = "R", description = "open loop at R requests/s in total (default: closed loop)")
     private Double rate;
     @Option(names = "--saturation", paramLabel = "N|off", description = {
-        "after each server's points, step N connections (one of the points) through open-loop rates up to the highest the "
-            + "server sustains, latency counted from when each request was due (default: the most connections up to 1,000; "
+        "after each server's point at N connections (one of the points), step as many connections of their own through "
+            + "open-loop rates up to the highest the server sustains, latency counted from when each request was due (default: the most connections up to 1,000; "
             + "off with --rate, --loadgen wrk, or 'off')"})
     private String saturation;
     @Option(names = "--sources", paramLabel = "N", converter = Cli.Whole.class,

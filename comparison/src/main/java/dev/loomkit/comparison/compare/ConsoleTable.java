@@ -91,7 +91,7 @@ final class ConsoleTable {
         out.flush();
     }
 
-    /** Before an open-loop rate ladder ({@link SaturationSearch}), after a contender's points: what its rows are. */
+    /** Before an open-loop rate ladder ({@link SaturationSearch}), after its point: what its rows are. */
     void ladderHeader(int connections) {
         clearProgress();
         out.printf(Locale.ROOT, indent + "open loop on %,d connections of its own, rates stepped up to saturation (latency counted from"

@@ -97,7 +97,7 @@ final class PointDriver {
      *
      * @param backend reads the backend's {CPU ticks, delayed answers}, or null for none
      * @param ladder  whether an open-loop rate ladder ({@link SaturationSearch}) at {@link
-     *                ComparisonOptions#saturationAt()} connections follows the points, on connections of its own
+     *                ComparisonOptions#saturationAt()} connections follows that point, on connections of its own
      */
     void builtin(Subject s, List<Integer> points, List<String> extraLoadArgs, Path loadLog, Supplier<long[]> backend, boolean ladder)
             throws Exception {
@@ -107,12 +107,14 @@ final class PointDriver {
                 plan.add(Integer.toString(p));
             }
         }
-        // The ladder comes after the closed-loop points, on connections of its own: what it does to
-        // the server (its limit learning from rates far below the closed loop's, its queues) must
-        // not reach a closed-loop point measured after it.
-        int ladderIndex = ladder && points.contains(options.saturationAt()) ? plan.size() : -1;
-        if (ladderIndex >= 0) {
-            plan.add(Integer.toString(options.saturationAt()));
+        // The ladder follows its point's repeats, on connections of its own, made once the server is
+        // idle: at the end of the points it met servers still in the aftermath of 10,000
+        // connections (a selector pool's queue of clients gone; an adaptive limit refusing 80% of
+        // 125 req/s on a CPU-bound server), and measured that rather than their capacity.
+        int ladderIndex = -1;
+        if (ladder && points.contains(options.saturationAt())) {
+            ladderIndex = (points.indexOf(options.saturationAt()) + 1) * options.repeats();
+            plan.add(ladderIndex, Integer.toString(options.saturationAt()));
         }
         List<String> loadArgs = new ArrayList<>(List.of("load", "--target", s.address().getHostString() + ":" + s.address().getPort(),
                 "--host", s.host(), "--path", s.path(), "--points", String.join(",", plan),
@@ -124,7 +126,7 @@ final class PointDriver {
         loadArgs.addAll(List.of("--hlog", HlogCharts.prefix(options.out(), s.scenario(), s.contender())));
         loadArgs.addAll(extraLoadArgs);
         if (ladderIndex >= 0) {
-            loadArgs.add("--ladder-last");
+            loadArgs.addAll(List.of("--ladder-point", Integer.toString(ladderIndex)));
         }
         try (var load = ChildJvm.start("load generator", placement.othersPrefix(), ComparisonOptions.CLIENT_FLAGS, loadArgs, loadLog)) {
             for (int i = 0; i < plan.size(); i++) {
@@ -132,8 +134,8 @@ final class PointDriver {
                 if (i == ladderIndex) {
                     long ladderStart = System.nanoTime();
                     double connect = load.awaitLoadLine(i, LoadLine.WARM).figureOr("connectSeconds", -1);
-                    // Connected, sending nothing: first the server finishes what the points before
-                    // left it (a pool's queue of 10,000 requests whose clients have gone, say).
+                    // Connected, sending nothing: first the server finishes what the point before
+                    // left it (a pool's queue of requests whose clients have gone, say).
                     Duration idle = ServerIdle.await(s.pid());
                     if (idle.compareTo(ServerIdle.STEP.multipliedBy(3)) > 0) {
                         table.note(String.format(Locale.ROOT, "%s: waited %.1f s for the server to finish the work its points left it%s",
@@ -166,10 +168,10 @@ final class PointDriver {
                 }
                 Window w = window(s, load, i, backend);
                 LoadLine end = w.end();
-                int repeat = i % options.repeats();
+                int repeat = (ladderIndex >= 0 && i > ladderIndex ? i - 1 : i) % options.repeats();
                 add(w.point(s, connections, repeat));
                 load.send("next");
-                timing.point(s.scenario(), s.contender(), connections, i % options.repeats(), warm.figureOr("connectSeconds", -1),
+                timing.point(s.scenario(), s.contender(), connections, repeat, warm.figureOr("connectSeconds", -1),
                         Math.min(held.toMillis(), shortest) / 1000.0, heldMore, end.figure("seconds"),
                         w.readingSeconds(), warm.figureOr("teardownSeconds", -1), (System.nanoTime() - pointStart) / 1e9);
             }

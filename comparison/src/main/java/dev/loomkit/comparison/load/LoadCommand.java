@@ -49,8 +49,9 @@ public final class LoadCommand implements Callable<Integer> {
     private boolean paced;
     @Option(names = "--hlog", paramLabel = "PREFIX", description = "write each window's latency histogram to PREFIX-<connections>.hlog")
     private String hlog;
-    @Option(names = "--ladder-last", description = "the last point is a rate ladder's: its connections wait for the harness's first rate")
-    private boolean ladderLast;
+    @Option(names = "--ladder-point", paramLabel = "K", converter = Cli.Whole.class,
+            description = "the point at index K (from 0) is a rate ladder's: its connections wait for the harness's first rate")
+    private long ladderPoint = -1;
     private final PrintStream out;
 
     /** @param out where the result lines go */
@@ -81,6 +82,10 @@ public final class LoadCommand implements Callable<Integer> {
         if (points.isEmpty() || points.stream().anyMatch(p -> p < 1 || p > 60_000)) {
             throw new IllegalArgumentException("--points must be in [1, 60000], got " + points);
         }
+        if (ladderPoint >= points.size()) {
+            throw new IllegalArgumentException("--ladder-point is an index into --points (from 0, fewer than " + points.size()
+                    + "), got " + ladderPoint);
+        }
         if (rate < 0 || !Double.isFinite(rate) || rate > LoadGenerator.MAX_RATE) {
             throw new IllegalArgumentException("--rate needs a number in [0, " + (long) LoadGenerator.MAX_RATE + "], got " + rate);
         }
@@ -101,6 +106,6 @@ public final class LoadCommand implements Callable<Integer> {
         }
         return new LoadGenerator.Plan(address, host, path, points.stream().map(Long::intValue).toList(),
                 Duration.ofMillis(warmupMs), Duration.ofMillis(durationMs), Duration.ofMillis(timeoutMs), rate,
-                (int) Math.min(250, sources), abandonShare, abandonAfter, idle, hlog, ladderLast);
+                (int) Math.min(250, sources), abandonShare, abandonAfter, idle, hlog, (int) Math.min(Integer.MAX_VALUE, ladderPoint));
     }
 }

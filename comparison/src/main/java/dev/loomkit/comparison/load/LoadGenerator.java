@@ -52,12 +52,13 @@ public final class LoadGenerator {
     static final double MAX_RATE = 10_000_000;
 
     /**
-     * What to run: the same request against the same server, at each point; with {@code ladderLast},
-     * the last point's connections send nothing until the harness gives them a rate (a rate ladder).
+     * What to run: the same request against the same server, at each point; the connections of the
+     * point at index {@code ladderPoint} (-1 for none) send nothing until the harness gives them a
+     * rate (a rate ladder's).
      */
     public record Plan(InetSocketAddress target, String host, String path, List<Integer> points, Duration warmup, Duration duration,
                        Duration timeout, double rate, int sources, double abandonShare, Duration abandonAfter, boolean idle,
-                       String hlog, boolean ladderLast) {
+                       String hlog, int ladderPoint) {
     }
 
     private final Plan plan;
@@ -129,10 +130,9 @@ public final class LoadGenerator {
             phaseArray.set(c, Long.MIN_VALUE);
         }
         phases = phaseArray;
-        // A ladder's point (the plan's last, when it says so) connects and waits, sending nothing,
-        // for the harness's first rate: the server may still be busy with the points before.
-        boolean ladderPoint = plan.ladderLast() && index == plan.points().size() - 1;
-        pace(ladderPoint ? PAUSED : plan.rate(), connections, threads);
+        // A ladder's point connects and waits, sending nothing, for the harness's first rate: the
+        // server may still be busy with the point before.
+        pace(index == plan.ladderPoint() ? PAUSED : plan.rate(), connections, threads);
         for (int c = 0; c < connections; c++) {
             InetAddress source = sourceAddress(c);
             int connection = c;

@@ -142,7 +142,7 @@ class ComparisonTest {
         new Comparison(List.of("--scenarios", "io", "--modes", "virtual,platform-20", "--connections", "40", "--warmup", "200",
                 "--duration", "3000", "--out", dir.toString()), new PrintStream(text, true, StandardCharsets.UTF_8)).run();
         String console = text.toString(StandardCharsets.UTF_8);
-        assertTrue(console.contains("saturation: after each server's points, 40 connections of their own"), console);
+        assertTrue(console.contains("saturation: after each server's point at 40 connections, as many connections of their own"), console);
         List<String> rungs = Files.readAllLines(dir.resolve("saturation.csv"));
         assertEquals(PointResult.CSV_HEADER, rungs.getFirst());
         List<String> virtual = rungs.stream().filter(r -> r.startsWith("io,virtual-adaptive,40,")).toList();

@@ -78,7 +78,7 @@ class LoadProtocolTest {
         try (var server = BareServer.start(0)) {
             // 8 connections to /sleep (50 ms each): at most 160 answers a second.
             var plan = new LoadGenerator.Plan(new InetSocketAddress("127.0.0.1", server.port()), "loomkit", "/sleep?ms=50", List.of(8),
-                    Duration.ZERO, Duration.ofMillis(600), Duration.ofSeconds(2), 0, 1, 0, Duration.ZERO, false, null, false);
+                    Duration.ZERO, Duration.ofMillis(600), Duration.ofSeconds(2), 0, 1, 0, Duration.ZERO, false, null, -1);
             try (var g = new Driven(plan)) {
                 g.await(LoadLine.WARM);
                 g.commands.println("go");

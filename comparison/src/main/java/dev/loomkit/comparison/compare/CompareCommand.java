@@ -33,8 +33,8 @@ public final class CompareCommand implements Callable<Integer> {
     private CommandSpec spec;
     private final PrintStream out;
 
-    @Option(names = "--quick", description = "io and cpu, the default three modes, 10/100/1000 connections (about 2¼ minutes: "
-            + "each point waits for the server's JIT)")
+    @Option(names = "--quick", description = "io and cpu, the default three modes, 10/100/1000 connections (about 3½ minutes: "
+            + "each point waits for the server's JIT, and the open-loop ladder follows 1,000)")
     private boolean quick;
     @Option(names = "--full", description = "the six scenarios from io to idle, six modes (adding virtual-unlimited, "
             + "virtual-limit-1000 and platform-1000 to the default three), 10..10000 connections, three repeats")

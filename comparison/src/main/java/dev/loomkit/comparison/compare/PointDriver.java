@@ -138,7 +138,7 @@ final class PointDriver {
                     // left it (a pool's queue of requests whose clients have gone, say).
                     Duration idle = ServerIdle.await(s.pid());
                     if (idle.compareTo(ServerIdle.STEP.multipliedBy(3)) > 0) {
-                        table.note(String.format(Locale.ROOT, "%s: waited %.1f s for the server to finish the work its points left it%s",
+                        table.note(String.format(Locale.ROOT, "%s: waited %.1f s for the server to finish the work the point before left it%s",
                                 s.contender(), idle.toMillis() / 1000.0, idle.compareTo(ServerIdle.CAP) >= 0 ? " (it had not, at the cap)" : ""));
                     }
                     // From the most the closed loop answered at these connections or fewer: where it

@@ -82,8 +82,8 @@ public final class Comparison {
                 options.wrk() ? "wrk, " : "built-in generator, ", options.rate() > 0 ? "open loop at " + (long) options.rate() + " req/s" : "closed loop",
                 options.warmup().toMillis(), options.duration().toMillis(), options.timeout().toMillis(), options.repeats(), unitsPerMs);
         if (options.saturationAt() > 0) {
-            out.printf(Locale.ROOT, "saturation: after each server's point at %,d connections, as many connections of their own, made once "
-                            + "the server is idle, paced in the open loop at rising rates (%d ms each, after %d ms to settle) up to the highest "
+            out.printf(Locale.ROOT, "saturation: after each server's point at %,d connections, as many connections of their own, sending "
+                            + "nothing until the server is idle, paced in the open loop at rising rates (%d ms each, after %d ms to settle) up to the highest "
                             + "the server sustains (--saturation off: none)%n",
                     options.saturationAt(), PointDriver.rungWindow(options).toMillis(), PointDriver.rungSettle(options).toMillis());
         }

@@ -27,7 +27,7 @@ import java.util.List;
  * @param target      a server someone else runs ({@code --target URL}), or null for the scenarios' own servers
  * @param targetPid   that server's process, for its RSS, threads and CPU ({@code --target-pid}), or -1
  * @param targetName  its name in the report ({@code --target-name}, default its host:port)
- * @param saturationAt the connections of the open-loop rate ladder that follows each server's points, up to
+ * @param saturationAt the connections of the open-loop rate ladder that follows each server's point at as many, up to
  *                    saturation ({@code --saturation}, {@link SaturationSearch}): one of the points, or 0 for none
  */
 record ComparisonOptions(List<Scenario> scenarios, List<Contender> contenders, List<Integer> points, Duration warmup,

@@ -107,8 +107,8 @@ final class PointDriver {
                 plan.add(Integer.toString(p));
             }
         }
-        // The ladder follows its point's repeats, on connections of its own, made once the server is
-        // idle: at the end of the points it met servers still in the aftermath of 10,000
+        // The ladder follows its point's repeats, on connections of its own that send nothing until
+        // the server is idle: at the end of the points it met servers still in the aftermath of 10,000
         // connections (a selector pool's queue of clients gone; an adaptive limit refusing 80% of
         // 125 req/s on a CPU-bound server), and measured that rather than their capacity.
         int ladderIndex = -1;

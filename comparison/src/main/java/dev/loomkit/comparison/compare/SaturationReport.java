@@ -64,9 +64,10 @@ final class SaturationReport {
         }
         int connections = ladders.values().iterator().next().getFirst().connections();
         var sb = new StringBuilder("<h3>Open loop on ").append(String.format(Locale.ROOT, "%,d", connections))
-                .append(" connections: rates stepped up to saturation</h3>\n<p class=\"note\">After the closed-loop window at these "
-                        + "connections, the generator paced the same connections at rates on one grid (1,000 &times; 2<sup>k</sup> req/s, "
-                        + "then &radic;2 below the first rate not sustained), from about a quarter of what the closed loop answered. "
+                .append(" connections: rates stepped up to saturation</h3>\n<p class=\"note\">After the closed-loop point at these "
+                        + "connections, as many connections of their own, once the server was idle, were paced at rates on one grid "
+                        + "(1,000 &times; 2<sup>k</sup> req/s, then &radic;2 below the first rate not sustained), from about a quarter of "
+                        + "the most the closed loop answered at these connections or fewer. "
                         + "Latency counts from when each request was due, so a server that falls behind shows it. A rate is sustained if ")
                 .append(String.format(Locale.ROOT, "%.0f%% of it was answered good and at most %.0f%% failed",
                         100 * SaturationSearch.GOODPUT_SHARE, 100 * SaturationSearch.FAILED_SHARE))

@@ -166,10 +166,10 @@ public final class LoadGenerator {
             warm.put("teardownSeconds", lastTeardownNanos / 1e9);
             out.println(new LoadLine(index, connections, LoadLine.WARM, warm).json());
             out.flush();
-            // "go" opens the point's window. Then, or instead (a point made for a ladder alone),
-            // the harness may step the same connections through open-loop rates (a rate ladder, up
-            // to saturation): "rate R MS" paces them at R requests/s in total and opens a window of
-            // MS once it says "go"; "next" ends the point.
+            // "go" opens the point's window. Then, or instead (a point made for a ladder alone, as the
+            // harness does), the harness may step the point's connections through open-loop rates (a
+            // rate ladder, up to saturation): "rate R MS" paces them at R requests/s in total and
+            // opens a window of MS once it says "go"; "next" ends the point.
             String first = control == null ? "go" : awaitControl(); // unpaced: each point's window, and no ladder
             if (first.equals("go")) {
                 window(index, connections, started, threads, plan.duration(), hlogFile(index, connections, 0));

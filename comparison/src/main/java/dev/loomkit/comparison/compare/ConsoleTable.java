@@ -104,7 +104,7 @@ final class ConsoleTable {
         clearProgress();
         figures(String.format(Locale.ROOT, "  at %,.0f/s", r.offered()), r);
         if (!sustained) {
-            long asked = r.due() >= 0 ? r.due() : Math.round(r.offered() * r.seconds());
+            long asked = Math.round(SaturationSearch.asked(r.offered(), r.due(), r.seconds()));
             out.printf(Locale.ROOT, indent + "not sustained: %,d good answers of %,d requests due in the window (%.0f%%), %,d failed (503, timeout, error)%n",
                     "", r.requests(), asked, asked == 0 ? 0 : 100.0 * r.requests() / asked, r.errors() + r.rejected() + r.timeouts());
         }

@@ -239,7 +239,8 @@ final class Report {
         return String.format(Locale.ROOT, format, min) + " / " + String.format(Locale.ROOT, format, max);
     }
 
-    private static String cell(double ms) {
+    /** {@return a latency as an HTML table cell, as the console prints it} */
+    static String cell(double ms) {
         return "<td>" + ConsoleTable.fmt(ms) + "</td>";
     }
 

@@ -55,9 +55,7 @@ final class RunTiming {
         double otherS = Math.max(0, pointS) - Math.max(0, connectS) - Math.max(0, warmupS) - Math.max(0, jitS) - Math.max(0, windowS)
                 - Math.max(0, readingsS) - Math.max(0, teardownS);
         other += otherS;
-        String row = String.format(Locale.ROOT, "%s,%s,%d,%d,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f%n", scenario, contender, connections,
-                repeat, connectS, warmupS, jitS, windowS, readingsS, teardownS, pointS, otherS);
-        append(row);
+        append(scenario, contender, connections, repeat, connectS, warmupS, jitS, windowS, readingsS, teardownS, pointS, otherS);
     }
 
     /**
@@ -68,12 +66,16 @@ final class RunTiming {
                 double allS) {
         ladders += allS;
         double otherS = allS - Math.max(0, connectS) - settleS - windowS - readingsS;
-        String row = String.format(Locale.ROOT, "%s,%s,%d,%d,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f%n", scenario, contender, connections,
-                -1, connectS, settleS, -1.0, windowS, readingsS, -1.0, allS, otherS);
-        append(row);
+        append(scenario, contender, connections, -1, connectS, settleS, -1, windowS, readingsS, -1, allS, otherS);
     }
 
-    private void append(String row) {
+    /** Appends a row of timing.csv, in its header's order. */
+    private void append(String scenario, String contender, int connections, int repeat, double... seconds) {
+        var row = new StringBuilder(String.format(Locale.ROOT, "%s,%s,%d,%d", scenario, contender, connections, repeat));
+        for (double s : seconds) {
+            row.append(String.format(Locale.ROOT, ",%.2f", s));
+        }
+        row.append('\n');
         try {
             if (!Files.exists(csv)) {
                 Files.writeString(csv, CSV_HEADER + "\n", StandardCharsets.UTF_8);

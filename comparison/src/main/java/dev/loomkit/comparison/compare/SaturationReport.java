@@ -79,7 +79,8 @@ final class SaturationReport {
                 sb.append("<tr><td>").append(SvgChart.esc(e.getKey())).append("</td><td>")
                         .append(String.format(Locale.ROOT, "%,.0f", r.offered())).append("</td><td>")
                         .append(String.format(Locale.ROOT, "%,.0f", r.throughput())).append("</td>")
-                        .append(cell(r.p50())).append(cell(r.p90())).append(cell(r.p99())).append(cell(r.p999())).append(cell(r.max()))
+                        .append(Report.cell(r.p50())).append(Report.cell(r.p90())).append(Report.cell(r.p99())).append(Report.cell(r.p999()))
+                        .append(Report.cell(r.max()))
                         .append("<td>").append(rung.failed()).append("</td><td>")
                         .append(r.cpuSeconds() < 0 ? "-" : String.format(Locale.ROOT, "%.1f", r.cpuSeconds())).append("</td><td>")
                         .append(rung.sustained() ? "yes" : "no").append("</td></tr>\n");
@@ -131,9 +132,5 @@ final class SaturationReport {
     private static Map<String, Map<String, List<PointResult>>> group(List<PointResult> rungs) {
         return rungs.stream().collect(Collectors.groupingBy(PointResult::scenario, LinkedHashMap::new,
                 Collectors.groupingBy(PointResult::contender, LinkedHashMap::new, Collectors.toList())));
-    }
-
-    private static String cell(double ms) {
-        return "<td>" + ConsoleTable.fmt(ms) + "</td>";
     }
 }

@@ -131,9 +131,14 @@ final class SaturationSearch {
      * rate times the window)}
      */
     static boolean sustains(double offered, long due, double goodput, long failed, double seconds) {
-        double asked = due >= 0 ? due : offered * seconds;
+        double asked = asked(offered, due, seconds);
         // Nothing due, nothing shown: a window without requests sustains nothing.
         return asked > 0 && goodput * seconds >= GOODPUT_SHARE * asked && failed <= FAILED_SHARE * asked;
+    }
+
+    /** {@return the requests a step asked of the server: those that fell due in its window, or if not counted the rate times the window} */
+    static double asked(double offered, long due, double seconds) {
+        return due >= 0 ? due : offered * seconds;
     }
 
     /** {@return a ladder's step as the harness recorded it} */
